@@ -1,0 +1,12 @@
+#include "bulwark/core/clock.hpp"
+
+#include <chrono>
+
+namespace bulwark {
+
+UnixTime SystemClock::now() const {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace bulwark

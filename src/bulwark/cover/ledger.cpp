@@ -1,0 +1,567 @@
+#include "bulwark/cover/ledger.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "bulwark/cover/events.hpp"
+#include "bulwark/store/schema.hpp"
+
+namespace bulwark::cover {
+namespace {
+
+namespace sc = store::schema;
+using nlohmann::json;
+
+constexpr std::int64_t kBps = 10'000;
+constexpr std::int64_t kDaysPerYear = 365;
+constexpr std::int64_t kMaxWeight = 100;
+
+std::string str(std::int64_t v) {
+  return std::to_string(v);
+}
+
+Result<U256> mul_div(const U256& a, const U256& b, const U256& d, U256::Rounding r) {
+  return U256::mul_div(a, b, d, r);
+}
+
+/// Capacity a pool offers a product: capital * ratio/10000 * weight/100 (Nexus Mutual v2, StakingProducts).
+Result<U256> capacity_of(const U256& capital, const Pool& pool, std::int64_t weight) {
+  return mul_div(capital, U256(std::uint64_t(pool.capacity_ratio_bps * weight)),
+                 U256(std::uint64_t(kBps * kMaxWeight)), U256::Rounding::kDown);
+}
+
+/// Capital that must stay in the pool so that every backing still covers its allocation.
+Result<U256> locked_of(const U256& capital, const Pool& pool,
+                       const std::map<Id, std::pair<std::int64_t, U256>>& by_product) {
+  U256 locked;
+  for (const auto& [_, wa] : by_product) {
+    const auto& [weight, allocated] = wa;
+    if (allocated.is_zero()) continue;
+    if (weight == 0 || pool.capacity_ratio_bps == 0) return capital;
+    BULWARK_TRY(need, mul_div(allocated, U256(std::uint64_t(kBps * kMaxWeight)),
+                              U256(std::uint64_t(pool.capacity_ratio_bps * weight)), U256::Rounding::kUp));
+    locked = std::max(locked, need);
+  }
+  return std::min(locked, capital);
+}
+
+U256 saturating_sub(const U256& a, const U256& b) {
+  return a > b ? *a.checked_sub(b) : U256{};
+}
+
+Status validate_name(const std::string& name, std::string_view what) {
+  if (name.empty()) return fail(ErrorCode::kInvalidArgument, std::string(what) + " name must not be empty");
+  if (name.size() > 200)
+    return fail(ErrorCode::kInvalidArgument, std::string(what) + " name is longer than 200 characters");
+  return {};
+}
+
+json allocations_json(const std::vector<QuotedAllocation>& allocs) {
+  json out = json::array();
+  for (const auto& a : allocs)
+    out.push_back({{"pool", a.pool_id}, {"cover", a.cover.to_dec()}, {"reward", a.reward.to_dec()}});
+  return out;
+}
+
+Status emit(Repo& repo, UnixTime now, std::string_view kind, const json& payload) {
+  auto e = record_event(repo, now, kind, payload);
+  if (!e) return std::unexpected(e.error());
+  return {};
+}
+
+}  // namespace
+
+Ledger::Ledger(store::Store& store, const Clock& clock, LedgerConfig config)
+    : store_(store), clock_(clock), config_(config) {}
+
+Status Ledger::write(const std::function<Status(Repo&, UnixTime)>& body) {
+  return store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    const UnixTime now = clock_.now();
+    BULWARK_CHECK(expire(repo, now));
+    return body(repo, now);
+  });
+}
+
+Status Ledger::read(const std::function<Status(Repo&)>& body) {
+  return store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    return body(repo);
+  });
+}
+
+Result<Asset> Ledger::register_asset(const Asset& asset) {
+  if (asset.symbol.empty() || asset.symbol.size() > 32)
+    return fail(ErrorCode::kInvalidArgument, "asset symbol must be 1 to 32 characters");
+  if (asset.decimals > 77) return fail(ErrorCode::kInvalidArgument, "asset decimals must be at most 77");
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(existing, repo.find_asset(asset.key()));
+    if (existing) {
+      if (existing->symbol == asset.symbol && existing->decimals == asset.decimals) return {};
+      return fail(ErrorCode::kAlreadyExists, "asset " + asset.key() + " is already registered as " +
+                                                 existing->symbol + " with " + str(existing->decimals) +
+                                                 " decimals");
+    }
+    return emit(repo, now, "asset_registered",
+                json{{"key", asset.key()}, {"symbol", asset.symbol}, {"decimals", asset.decimals}});
+  });
+  if (!s) return std::unexpected(s.error());
+  return asset;
+}
+
+Result<Product> Ledger::add_product(const ProductSpec& spec) {
+  BULWARK_CHECK(validate_name(spec.name, "product"));
+  if (spec.contracts.empty())
+    return fail(ErrorCode::kInvalidArgument, "a product covers at least one contract address");
+  if (spec.min_period_days < 1 || spec.max_period_days < spec.min_period_days || spec.max_period_days > 3650)
+    return fail(ErrorCode::kInvalidArgument, "period limits must satisfy 1 <= min <= max <= 3650 days, got " +
+                                                 str(spec.min_period_days) + ".." +
+                                                 str(spec.max_period_days));
+  if (spec.grace_days < 0 || spec.grace_days > 365)
+    return fail(ErrorCode::kInvalidArgument, "grace period must be 0..365 days");
+  if (spec.base_rate_bps < 1 || spec.base_rate_bps > kBps)
+    return fail(ErrorCode::kInvalidArgument,
+                "base rate must be 1..10000 basis points a year, got " + str(spec.base_rate_bps));
+  Product product;
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(asset, repo.find_asset(spec.asset));
+    if (!asset) return fail(ErrorCode::kNotFound, "asset " + spec.asset + " is not registered");
+    if (asset->chain_id != spec.chain_id && asset->token)
+      return fail(ErrorCode::kInvalidArgument, "asset " + spec.asset + " lives on chain " +
+                                                   str(std::int64_t(asset->chain_id)) +
+                                                   ", product on chain " + str(std::int64_t(spec.chain_id)));
+    BULWARK_TRY(id, repo.next_id(sc::products()));
+    product = Product{id,
+                      spec.name,
+                      spec.chain_id,
+                      spec.contracts,
+                      spec.cover_type,
+                      spec.parametric,
+                      spec.asset,
+                      spec.min_period_days,
+                      spec.max_period_days,
+                      spec.grace_days,
+                      spec.deductible,
+                      spec.base_rate_bps,
+                      spec.on_sale,
+                      now};
+    return emit(repo, now, "product_added", to_json(product));
+  });
+  if (!s) return std::unexpected(s.error());
+  return product;
+}
+
+Result<Product> Ledger::set_on_sale(Id id, bool on_sale) {
+  Product product;
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(p, repo.get_product(id));
+    product = p;
+    if (product.on_sale == on_sale) return {};
+    product.on_sale = on_sale;
+    return emit(repo, now, "product_updated", to_json(product));
+  });
+  if (!s) return std::unexpected(s.error());
+  return product;
+}
+
+Result<Pool> Ledger::create_pool(const PoolSpec& spec) {
+  BULWARK_CHECK(validate_name(spec.name, "pool"));
+  if (spec.capacity_ratio_bps < 1 || spec.capacity_ratio_bps > 10 * kBps)
+    return fail(ErrorCode::kInvalidArgument,
+                "capacity ratio must be 1..100000 basis points, got " + str(spec.capacity_ratio_bps));
+  Pool pool;
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(asset, repo.find_asset(spec.asset));
+    if (!asset) return fail(ErrorCode::kNotFound, "asset " + spec.asset + " is not registered");
+    BULWARK_TRY(id, repo.next_id(sc::pools()));
+    pool = Pool{id, spec.name, spec.asset, spec.capacity_ratio_bps, U256{}, now};
+    return emit(repo, now, "pool_created", to_json(pool));
+  });
+  if (!s) return std::unexpected(s.error());
+  return pool;
+}
+
+Status Ledger::set_backing(Id pool_id, Id product_id, std::int64_t weight) {
+  if (weight < 0 || weight > kMaxWeight)
+    return fail(ErrorCode::kInvalidArgument, "weight must be 0..100, got " + str(weight));
+  return write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(pool, repo.get_pool(pool_id));
+    BULWARK_TRY(product, repo.get_product(product_id));
+    if (pool.asset != product.asset)
+      return fail(ErrorCode::kInvalidArgument, "pool " + str(pool_id) + " holds " + pool.asset +
+                                                   " but product " + str(product_id) + " is sold in " +
+                                                   product.asset);
+    return emit(repo, now, "backing_set",
+                json{{"pool", pool_id}, {"product", product_id}, {"weight", weight}});
+  });
+}
+
+Status Ledger::accrue(Repo& repo, const Pool& pool, UnixTime now) {
+  BULWARK_TRY(allocs, repo.active_allocations_of_pool(pool.id));
+  json items = json::array();
+  for (const auto& a : allocs) {
+    BULWARK_TRY(policy, repo.get_policy(a.policy_id));
+    const std::int64_t duration = policy.end_time - policy.start_time;
+    const std::int64_t elapsed = std::clamp<std::int64_t>(now - policy.start_time, 0, duration);
+    if (duration <= 0) continue;
+    BULWARK_TRY(target, mul_div(a.reward, U256(std::uint64_t(elapsed)), U256(std::uint64_t(duration)),
+                                U256::Rounding::kDown));
+    if (target > a.earned)
+      items.push_back({{"policy", a.policy_id}, {"amount", saturating_sub(target, a.earned).to_dec()}});
+  }
+  if (items.empty()) return {};
+  return emit(repo, now, "rewards_earned", json{{"pool", pool.id}, {"items", items}});
+}
+
+Result<DepositReceipt> Ledger::deposit(Id pool_id, const Address& owner, const U256& amount) {
+  if (amount.is_zero()) return fail(ErrorCode::kInvalidArgument, "deposit amount must be greater than zero");
+  if (owner.is_zero()) return fail(ErrorCode::kInvalidArgument, "owner must not be the zero address");
+  DepositReceipt receipt{pool_id, owner, amount, U256{}};
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(pool, repo.get_pool(pool_id));
+    BULWARK_CHECK(accrue(repo, pool, now));
+    BULWARK_TRY(capital, repo.balance(accounts::pool_capital(pool_id)));
+    if (pool.total_shares.is_zero()) {
+      receipt.shares = amount;
+    } else {
+      if (capital.is_zero())
+        return fail(ErrorCode::kFailedPrecondition,
+                    "pool " + str(pool_id) + " has shares but no capital left");
+      BULWARK_TRY(shares, mul_div(amount, pool.total_shares, capital, U256::Rounding::kDown));
+      receipt.shares = shares;
+    }
+    if (receipt.shares.is_zero())
+      return fail(ErrorCode::kInvalidArgument, "deposit is too small to buy one pool share");
+    return emit(repo, now, "deposited",
+                json{{"pool", pool_id},
+                     {"owner", owner.to_checksum()},
+                     {"amount", amount.to_dec()},
+                     {"shares", receipt.shares.to_dec()}});
+  });
+  if (!s) return std::unexpected(s.error());
+  return receipt;
+}
+
+Result<DepositReceipt> Ledger::withdraw(Id pool_id, const Address& owner, const U256& amount) {
+  if (amount.is_zero())
+    return fail(ErrorCode::kInvalidArgument, "withdrawal amount must be greater than zero");
+  DepositReceipt receipt{pool_id, owner, amount, U256{}};
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(pool, repo.get_pool(pool_id));
+    BULWARK_CHECK(accrue(repo, pool, now));
+    BULWARK_TRY(v, view(repo, pool_id, now));
+    BULWARK_TRY(holding, repo.holding(pool_id, owner));
+    U256 value;
+    if (!holding.shares.is_zero()) {
+      BULWARK_TRY(x, mul_div(holding.shares, v.capital, v.pool.total_shares, U256::Rounding::kDown));
+      value = x;
+    }
+    if (amount > value)
+      return fail(ErrorCode::kFailedPrecondition, owner.to_checksum() + " holds " + value.to_dec() +
+                                                      " in pool " + str(pool_id) + ", cannot withdraw " +
+                                                      amount.to_dec());
+    if (amount > v.free) {
+      std::string msg = "only " + v.free.to_dec() + " of pool " + str(pool_id) + "'s capital " +
+                        v.capital.to_dec() + " is free; " + v.locked.to_dec() +
+                        " is locked behind active cover";
+      for (const auto& u : v.unlocks)
+        if (u.free_after >= amount) {
+          msg += "; " + u.free_after.to_dec() + " will be free at " + str(u.time) +
+                 " (unix time) when cover expires";
+          break;
+        }
+      return fail(ErrorCode::kFailedPrecondition, msg);
+    }
+    BULWARK_TRY(shares, mul_div(amount, v.pool.total_shares, v.capital, U256::Rounding::kUp));
+    receipt.shares = std::min(shares, holding.shares);
+    return emit(repo, now, "withdrawn",
+                json{{"pool", pool_id},
+                     {"owner", owner.to_checksum()},
+                     {"amount", amount.to_dec()},
+                     {"shares", receipt.shares.to_dec()}});
+  });
+  if (!s) return std::unexpected(s.error());
+  return receipt;
+}
+
+Result<Quote> Ledger::price(Repo& repo, const QuoteRequest& req) {
+  if (req.amount.is_zero())
+    return fail(ErrorCode::kInvalidArgument, "cover amount must be greater than zero");
+  BULWARK_TRY(product, repo.get_product(req.product_id));
+  if (!product.on_sale)
+    return fail(ErrorCode::kFailedPrecondition, "product " + str(product.id) + " is not on sale");
+  if (req.asset != product.asset)
+    return fail(ErrorCode::kInvalidArgument,
+                "product " + str(product.id) + " is sold in " + product.asset + ", not " + req.asset);
+  if (req.period_days < product.min_period_days || req.period_days > product.max_period_days)
+    return fail(ErrorCode::kInvalidArgument, "period " + str(req.period_days) + " days is outside product " +
+                                                 str(product.id) + "'s limits of " +
+                                                 str(product.min_period_days) + ".." +
+                                                 str(product.max_period_days) + " days");
+  Quote q;
+  q.product_id = product.id;
+  q.asset = product.asset;
+  q.amount = req.amount;
+  q.period_days = req.period_days;
+  q.rate_bps = product.base_rate_bps;
+  // Nexus Mutual v2: premium = amount * price * period / 365 days, rounded up to the asset's unit.
+  BULWARK_TRY(premium, mul_div(req.amount, U256(std::uint64_t(q.rate_bps * req.period_days)),
+                               U256(std::uint64_t(kBps * kDaysPerYear)), U256::Rounding::kUp));
+  q.premium = premium;
+  BULWARK_TRY(fee, mul_div(premium, U256(std::uint64_t(config_.fee_bps)), U256(std::uint64_t(kBps)),
+                           U256::Rounding::kDown));
+  BULWARK_TRY(reserve, mul_div(premium, U256(std::uint64_t(config_.reserve_bps)), U256(std::uint64_t(kBps)),
+                               U256::Rounding::kDown));
+  q.fee = fee;
+  q.reserve = reserve;
+  q.reward = *premium.checked_sub(fee)->checked_sub(reserve);
+
+  // Free capacity per backing pool; the cover is split pro rata to it, rounding remainders to the
+  // pools in id order while they have room.
+  BULWARK_TRY(backings, repo.backings_of_product(product.id));
+  std::vector<std::pair<Id, U256>> free;
+  U256 total_free;
+  for (const auto& b : backings) {
+    if (b.weight == 0) continue;
+    BULWARK_TRY(pool, repo.get_pool(b.pool_id));
+    BULWARK_TRY(capital, repo.balance(accounts::pool_capital(pool.id)));
+    BULWARK_TRY(cap, capacity_of(capital, pool, b.weight));
+    const U256 avail = saturating_sub(cap, b.allocated);
+    if (avail.is_zero()) continue;
+    free.emplace_back(pool.id, avail);
+    BULWARK_TRY(sum, total_free.checked_add(avail));
+    total_free = sum;
+  }
+  q.capacity_available = total_free;
+  if (total_free < req.amount)
+    return fail(ErrorCode::kInsufficientCapacity,
+                "product " + str(product.id) + " has " + total_free.to_dec() +
+                    " of capacity left, cannot cover " + req.amount.to_dec());
+  U256 assigned;
+  for (const auto& [pool_id, avail] : free) {
+    BULWARK_TRY(part, mul_div(req.amount, avail, total_free, U256::Rounding::kDown));
+    q.allocations.push_back({pool_id, part, U256{}});
+    assigned = *assigned.checked_add(part);
+  }
+  U256 rest = *req.amount.checked_sub(assigned);
+  for (std::size_t i = 0; i < q.allocations.size() && !rest.is_zero(); ++i) {
+    const U256 room = saturating_sub(free[i].second, q.allocations[i].cover);
+    const U256 add = std::min(room, rest);
+    q.allocations[i].cover = *q.allocations[i].cover.checked_add(add);
+    rest = *rest.checked_sub(add);
+  }
+  std::erase_if(q.allocations, [](const QuotedAllocation& a) { return a.cover.is_zero(); });
+  // Stakers' reward follows the cover; the rounding remainder goes to the first pool.
+  U256 reward_assigned;
+  for (auto& a : q.allocations) {
+    BULWARK_TRY(r, mul_div(q.reward, a.cover, req.amount, U256::Rounding::kDown));
+    a.reward = r;
+    reward_assigned = *reward_assigned.checked_add(r);
+  }
+  q.allocations.front().reward =
+      *q.allocations.front().reward.checked_add(*q.reward.checked_sub(reward_assigned));
+  return q;
+}
+
+Result<Quote> Ledger::quote(const QuoteRequest& request) {
+  Quote q;
+  Status s = read([&](Repo& repo) -> Status {
+    BULWARK_TRY(r, price(repo, request));
+    q = std::move(r);
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return q;
+}
+
+Result<Policy> Ledger::buy(const BuyRequest& req) {
+  if (req.holder.is_zero()) return fail(ErrorCode::kInvalidArgument, "holder must not be the zero address");
+  Policy policy;
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(q, price(repo, req.quote));
+    if (q.premium > req.max_premium)
+      return fail(ErrorCode::kFailedPrecondition, "premium " + q.premium.to_dec() +
+                                                      " is more than the payment offered (" +
+                                                      req.max_premium.to_dec() + ")");
+    BULWARK_TRY(product, repo.get_product(q.product_id));
+    BULWARK_TRY(id, repo.next_id(sc::policies()));
+    policy.id = id;
+    policy.holder = req.holder;
+    policy.product_id = product.id;
+    policy.asset = product.asset;
+    policy.amount = q.amount;
+    policy.premium = q.premium;
+    policy.reward = q.reward;
+    policy.fee = q.fee;
+    policy.reserve = q.reserve;
+    policy.start_time = now;
+    policy.end_time = now + q.period_days * kSecondsPerDay;
+    policy.terms =
+        Terms{product.cover_type, product.parametric, product.grace_days, product.deductible, q.rate_bps};
+    return emit(repo, now, "policy_bought",
+                json{{"policy", to_json(policy)}, {"allocations", allocations_json(q.allocations)}});
+  });
+  if (!s) return std::unexpected(s.error());
+  return policy;
+}
+
+Result<Policy> Ledger::cancel(Id id, const Address& holder) {
+  Policy policy;
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(p, repo.get_policy(id));
+    if (p.holder != holder)
+      return fail(
+          ErrorCode::kFailedPrecondition,
+          "policy " + str(id) + " belongs to " + p.holder.to_checksum() + ", not " + holder.to_checksum());
+    if (p.status != PolicyStatus::kActive)
+      return fail(ErrorCode::kFailedPrecondition, "policy " + str(id) + " is " +
+                                                      std::string(to_string(p.status)) +
+                                                      ", only an active policy can be cancelled");
+    const auto duration = U256(std::uint64_t(p.end_time - p.start_time));
+    const auto remaining =
+        U256(std::uint64_t(std::clamp<std::int64_t>(p.end_time - now, 0, p.end_time - p.start_time)));
+    BULWARK_TRY(allocs, repo.allocations(id));
+    json pools = json::array();
+    for (const auto& a : allocs) {
+      BULWARK_TRY(refund, mul_div(a.reward, remaining, duration, U256::Rounding::kDown));
+      const U256 earned = saturating_sub(saturating_sub(a.reward, refund), a.earned);
+      pools.push_back({{"pool", a.pool_id}, {"refund", refund.to_dec()}, {"earned", earned.to_dec()}});
+    }
+    BULWARK_TRY(fee_refund, mul_div(p.fee, remaining, duration, U256::Rounding::kDown));
+    BULWARK_TRY(reserve_refund, mul_div(p.reserve, remaining, duration, U256::Rounding::kDown));
+    BULWARK_CHECK(emit(repo, now, "policy_cancelled",
+                       json{{"policy", id},
+                            {"time", now},
+                            {"pools", pools},
+                            {"fee_refund", fee_refund.to_dec()},
+                            {"reserve_refund", reserve_refund.to_dec()}}));
+    BULWARK_TRY(after, repo.get_policy(id));
+    policy = after;
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return policy;
+}
+
+Result<std::size_t> Ledger::expire(Repo& repo, UnixTime now) {
+  BULWARK_TRY(due, repo.due_policies(now, config_.expiry_batch));
+  for (const auto& p : due) {
+    BULWARK_TRY(allocs, repo.allocations(p.id));
+    json pools = json::array();
+    for (const auto& a : allocs)
+      pools.push_back(
+          {{"pool", a.pool_id}, {"refund", "0"}, {"earned", saturating_sub(a.reward, a.earned).to_dec()}});
+    BULWARK_CHECK(
+        emit(repo, now, "policy_expired", json{{"policy", p.id}, {"time", p.end_time}, {"pools", pools}}));
+  }
+  return due.size();
+}
+
+Result<std::size_t> Ledger::expire_due() {
+  std::size_t n = 0;
+  Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    BULWARK_TRY(count, expire(repo, clock_.now()));
+    n = count;
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return n;
+}
+
+Result<PoolView> Ledger::view(Repo& repo, Id id, UnixTime now) {
+  PoolView v;
+  BULWARK_TRY(pool, repo.get_pool(id));
+  v.pool = pool;
+  BULWARK_TRY(asset, repo.get_asset(pool.asset));
+  v.asset = asset;
+  BULWARK_TRY(capital, repo.balance(accounts::pool_capital(id)));
+  BULWARK_TRY(unearned, repo.balance(accounts::pool_unearned(id)));
+  v.capital = capital;
+  v.unearned = unearned;
+  BULWARK_TRY(backings, repo.backings_of_pool(id));
+  std::map<Id, std::pair<std::int64_t, U256>> by_product;
+  for (const auto& b : backings) {
+    BULWARK_TRY(cap, capacity_of(capital, pool, b.weight));
+    v.products.push_back({b.product_id, b.weight, cap, b.allocated, saturating_sub(cap, b.allocated)});
+    by_product[b.product_id] = {b.weight, b.allocated};
+  }
+  BULWARK_TRY(locked, locked_of(capital, pool, by_product));
+  v.locked = locked;
+  v.free = saturating_sub(capital, locked);
+  BULWARK_TRY(holdings, repo.holdings(id));
+  for (auto& h : holdings)
+    if (!h.shares.is_zero()) v.holdings.push_back(h);
+  // When does more free up? Release active allocations in order of their policies' end times.
+  BULWARK_TRY(allocs, repo.active_allocations_of_pool(id));
+  std::map<UnixTime, std::vector<std::pair<Id, U256>>> releases;
+  for (const auto& a : allocs) {
+    BULWARK_TRY(policy, repo.get_policy(a.policy_id));
+    releases[std::max(policy.end_time, now)].emplace_back(policy.product_id, a.cover);
+  }
+  for (const auto& [time, items] : releases) {
+    for (const auto& [product, cover] : items)
+      by_product[product].second = saturating_sub(by_product[product].second, cover);
+    BULWARK_TRY(still_locked, locked_of(capital, pool, by_product));
+    if (v.unlocks.size() < 10) v.unlocks.push_back({time, saturating_sub(capital, still_locked)});
+  }
+  return v;
+}
+
+Result<PoolView> Ledger::pool_view(Id id) {
+  PoolView v;
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(r, view(repo, id, now));
+    v = std::move(r);
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return v;
+}
+
+namespace {
+template <class T, class F>
+Result<T> read_value(store::Store& store, F f) {
+  T out{};
+  Status s = store.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    auto r = f(repo);
+    if (!r) return std::unexpected(r.error());
+    out = std::move(*r);
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+}  // namespace
+
+Result<Product> Ledger::product(Id id) {
+  return read_value<Product>(store_, [&](Repo& r) { return r.get_product(id); });
+}
+Result<std::vector<Product>> Ledger::products() {
+  return read_value<std::vector<Product>>(store_, [&](Repo& r) { return r.products(); });
+}
+Result<std::vector<Pool>> Ledger::pools() {
+  return read_value<std::vector<Pool>>(store_, [&](Repo& r) { return r.pools(); });
+}
+Result<Policy> Ledger::policy(Id id) {
+  return read_value<Policy>(store_, [&](Repo& r) { return r.get_policy(id); });
+}
+Result<std::vector<Allocation>> Ledger::allocations(Id id) {
+  return read_value<std::vector<Allocation>>(store_, [&](Repo& r) { return r.allocations(id); });
+}
+Result<std::vector<Policy>> Ledger::policies(const PolicyFilter& filter) {
+  return read_value<std::vector<Policy>>(store_, [&](Repo& r) { return r.policies(filter); });
+}
+Result<Asset> Ledger::asset(const std::string& key) {
+  return read_value<Asset>(store_, [&](Repo& r) { return r.get_asset(key); });
+}
+Result<Books> Ledger::books() {
+  return read_value<Books>(store_, [&](Repo& r) -> Result<Books> {
+    BULWARK_TRY(accounts, r.accounts());
+    BULWARK_TRY(assets, r.assets());
+    return Books{std::move(accounts), std::move(assets)};
+  });
+}
+
+}  // namespace bulwark::cover

@@ -1,0 +1,48 @@
+#pragma once
+/// The ledger's tables, shared by every backend, and the versioned migrations that create them.
+
+#include <string>
+#include <vector>
+
+#include "bulwark/store/store.hpp"
+
+namespace bulwark::store::schema {
+
+/// Deployment settings (premium split, ...): key -> value.
+const TableDef& settings();
+/// Assets known to the ledger: key ("1:native", "1:0x..."), chain_id, token, symbol, decimals.
+const TableDef& assets();
+/// Cover products.
+const TableDef& products();
+/// Capital pools.
+const TableDef& pools();
+/// Which pool backs which product, with what weight (0..100) and how much cover it has allocated.
+const TableDef& backings();
+/// Underwriters' pool shares.
+const TableDef& holdings();
+/// Policies (covers sold).
+const TableDef& policies();
+/// How each policy's cover and staker reward is split across pools.
+const TableDef& allocations();
+/// Money: every balance, in the asset's smallest unit.
+const TableDef& accounts();
+/// The hash-chained journal of every state change.
+const TableDef& journal();
+/// Every table above, in creation order.
+const std::vector<const TableDef*>& all_tables();
+
+/// One schema migration: a version number and the DDL statements that bring the schema from the
+/// previous version to this one. Type names are written as {INT}, {TEXT}, {AMOUNT} and resolved per backend.
+struct Migration {
+  int version;
+  std::string description;
+  std::vector<std::string> statements;
+};
+
+/// All migrations, oldest first. A released migration is never edited; new ones are appended.
+const std::vector<Migration>& migrations();
+
+/// The latest schema version this build knows.
+int latest_version();
+
+}  // namespace bulwark::store::schema
