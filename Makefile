@@ -1,9 +1,10 @@
 # make run   - set up, build and run the guided ledger demo on the embedded store
-# make test  - set up, build (debug + sanitizers) and run every test
+# make test  - set up, build (ci preset: optimised, warnings as errors) and run every test
+#              (PRESET=dev make test: the same tests under address and undefined-behaviour sanitizers)
 # make bench - build the release preset and run the benchmarks (figures go to bench/README.md by hand)
 # make format / make format-check - clang-format the tree / fail on drift
 
-PRESET ?= dev
+PRESET ?= ci
 JOBS ?= 2
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 

@@ -167,7 +167,8 @@ Outcome run_program(const std::vector<std::string>& argv, const Identity& who, c
   const auto deadline = SteadyClock::now() + timeout;
   char buf[4096];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
     if (left <= 0) {
       out.timed_out = true;
       kill(pid, SIGKILL);
@@ -331,7 +332,7 @@ bool valid_database_name(const std::string& name) {
 }  // namespace
 
 PgCluster::PgCluster(std::string dir, std::string bindir, PgOptions options)
-    : dir_(std::move(dir)), bindir_(std::move(bindir)), options_(options) {}
+    : dir_(std::move(dir)), bindir_(std::move(bindir)), options_(options), owner_pid_(int(getpid())) {}
 
 Result<std::unique_ptr<PgCluster>> PgCluster::start(PgOptions options) {
   BULWARK_TRY(bindir, find_bindir());
@@ -440,6 +441,7 @@ void PgCluster::stop() {
 }
 
 PgCluster::~PgCluster() {
+  if (int(getpid()) != owner_pid_) return;  // A forked child exiting: the cluster is its parent's.
   stop();
   std::error_code ec;
   fs::remove_all(dir_, ec);

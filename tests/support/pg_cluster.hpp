@@ -41,7 +41,8 @@ class PgCluster {
   static Result<std::unique_ptr<PgCluster>> start(PgOptions options = {});
 
   /// Stops the server (pg_ctl stop -m fast, then -m immediate, then SIGKILL) and removes the
-  /// temporary directory.
+  /// temporary directory. Does nothing in a forked child (a death test that calls exit()), so that
+  /// only the process that started the cluster stops it.
   ~PgCluster();
 
   PgCluster(const PgCluster&) = delete;
@@ -77,6 +78,7 @@ class PgCluster {
   PgOptions options_;
   int port_ = 0;
   bool running_ = false;
+  int owner_pid_ = 0;  ///< The process that started the cluster.
 };
 
 /// The process-wide cluster: started on the first call, stopped and removed at process exit.
