@@ -276,7 +276,8 @@ TEST_P(LedgerTest, VerifyDetectsTamperedBalancesAndJournal) {
   // Rewrite a journal entry's payload: its hash no longer matches.
   ASSERT_TRUE(store_->transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
     BULWARK_TRY(row, tx.get(store::schema::journal(), {"2"}));
-    auto edited = *row;
+    if (!row.has_value()) return fail(ErrorCode::kNotFound, "journal entry 2");
+    store::Row edited = row.value();
     edited[3] = edited[3] + " ";
     return tx.put(store::schema::journal(), edited);
   }));

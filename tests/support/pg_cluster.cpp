@@ -290,11 +290,12 @@ bool is_postgres_process(pid_t pid) {
   return in && std::getline(in, comm) && (comm == "postgres" || comm == "postmaster");
 }
 
-/// Stops the server of a data directory: fast shutdown, then immediate, then SIGKILL.
+/// Stops the server of a data directory: immediate shutdown (the cluster is thrown away, so there is
+/// nothing to flush), then SIGKILL.
 void stop_server(const std::string& bindir, const fs::path& data, const Identity& who,
                  const std::string& cwd) {
   if (!fs::exists(data / "postmaster.pid")) return;
-  for (const char* mode : {"fast", "immediate"}) {
+  for (const char* mode : {"immediate"}) {
     const Outcome o =
         run_program({bindir + "/pg_ctl", "stop", "-D", data.string(), "-m", mode, "-w", "-t", "30", "-s"},
                     who, cwd, std::chrono::seconds(40));

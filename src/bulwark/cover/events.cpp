@@ -234,8 +234,9 @@ Status apply_event(Repo& repo, std::string_view kind, const json& p) {
 }
 
 Result<JournalEntry> record_event(Repo& repo, UnixTime time, std::string_view kind, const json& payload) {
-  BULWARK_CHECK(apply_event(repo, kind, payload));
+  // Read the head first: applying only buffers writes, and a read after them would flush them early.
   BULWARK_TRY(head, repo.journal_head());
+  BULWARK_CHECK(apply_event(repo, kind, payload));
   JournalEntry e;
   e.seq = head ? head->seq + 1 : 1;
   e.time = time;

@@ -69,6 +69,43 @@ class PostgresConnection final : public SqlConnection {
     });
   }
 
+  Status execute_batch(
+      const std::vector<std::pair<const std::string*, const std::vector<std::string>*>>& batch) override {
+    if (!tx_) return fail(ErrorCode::kInternal, "postgresql batch outside a transaction");
+    if (batch.size() == 1) {
+      auto r = query(*batch[0].first, *batch[0].second);
+      if (!r) return std::unexpected(r.error());
+      return {};
+    }
+    // One round trip: the statements joined with their parameters as quoted literals (the server
+    // coerces each literal to its column's type, as it does for bound text parameters).
+    auto r = guard("batch of " + std::to_string(batch.size()) + " writes", [&] {
+      std::string text;
+      for (const auto& [sql, params] : batch) {
+        // One left-to-right pass over the template (which has no '$' but its placeholders), so a
+        // literal that itself contains "$1" is never substituted into.
+        const std::string& tpl = *sql;
+        for (std::size_t i = 0; i < tpl.size(); ++i) {
+          if (tpl[i] != '$') {
+            text += tpl[i];
+            continue;
+          }
+          std::size_t n = 0, j = i + 1;
+          for (; j < tpl.size() && tpl[j] >= '0' && tpl[j] <= '9'; ++j)
+            n = n * 10 + std::size_t(tpl[j] - '0');
+          if (n == 0 || n > params->size()) throw std::logic_error("bad placeholder in " + tpl);
+          text += tx_->quote((*params)[n - 1]);
+          i = j - 1;
+        }
+        text += ";\n";
+      }
+      tx_->exec(text);
+      return std::vector<Row>{};
+    });
+    if (!r) return std::unexpected(r.error());
+    return {};
+  }
+
   std::string placeholder(std::size_t n) const override { return "$" + std::to_string(n); }
   std::string type_name(ColumnType type) const override {
     switch (type) {

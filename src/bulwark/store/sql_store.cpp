@@ -10,12 +10,34 @@ namespace {
 
 /// A Tx that turns row operations into SQL on one connection. SQL texts are built once per
 /// (table, operation) and cached, so the connection's prepared-statement cache is hit every time.
+///
+/// Writes are buffered: put() records the row, get() sees buffered rows, and the buffer is sent in
+/// one batch (one round trip on PostgreSQL) before any select or count and before commit, so
+/// reads always see the transaction's own writes.
 class SqlTx final : public Tx {
  public:
   SqlTx(SqlConnection& conn, std::map<std::string, std::string>& sql_cache)
       : conn_(conn), sql_cache_(sql_cache) {}
 
+  /// Sends buffered writes to the database.
+  Status flush() {
+    if (pending_.empty()) return {};
+    std::vector<std::pair<const std::string*, const std::vector<std::string>*>> batch;
+    batch.reserve(pending_.size());
+    for (const auto& w : pending_) batch.emplace_back(w.sql, &w.row);
+    Status s = conn_.execute_batch(batch);
+    pending_.clear();
+    buffered_.clear();
+    return s;
+  }
+
   Result<std::optional<Row>> get(const TableDef& t, const Row& key) override {
+    if (auto it = buffered_.find({&t, key}); it != buffered_.end())
+      return std::optional<Row>{pending_[it->second].row};
+    return get_stored(t, key);
+  }
+
+  Result<std::optional<Row>> get_stored(const TableDef& t, const Row& key) {
     std::string& sql = cached("get", t, [&] {
       std::string s = "SELECT " + column_list(t) + " FROM " + t.name + " WHERE ";
       for (std::size_t i = 0; i < t.key_columns; ++i)
@@ -43,12 +65,18 @@ class SqlTx final : public Tx {
         s += (i > t.key_columns ? ", " : "") + t.columns[i].name + " = excluded." + t.columns[i].name;
       return s;
     });
-    BULWARK_TRY(rows, conn_.query(sql, row));
-    (void)rows;
+    Row key(row.begin(), row.begin() + std::ptrdiff_t(t.key_columns));
+    if (auto it = buffered_.find({&t, key}); it != buffered_.end()) {
+      pending_[it->second].row = row;  // a later write of the same row replaces the earlier one
+      return {};
+    }
+    buffered_.emplace(std::pair{&t, std::move(key)}, pending_.size());
+    pending_.push_back({&sql, row});
     return {};
   }
 
   Result<std::vector<Row>> select(const TableDef& t, const Query& q) override {
+    BULWARK_CHECK(flush());
     std::string shape = "sel";
     for (const auto& [col, _] : q.equal) shape += ":" + std::to_string(col);
     if (q.at_most) shape += "<" + std::to_string(q.at_most->first);
@@ -84,6 +112,7 @@ class SqlTx final : public Tx {
   }
 
   Result<std::int64_t> count(const TableDef& t) override {
+    BULWARK_CHECK(flush());
     BULWARK_TRY(rows, conn_.query("SELECT COUNT(*) FROM " + t.name, {}));
     std::int64_t n = 0;
     const std::string& s = rows.at(0).at(0);
@@ -105,8 +134,15 @@ class SqlTx final : public Tx {
     return it->second;
   }
 
+  struct PendingWrite {
+    const std::string* sql;  // points into sql_cache_, which outlives the transaction
+    Row row;
+  };
+
   SqlConnection& conn_;
   std::map<std::string, std::string>& sql_cache_;
+  std::vector<PendingWrite> pending_;
+  std::map<std::pair<const TableDef*, Row>, std::size_t> buffered_;  // (table, key) -> index in pending_
 };
 
 }  // namespace
@@ -122,6 +158,7 @@ Status SqlStore::transact(TxMode mode, const std::function<Status(Tx&)>& body) {
   BULWARK_CHECK(conn_->begin(mode));
   SqlTx tx(*conn_, sql_cache_);
   Status s = body(tx);
+  if (s && mode == TxMode::kWrite) s = tx.flush();
   if (!s) {
     conn_->rollback();
     return s;

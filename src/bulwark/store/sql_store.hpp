@@ -25,6 +25,13 @@ class SqlConnection {
   /// Runs one statement with text parameters bound to placeholders 1..n; returns its rows.
   /// Statements are prepared once and cached by their text.
   virtual Result<std::vector<Row>> query(const std::string& sql, const std::vector<std::string>& params) = 0;
+  /// Runs several parameterised statements whose results are not needed, in order. The default runs
+  /// them one by one; a networked backend sends them in one round trip.
+  virtual Status execute_batch(
+      const std::vector<std::pair<const std::string*, const std::vector<std::string>*>>& batch) {
+    for (const auto& [sql, params] : batch) BULWARK_CHECK(query(*sql, *params));
+    return {};
+  }
   /// The placeholder for parameter n (1-based): "?1" for SQLite, "$1" for PostgreSQL.
   virtual std::string placeholder(std::size_t n) const = 0;
   /// The column type for a schema type token: {INT}, {TEXT}, {AMOUNT}.
