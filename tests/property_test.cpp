@@ -23,6 +23,10 @@ struct Params {
   int steps;
 };
 
+void PrintTo(const Params& p, std::ostream* os) {
+  *os << p.backend << " x" << p.sequences;
+}
+
 class LedgerProperty : public ::testing::TestWithParam<Params> {};
 
 /// The test's own count of external money flows, independent of the ledger's accounts.
@@ -177,7 +181,7 @@ TEST_P(LedgerProperty, RandomSequencesKeepTheBooksBalanced) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerProperty,
-                         ::testing::Values(Params{"sqlite", 2000, 12}, Params{"postgresql", 150, 12}),
+                         ::testing::Values(Params{"sqlite", 2000, 12}, Params{"postgresql", 1000, 12}),
                          [](const auto& tp) { return tp.param.backend; });
 
 }  // namespace
