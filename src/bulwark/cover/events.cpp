@@ -94,33 +94,9 @@ Status share_change(Repo& repo, const json& p, bool deposit) {
 Status policy_bought(Repo& repo, const json& p) {
   if (!p.contains("policy") || !p.contains("allocations") || !p["allocations"].is_array())
     return fail(ErrorCode::kInvalidArgument, "policy_bought needs policy and allocations");
-  const json& pj = p["policy"];
-  Policy policy;
-  BULWARK_TRY(id, int_of(pj, "id"));
-  BULWARK_TRY(holder, address_of(pj, "holder"));
-  BULWARK_TRY(product, int_of(pj, "product_id"));
-  BULWARK_TRY(amount, amount_of(pj, "amount"));
-  BULWARK_TRY(premium, amount_of(pj, "premium"));
-  BULWARK_TRY(reward, amount_of(pj, "reward"));
-  BULWARK_TRY(fee, amount_of(pj, "fee"));
-  BULWARK_TRY(reserve, amount_of(pj, "reserve"));
-  BULWARK_TRY(start, int_of(pj, "start_time"));
-  BULWARK_TRY(end, int_of(pj, "end_time"));
-  if (!pj.contains("asset") || !pj["asset"].is_string() || !pj.contains("terms"))
-    return fail(ErrorCode::kInvalidArgument, "policy_bought: asset or terms missing");
-  BULWARK_TRY(terms, terms_from_json(pj["terms"]));
-  policy.id = id;
-  policy.holder = holder;
-  policy.product_id = product;
-  policy.asset = pj["asset"].get<std::string>();
-  policy.amount = amount;
-  policy.premium = premium;
-  policy.reward = reward;
-  policy.fee = fee;
-  policy.reserve = reserve;
-  policy.start_time = start;
-  policy.end_time = end;
-  policy.terms = terms;
+  BULWARK_TRY(policy, policy_from_json(p["policy"]));
+  const Id id = policy.id;
+  const Id product = policy.product_id;
   BULWARK_CHECK(repo.put(sc::policies(), policy));
   const std::string& asset = policy.asset;
   for (const json& aj : p["allocations"]) {
@@ -135,9 +111,9 @@ Status policy_bought(Repo& repo, const json& p) {
     BULWARK_CHECK(repo.put(sc::allocations(), Allocation{id, pool, cover, pool_reward, U256{}, true}));
     BULWARK_CHECK(repo.credit(accounts::pool_unearned(pool), asset, pool_reward));
   }
-  BULWARK_CHECK(repo.credit(accounts::fees(asset), asset, fee));
-  BULWARK_CHECK(repo.credit(accounts::reserve(asset), asset, reserve));
-  return repo.credit(accounts::flow_premiums(asset), asset, premium);
+  BULWARK_CHECK(repo.credit(accounts::fees(asset), asset, policy.fee));
+  BULWARK_CHECK(repo.credit(accounts::reserve(asset), asset, policy.reserve));
+  return repo.credit(accounts::flow_premiums(asset), asset, policy.premium);
 }
 
 Status policy_closed(Repo& repo, const json& p, PolicyStatus status) {

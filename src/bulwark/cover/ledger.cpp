@@ -69,6 +69,14 @@ Status emit(Repo& repo, UnixTime now, std::string_view kind, const json& payload
   return {};
 }
 
+/// Payload of a deposited/withdrawn event.
+json share_event(const DepositReceipt& r) {
+  return json{{"pool", r.pool_id},
+              {"owner", r.owner.to_checksum()},
+              {"amount", r.amount.to_dec()},
+              {"shares", r.shares.to_dec()}};
+}
+
 }  // namespace
 
 Ledger::Ledger(store::Store& store, const Clock& clock, LedgerConfig config)
@@ -232,11 +240,7 @@ Result<DepositReceipt> Ledger::deposit(Id pool_id, const Address& owner, const U
     }
     if (receipt.shares.is_zero())
       return fail(ErrorCode::kInvalidArgument, "deposit is too small to buy one pool share");
-    return emit(repo, now, "deposited",
-                json{{"pool", pool_id},
-                     {"owner", owner.to_checksum()},
-                     {"amount", amount.to_dec()},
-                     {"shares", receipt.shares.to_dec()}});
+    return emit(repo, now, "deposited", share_event(receipt));
   });
   if (!s) return std::unexpected(s.error());
   return receipt;
@@ -274,11 +278,7 @@ Result<DepositReceipt> Ledger::withdraw(Id pool_id, const Address& owner, const 
     }
     BULWARK_TRY(shares, mul_div(amount, v.pool.total_shares, v.capital, U256::Rounding::kUp));
     receipt.shares = std::min(shares, holding.shares);
-    return emit(repo, now, "withdrawn",
-                json{{"pool", pool_id},
-                     {"owner", owner.to_checksum()},
-                     {"amount", amount.to_dec()},
-                     {"shares", receipt.shares.to_dec()}});
+    return emit(repo, now, "withdrawn", share_event(receipt));
   });
   if (!s) return std::unexpected(s.error());
   return receipt;

@@ -467,4 +467,23 @@ json to_json(const Policy& p) {
           {"terms", to_json(p.terms)}};
 }
 
+Result<Policy> policy_from_json(const json& j) {
+  // Same fields as the row; one parser for both keeps their rules identical.
+  JsonReader r(j);
+  Row row;
+  for (const char* key : {"id", "product_id", "start_time", "end_time", "closed_at"}) {
+    BULWARK_TRY(v, r.get<std::int64_t>(key));
+    row.push_back(str(v));
+  }
+  std::vector<std::string> text;
+  for (const char* key :
+       {"holder", "asset", "amount", "premium", "reward", "fee", "reserve", "status", "refund"}) {
+    BULWARK_TRY(v, r.get<std::string>(key));
+    text.push_back(v);
+  }
+  BULWARK_TRY(terms, r.get<json>("terms"));
+  return policy_from_row({row[0], text[0], row[1], text[1], text[2], text[3], text[4], text[5], text[6],
+                          row[2], row[3], text[7], row[4], text[8], terms.dump()});
+}
+
 }  // namespace bulwark::cover

@@ -178,5 +178,6 @@ nlohmann::json to_json(const Terms& t);
 Result<Terms> terms_from_json(const nlohmann::json& j);
 Result<Product> product_from_json(const nlohmann::json& j);
 Result<Pool> pool_from_json(const nlohmann::json& j);
+Result<Policy> policy_from_json(const nlohmann::json& j);
 
 }  // namespace bulwark::cover
