@@ -10,8 +10,6 @@
 namespace bulwark::cover {
 namespace {
 
-using testing::open_fresh;
-
 U256 usdc(const char* s) {
   return *parse_units(s, 6);
 }
@@ -26,8 +24,10 @@ const Address kVault = addr("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
 class LedgerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    store_ = open_fresh(GetParam());
-    ASSERT_NE(store_, nullptr);
+    url_ = testing::fresh_store_url(GetParam());
+    auto s = store::open_store(url_);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
     ledger_ = std::make_unique<Ledger>(*store_, clock_);
     asset_ = Asset{1, addr("0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"), "USDC", 6};
     ASSERT_TRUE(ledger_->register_asset(asset_));
@@ -74,6 +74,7 @@ class LedgerTest : public ::testing::TestWithParam<std::string> {
   }
 
   FakeClock clock_;
+  std::string url_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Ledger> ledger_;
   Asset asset_;
@@ -303,6 +304,29 @@ TEST_P(LedgerTest, ExportVerifiesOnItsOwn) {
   auto stored = verify_store(*store_);
   ASSERT_TRUE(stored);
   EXPECT_EQ(r->head, stored->head);
+}
+
+TEST_P(LedgerTest, TwoStoresOnOneDatabaseNeverActOnStaleRows) {
+  // A second store (as another process would have) on the same database: each caches rows, and
+  // neither may sell capacity or count capital the other has already changed.
+  make_book("1000", 100);  // capacity 2000
+  auto other_store = store::open_store(url_);
+  ASSERT_TRUE(other_store) << other_store.error().message;
+  Ledger other(**other_store, clock_);
+  ASSERT_TRUE(buy("1500"));
+  auto over = other.buy({kBob, {product_, usdc("600"), asset_.key(), 365}, U256::max()});
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, ErrorCode::kInsufficientCapacity);
+  ASSERT_TRUE(other.buy({kBob, {product_, usdc("500"), asset_.key(), 365}, U256::max()}));
+  auto none = buy("0.000001");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::kInsufficientCapacity);
+  ASSERT_TRUE(other.deposit(pool_, kBob, usdc("1000")));
+  auto view = ledger_->pool_view(pool_);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->capital, usdc("2000"));
+  ASSERT_TRUE(buy("2000"));  // the capacity other's deposit added
+  expect_verifies();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerTest, ::testing::Values("sqlite", "postgresql"),

@@ -1,24 +1,11 @@
 #include "bulwark/store/memory_store.hpp"
 
-#include <charconv>
+#include <algorithm>
+
+#include "bulwark/store/query.hpp"
 
 namespace bulwark::store {
 namespace {
-
-std::int64_t to_int(const std::string& s) {
-  std::int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
-bool key_less(const TableDef& t, const Row& a, const Row& b) {
-  for (std::size_t i = 0; i < t.key_columns; ++i) {
-    if (a[i] == b[i]) continue;
-    if (t.columns[i].type == ColumnType::kText) return a[i] < b[i];
-    return to_int(a[i]) < to_int(b[i]);  // amounts never appear in keys
-  }
-  return false;
-}
 
 /// Works on a private copy of the tables; the store swaps it in at commit.
 class MemoryTx final : public Tx {
@@ -34,22 +21,15 @@ class MemoryTx final : public Tx {
 
   Status put(const TableDef& t, const Row& row) override {
     if (row.size() != t.columns.size()) return fail(ErrorCode::kInternal, "row width mismatch for " + t.name);
-    tables_[t.name][Row(row.begin(), row.begin() + std::ptrdiff_t(t.key_columns))] = row;
+    tables_[t.name][key_of(t, row)] = row;
     return {};
   }
 
   Result<std::vector<Row>> select(const TableDef& t, const Query& q) override {
     std::vector<Row> out;
-    for (const auto& [_, row] : tables_[t.name]) {
-      bool ok = true;
-      for (const auto& [col, v] : q.equal) ok = ok && row[col] == v;
-      if (ok && q.at_most) ok = to_int(row[q.at_most->first]) <= q.at_most->second;
-      if (ok && q.at_least) ok = to_int(row[q.at_least->first]) >= q.at_least->second;
-      if (ok) out.push_back(row);
-    }
-    std::sort(out.begin(), out.end(), [&](const Row& a, const Row& b) {
-      return q.descending ? key_less(t, b, a) : key_less(t, a, b);
-    });
+    for (const auto& [_, row] : tables_[t.name])
+      if (matches(t, q, row)) out.push_back(row);
+    std::sort(out.begin(), out.end(), [&](const Row& a, const Row& b) { return comes_before(t, q, a, b); });
     if (q.limit && out.size() > q.limit) out.resize(q.limit);
     return out;
   }

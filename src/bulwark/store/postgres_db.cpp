@@ -13,42 +13,55 @@ namespace {
 // append) can never interleave with another process's. Readers do not take it.
 constexpr long long kWriterLockKey = 0x42554c5741524bLL;  // "BULWARK"
 
+/// One libpq connection driven through a pqxx::nontransaction, with BEGIN and COMMIT sent by hand
+/// so that they share a round trip with the statements next to them: BEGIN, the writer lock and the
+/// cache probe go in one; the buffered writes and COMMIT in another.
 class PostgresConnection final : public SqlConnection {
  public:
   PostgresConnection(std::unique_ptr<pqxx::connection> conn, std::string url)
-      : conn_(std::move(conn)), url_(std::move(url)) {}
+      : conn_(std::move(conn)), ntx_(std::make_unique<pqxx::nontransaction>(*conn_)), url_(std::move(url)) {}
 
-  Status begin(TxMode mode) override {
+  Result<std::vector<Row>> begin(TxMode mode, const std::string& probe) override {
+    // Readers get one snapshot for the whole transaction (verification reads journal and state
+    // together); writers see the latest commits, in order, behind the lock.
+    std::string text = mode == TxMode::kWrite
+                           ? "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" +
+                                 std::to_string(kWriterLockKey) + ")"
+                           : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    if (!probe.empty()) text += "; " + probe;
+    in_tx_ = true;
     auto r = guard("begin", [&] {
-      tx_ = std::make_unique<pqxx::work>(*conn_);
-      if (mode == TxMode::kWrite)
-        tx_->exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLockKey) + ")");
-      return std::vector<Row>{};
+      const pqxx::result res = ntx_->exec(text);
+      return probe.empty() ? std::vector<Row>{} : rows_of(res);
     });
-    if (!r) return std::unexpected(r.error());
-    return {};
+    if (!r) rollback();
+    return r;
   }
 
-  Status commit() override {
+  Status commit(const Batch& last_writes) override {
     auto r = guard("commit", [&] {
-      tx_->commit();
+      ntx_->exec(batch_text(last_writes) + "COMMIT");
       return std::vector<Row>{};
     });
-    tx_.reset();
-    if (!r) return std::unexpected(r.error());
+    if (!r) {
+      rollback();
+      return std::unexpected(r.error());
+    }
+    in_tx_ = false;
     return {};
   }
 
   void rollback() override {
+    if (!in_tx_) return;
+    in_tx_ = false;
     try {
-      if (tx_) tx_->abort();
+      ntx_->exec("ROLLBACK");
     } catch (...) {
     }
-    tx_.reset();
   }
 
   Result<std::vector<Row>> query(const std::string& sql, const std::vector<std::string>& params) override {
-    if (!tx_) return fail(ErrorCode::kInternal, "postgresql query outside a transaction");
+    if (!in_tx_) return fail(ErrorCode::kInternal, "postgresql query outside a transaction");
     return guard(sql.substr(0, 60), [&] {
       auto it = prepared_.find(sql);
       if (it == prepared_.end()) {
@@ -56,50 +69,15 @@ class PostgresConnection final : public SqlConnection {
         conn_->prepare(name, sql);
         it = prepared_.emplace(sql, name).first;
       }
-      const pqxx::result res = tx_->exec_prepared(it->second, pqxx::prepare::make_dynamic_params(params));
-      std::vector<Row> rows;
-      rows.reserve(res.size());
-      for (const auto& r : res) {
-        Row row;
-        row.reserve(r.size());
-        for (const auto& f : r) row.emplace_back(f.c_str(), f.size());
-        rows.push_back(std::move(row));
-      }
-      return rows;
+      return rows_of(ntx_->exec_prepared(it->second, pqxx::prepare::make_dynamic_params(params)));
     });
   }
 
-  Status execute_batch(
-      const std::vector<std::pair<const std::string*, const std::vector<std::string>*>>& batch) override {
-    if (!tx_) return fail(ErrorCode::kInternal, "postgresql batch outside a transaction");
-    if (batch.size() == 1) {
-      auto r = query(*batch[0].first, *batch[0].second);
-      if (!r) return std::unexpected(r.error());
-      return {};
-    }
-    // One round trip: the statements joined with their parameters as quoted literals (the server
-    // coerces each literal to its column's type, as it does for bound text parameters).
+  Status execute_batch(const Batch& batch) override {
+    if (!in_tx_) return fail(ErrorCode::kInternal, "postgresql batch outside a transaction");
+    if (batch.empty()) return {};
     auto r = guard("batch of " + std::to_string(batch.size()) + " writes", [&] {
-      std::string text;
-      for (const auto& [sql, params] : batch) {
-        // One left-to-right pass over the template (which has no '$' but its placeholders), so a
-        // literal that itself contains "$1" is never substituted into.
-        const std::string& tpl = *sql;
-        for (std::size_t i = 0; i < tpl.size(); ++i) {
-          if (tpl[i] != '$') {
-            text += tpl[i];
-            continue;
-          }
-          std::size_t n = 0, j = i + 1;
-          for (; j < tpl.size() && tpl[j] >= '0' && tpl[j] <= '9'; ++j)
-            n = n * 10 + std::size_t(tpl[j] - '0');
-          if (n == 0 || n > params->size()) throw std::logic_error("bad placeholder in " + tpl);
-          text += tx_->quote((*params)[n - 1]);
-          i = j - 1;
-        }
-        text += ";\n";
-      }
-      tx_->exec(text);
+      ntx_->exec(batch_text(batch));
       return std::vector<Row>{};
     });
     if (!r) return std::unexpected(r.error());
@@ -124,24 +102,56 @@ class PostgresConnection final : public SqlConnection {
     try {
       return f();
     } catch (const pqxx::broken_connection& e) {
-      tx_.reset();
       return fail(ErrorCode::kUnavailable, "postgresql connection lost during " + what + ": " + e.what());
     } catch (const pqxx::serialization_failure& e) {
       return fail(ErrorCode::kConflict, "postgresql " + what + ": " + e.what());
     } catch (const pqxx::unique_violation& e) {
       return fail(ErrorCode::kAlreadyExists, "postgresql " + what + ": " + e.what());
     } catch (const pqxx::in_doubt_error& e) {
-      tx_.reset();
       return fail(ErrorCode::kUnavailable, "postgresql commit outcome unknown: " + std::string(e.what()));
     } catch (const std::exception& e) {
       return fail(ErrorCode::kInternal, "postgresql " + what + ": " + e.what());
     }
   }
 
+  static std::vector<Row> rows_of(const pqxx::result& res) {
+    std::vector<Row> rows;
+    rows.reserve(res.size());
+    for (const auto& r : res) {
+      Row row;
+      row.reserve(r.size());
+      for (const auto& f : r) row.emplace_back(f.c_str(), f.size());
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  /// The statements as one text of EXECUTEs, each followed by ";\n", their parameters as quoted
+  /// literals (the server coerces each literal to the parameter's inferred type, as it does for
+  /// bound text parameters). Each statement is PREPAREd once per connection, so the server does
+  /// not parse and plan it again on every commit.
+  std::string batch_text(const Batch& batch) {
+    std::string text;
+    for (const auto& [sql, params] : batch) {
+      auto it = batch_prepared_.find(*sql);
+      if (it == batch_prepared_.end()) {
+        const std::string name = "bulwark_w" + std::to_string(batch_prepared_.size());
+        ntx_->exec("PREPARE " + name + " AS " + *sql);  // session-wide, survives a rollback
+        it = batch_prepared_.emplace(*sql, name).first;
+      }
+      text += "EXECUTE " + it->second + "(";
+      for (std::size_t i = 0; i < params->size(); ++i) text += (i ? ", " : "") + ntx_->quote((*params)[i]);
+      text += ");\n";
+    }
+    return text;
+  }
+
   std::unique_ptr<pqxx::connection> conn_;
-  std::unique_ptr<pqxx::work> tx_;
+  std::unique_ptr<pqxx::nontransaction> ntx_;
+  bool in_tx_ = false;
   std::string url_;
-  std::unordered_map<std::string, std::string> prepared_;
+  std::unordered_map<std::string, std::string> prepared_;        // pqxx-prepared reads
+  std::unordered_map<std::string, std::string> batch_prepared_;  // SQL-PREPAREd writes
 };
 
 }  // namespace

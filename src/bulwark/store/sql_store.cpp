@@ -3,38 +3,65 @@
 #include <charconv>
 #include <map>
 
+#include <set>
+
+#include "bulwark/store/query.hpp"
+#include "bulwark/store/row_cache.hpp"
 #include "bulwark/store/schema.hpp"
 
 namespace bulwark::store {
 namespace {
 
+std::string column_list(const TableDef& t) {
+  std::string s;
+  for (const auto& c : t.columns) s += (s.empty() ? "" : ", ") + c.name;
+  return s;
+}
+
 /// A Tx that turns row operations into SQL on one connection. SQL texts are built once per
 /// (table, operation) and cached, so the connection's prepared-statement cache is hit every time.
 ///
 /// Writes are buffered: put() records the row, get() sees buffered rows, and the buffer is sent in
-/// one batch (one round trip on PostgreSQL) before any select or count and before commit, so
-/// reads always see the transaction's own writes.
+/// one batch (one round trip on PostgreSQL) before any select or count that the cache cannot
+/// answer and before commit, so reads always see the transaction's own writes.
+///
+/// In a write transaction with a RowCache, reads are answered from committed state the cache holds
+/// (see row_cache.hpp), with this transaction's own writes applied on top; what the database had to
+/// answer is remembered for the next transaction.
 class SqlTx final : public Tx {
  public:
-  SqlTx(SqlConnection& conn, std::map<std::string, std::string>& sql_cache)
-      : conn_(conn), sql_cache_(sql_cache) {}
+  SqlTx(SqlConnection& conn, std::map<std::string, std::string>& sql_cache, RowCache* cache)
+      : conn_(conn), sql_cache_(sql_cache), cache_(cache) {}
 
   /// Sends buffered writes to the database.
   Status flush() {
     if (pending_.empty()) return {};
-    std::vector<std::pair<const std::string*, const std::vector<std::string>*>> batch;
-    batch.reserve(pending_.size());
-    for (const auto& w : pending_) batch.emplace_back(w.sql, &w.row);
-    Status s = conn_.execute_batch(batch);
+    Status s = conn_.execute_batch(pending());
     pending_.clear();
     buffered_.clear();
     return s;
   }
 
+  /// The writes not yet sent, as a batch (valid until the next put or flush).
+  Batch pending() const {
+    Batch batch;
+    batch.reserve(pending_.size());
+    for (const auto& w : pending_) batch.emplace_back(w.sql, &w.row);
+    return batch;
+  }
+
+  /// Every row this transaction wrote, in order (for the cache, once committed).
+  const std::vector<std::pair<const TableDef*, Row>>& writes() const { return writes_; }
+
   Result<std::optional<Row>> get(const TableDef& t, const Row& key) override {
-    if (auto it = buffered_.find({&t, key}); it != buffered_.end())
-      return std::optional<Row>{pending_[it->second].row};
-    return get_stored(t, key);
+    if (auto it = written_.find({&t, key}); it != written_.end())
+      return std::optional<Row>{writes_[it->second].second};
+    if (cache_)
+      if (const auto* known = cache_->find_row(t, key)) return *known;
+    BULWARK_TRY(row, get_stored(t, key));
+    // Not written by this transaction, so the database answered with committed state.
+    if (cache_) cache_->remember_row(t, key, row);
+    return row;
   }
 
   Result<std::optional<Row>> get_stored(const TableDef& t, const Row& key) {
@@ -65,7 +92,12 @@ class SqlTx final : public Tx {
         s += (i > t.key_columns ? ", " : "") + t.columns[i].name + " = excluded." + t.columns[i].name;
       return s;
     });
-    Row key(row.begin(), row.begin() + std::ptrdiff_t(t.key_columns));
+    Row key = key_of(t, row);
+    if (auto it = written_.find({&t, key}); it != written_.end())
+      writes_[it->second].second = row;
+    else
+      written_.emplace(std::pair{&t, key}, writes_.size()), writes_.emplace_back(&t, row);
+    written_tables_.insert(&t);
     if (auto it = buffered_.find({&t, key}); it != buffered_.end()) {
       pending_[it->second].row = row;  // a later write of the same row replaces the earlier one
       return {};
@@ -76,11 +108,30 @@ class SqlTx final : public Tx {
   }
 
   Result<std::vector<Row>> select(const TableDef& t, const Query& q) override {
+    std::string qkey;
+    if (cache_) {
+      qkey = query_key(t, q);
+      if (const auto* known = cache_->find_query(t, qkey)) {
+        std::vector<Row> rows = *known;
+        bool answered = true;
+        if (written_tables_.count(&t))
+          for (const auto& [wt, row] : writes_)
+            if (wt == &t && !(answered = apply_write(t, q, rows, row))) break;
+        if (answered) return rows;
+      }
+    }
     BULWARK_CHECK(flush());
+    BULWARK_TRY(rows, query_stored(t, q));
+    if (cache_ && !written_tables_.count(&t)) cache_->remember_query(t, qkey, q, rows);
+    return rows;
+  }
+
+  Result<std::vector<Row>> query_stored(const TableDef& t, const Query& q) {
     std::string shape = "sel";
     for (const auto& [col, _] : q.equal) shape += ":" + std::to_string(col);
     if (q.at_most) shape += "<" + std::to_string(q.at_most->first);
     if (q.at_least) shape += ">" + std::to_string(q.at_least->first);
+    if (q.order_by) shape += "o" + std::to_string(*q.order_by);
     shape += q.descending ? "d" : "a";
     shape += q.limit ? "l" : "";
     std::string& sql = cached(shape, t, [&] {
@@ -97,6 +148,7 @@ class SqlTx final : public Tx {
                  " >= " + conn_.placeholder(++n);
       if (!where.empty()) s += " WHERE " + where;
       s += " ORDER BY ";
+      if (q.order_by) s += t.columns[*q.order_by].name + (q.descending ? " DESC, " : ", ");
       for (std::size_t i = 0; i < t.key_columns; ++i)
         s += (i ? ", " : "") + t.columns[i].name + (q.descending ? " DESC" : "");
       if (q.limit) s += " LIMIT " + conn_.placeholder(++n);
@@ -121,12 +173,6 @@ class SqlTx final : public Tx {
   }
 
  private:
-  static std::string column_list(const TableDef& t) {
-    std::string s;
-    for (const auto& c : t.columns) s += (s.empty() ? "" : ", ") + c.name;
-    return s;
-  }
-
   template <class Make>
   std::string& cached(const std::string& op, const TableDef& t, Make make) {
     auto [it, inserted] = sql_cache_.try_emplace(op + "/" + t.name);
@@ -141,9 +187,19 @@ class SqlTx final : public Tx {
 
   SqlConnection& conn_;
   std::map<std::string, std::string>& sql_cache_;
+  RowCache* cache_;  // nullptr: read straight from the database
   std::vector<PendingWrite> pending_;
   std::map<std::pair<const TableDef*, Row>, std::size_t> buffered_;  // (table, key) -> index in pending_
+  std::vector<std::pair<const TableDef*, Row>> writes_;              // every write, latest per key
+  std::map<std::pair<const TableDef*, Row>, std::size_t> written_;   // (table, key) -> index in writes_
+  std::set<const TableDef*> written_tables_;
 };
+
+/// The query whose answer validates the row cache: the journal's head row.
+const Query& head_query() {
+  static const Query q{.limit = 1, .descending = true};
+  return q;
+}
 
 }  // namespace
 
@@ -155,24 +211,39 @@ Result<std::unique_ptr<SqlStore>> SqlStore::open(std::unique_ptr<SqlConnection> 
 
 Status SqlStore::transact(TxMode mode, const std::function<Status(Tx&)>& body) {
   std::lock_guard lock(mu_);
-  BULWARK_CHECK(conn_->begin(mode));
-  SqlTx tx(*conn_, sql_cache_);
+  const TableDef& journal = schema::journal();
+  if (mode == TxMode::kRead) {
+    BULWARK_CHECK(conn_->begin(mode, ""));
+    SqlTx tx(*conn_, sql_cache_, nullptr);
+    Status s = body(tx);
+    conn_->rollback();
+    return s;
+  }
+  // Write: the journal head, read under the writer lock in the same round trip as BEGIN, tells
+  // whether the row cache is still the committed state.
+  if (head_sql_.empty())
+    head_sql_ = "SELECT " + column_list(journal) + " FROM " + journal.name + " ORDER BY " +
+                journal.columns[0].name + " DESC LIMIT 1";
+  BULWARK_TRY(head, conn_->begin(mode, head_sql_));
+  cache_.validate(head.empty() ? std::nullopt : std::optional<Row>(head.front()));
+  cache_.remember_query(journal, query_key(journal, head_query()), head_query(), head);
+  SqlTx tx(*conn_, sql_cache_, &cache_);
   Status s = body(tx);
-  if (s && mode == TxMode::kWrite) s = tx.flush();
   if (!s) {
     conn_->rollback();
     return s;
   }
-  if (mode == TxMode::kRead) {
-    conn_->rollback();
-    return {};
-  }
-  return conn_->commit();
+  Status committed = conn_->commit(tx.pending());
+  if (committed)
+    cache_.commit(tx.writes(), journal);
+  else
+    cache_.clear();
+  return committed;
 }
 
 Status SqlStore::migrate() {
   std::lock_guard lock(mu_);
-  BULWARK_CHECK(conn_->begin(TxMode::kWrite));
+  BULWARK_CHECK(conn_->begin(TxMode::kWrite, ""));
   auto run = [&]() -> Status {
     BULWARK_CHECK(conn_->query("CREATE TABLE IF NOT EXISTS schema_migrations (version " +
                                    conn_->type_name(ColumnType::kInt) + " PRIMARY KEY, description " +
@@ -208,7 +279,7 @@ Status SqlStore::migrate() {
     conn_->rollback();
     return s;
   }
-  return conn_->commit();
+  return conn_->commit({});
 }
 
 }  // namespace bulwark::store

@@ -9,17 +9,25 @@
 #include <string>
 #include <vector>
 
+#include "bulwark/store/row_cache.hpp"
 #include "bulwark/store/store.hpp"
 
 namespace bulwark::store {
+
+/// Statements with their parameters, run in order, results unused.
+using Batch = std::vector<std::pair<const std::string*, const std::vector<std::string>*>>;
 
 /// One connection to an SQL database. Not thread-safe: SqlStore serialises its use.
 class SqlConnection {
  public:
   virtual ~SqlConnection() = default;
-  /// Starts a transaction. kWrite takes the database-wide writer lock before returning.
-  virtual Status begin(TxMode mode) = 0;
-  virtual Status commit() = 0;
+  /// Starts a transaction. kWrite takes the database-wide writer lock before returning. A
+  /// non-empty `probe` (a parameterless SELECT) runs right after, in the same round trip where the
+  /// backend can, and its rows are returned.
+  virtual Result<std::vector<Row>> begin(TxMode mode, const std::string& probe) = 0;
+  /// Runs the last buffered writes, then commits; both in one round trip where the backend can.
+  /// On failure the transaction is rolled back.
+  virtual Status commit(const Batch& last_writes) = 0;
   /// Rolls back; never fails in a way the caller can act on.
   virtual void rollback() = 0;
   /// Runs one statement with text parameters bound to placeholders 1..n; returns its rows.
@@ -27,8 +35,7 @@ class SqlConnection {
   virtual Result<std::vector<Row>> query(const std::string& sql, const std::vector<std::string>& params) = 0;
   /// Runs several parameterised statements whose results are not needed, in order. The default runs
   /// them one by one; a networked backend sends them in one round trip.
-  virtual Status execute_batch(
-      const std::vector<std::pair<const std::string*, const std::vector<std::string>*>>& batch) {
+  virtual Status execute_batch(const Batch& batch) {
     for (const auto& [sql, params] : batch) BULWARK_CHECK(query(*sql, *params));
     return {};
   }
@@ -57,6 +64,8 @@ class SqlStore final : public Store {
   std::mutex mu_;
   std::unique_ptr<SqlConnection> conn_;
   std::map<std::string, std::string> sql_cache_;  // (operation/table) -> SQL text; guarded by mu_
+  RowCache cache_;                                // committed rows across write transactions; guarded by mu_
+  std::string head_sql_;                          // reads the journal head (validates cache_)
 };
 
 }  // namespace bulwark::store

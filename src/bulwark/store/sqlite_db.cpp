@@ -16,11 +16,20 @@ class SqliteConnection final : public SqlConnection {
     sqlite3_close_v2(db_);
   }
 
-  Status begin(TxMode mode) override {
+  Result<std::vector<Row>> begin(TxMode mode, const std::string& probe) override {
     // IMMEDIATE takes the write lock now, so two writers serialise instead of deadlocking on upgrade.
-    return exec_simple(mode == TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    BULWARK_CHECK(exec_simple(mode == TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"));
+    if (probe.empty()) return std::vector<Row>{};
+    auto rows = query(probe, {});
+    if (!rows) rollback();
+    return rows;
   }
-  Status commit() override { return exec_simple("COMMIT"); }
+  Status commit(const Batch& last_writes) override {
+    Status s = execute_batch(last_writes);
+    if (s) s = exec_simple("COMMIT");
+    if (!s) rollback();
+    return s;
+  }
   void rollback() override { (void)exec_simple("ROLLBACK"); }
 
   Result<std::vector<Row>> query(const std::string& sql, const std::vector<std::string>& params) override {

@@ -42,13 +42,14 @@ struct TableDef {
 using Row = std::vector<std::string>;
 
 /// A selection over one table: equality on some columns, optional bounds on integer columns,
-/// ordered by the primary key, at most `limit` rows (0 = all).
+/// ordered by an integer column (if set) and then the primary key, at most `limit` rows (0 = all).
 struct Query {
   std::vector<std::pair<std::size_t, std::string>> equal;
   std::optional<std::pair<std::size_t, std::int64_t>> at_most;
   std::optional<std::pair<std::size_t, std::int64_t>> at_least;
   std::size_t limit = 0;
   bool descending = false;
+  std::optional<std::size_t> order_by;  ///< An integer column to order by before the key.
 };
 
 /// A transaction. Everything written through it becomes visible and durable together at commit,
