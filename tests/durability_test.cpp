@@ -25,6 +25,21 @@ namespace {
 const Address kUnderwriter = *Address::parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
 const Address kVault = *Address::parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
 
+/// A fresh store of the backend with a ledger on it and ETH registered.
+struct Book {
+  explicit Book(const std::string& url) : store(store::open_store(url)) {
+    EXPECT_TRUE(store) << store.error().message;
+    if (store) {
+      ledger = std::make_unique<Ledger>(**store, clock);
+      EXPECT_TRUE(ledger->register_asset(asset));
+    }
+  }
+  Result<std::unique_ptr<store::Store>> store;
+  FakeClock clock;
+  std::unique_ptr<Ledger> ledger;
+  const Asset asset{1, std::nullopt, "ETH", 18};
+};
+
 /// A pool of `stake` backing one new product at weight 100; returns the product id.
 Id make_book(Ledger& ledger, const Asset& asset, const U256& stake) {
   auto pool = ledger.create_pool({"pool", asset.key(), 20'000});
@@ -46,12 +61,9 @@ TEST_P(CrashTest, KilledMidPurchaseLosesNothingCommittedAndHalfAppliesNothing) {
   const std::string url = testing::fresh_store_url(GetParam());
   const Asset asset{1, std::nullopt, "ETH", 18};
   {
-    auto st = store::open_store(url);
-    ASSERT_TRUE(st) << st.error().message;
-    FakeClock clock;
-    Ledger ledger(**st, clock);
-    ASSERT_TRUE(ledger.register_asset(asset));
-    ASSERT_EQ(make_book(ledger, asset, *U256::from_dec("1000000000000000000000000")), 1);
+    Book book(url);
+    ASSERT_TRUE(book.ledger);
+    ASSERT_EQ(make_book(*book.ledger, asset, *U256::from_dec("1000000000000000000000000")), 1);
   }
   std::mt19937 rng(7);
   std::set<long long> committed;
@@ -111,12 +123,10 @@ INSTANTIATE_TEST_SUITE_P(Backends, CrashTest, ::testing::Values("sqlite", "postg
 
 TEST(PostgresRace, TwoProcessesRacingForTheLastCapacityExactlyOneWins) {
   const std::string url = testing::fresh_store_url("postgresql");
-  const Asset asset{1, std::nullopt, "ETH", 18};
-  auto st = store::open_store(url);
-  ASSERT_TRUE(st) << st.error().message;
-  FakeClock clock;
-  Ledger ledger(**st, clock);
-  ASSERT_TRUE(ledger.register_asset(asset));
+  Book book(url);
+  ASSERT_TRUE(book.ledger);
+  Ledger& ledger = *book.ledger;
+  const Asset& asset = book.asset;
   const Address buyers[2] = {*Address::parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
                              *Address::parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC")};
   constexpr int kRounds = 20;
@@ -164,7 +174,7 @@ TEST(PostgresRace, TwoProcessesRacingForTheLastCapacityExactlyOneWins) {
     ASSERT_TRUE(sold);
     EXPECT_EQ(sold->size(), 2u);
   }
-  auto report = verify_store(**st);
+  auto report = verify_store(**book.store);
   ASSERT_TRUE(report);
   EXPECT_TRUE(report->ok());
 }

@@ -21,6 +21,28 @@ class PostgresConnection final : public SqlConnection {
   PostgresConnection(std::unique_ptr<pqxx::connection> conn, std::string url)
       : conn_(std::move(conn)), ntx_(std::make_unique<pqxx::nontransaction>(*conn_)), url_(std::move(url)) {}
 
+  bool supports_optimistic() const override { return true; }
+
+  void begin_optimistic(const std::string& head_seq, const std::string& head_hash) override {
+    state_ = State::kOptimistic;
+    // Checked by the session's own temporary function (created at connect): it raises
+    // serialization_failure (kConflict) when the journal head moved.
+    head_check_ = "SELECT pg_temp.bulwark_expect_head(" +
+                  (head_seq.empty() ? "NULL" : ntx_->quote(head_seq)) + "::bigint, " +
+                  (head_hash.empty() ? "NULL" : ntx_->quote(head_hash)) + "::text)";
+  }
+
+  Status check_optimistic() override {
+    if (state_ != State::kOptimistic) return {};
+    state_ = State::kIdle;
+    auto r = guard("checking the journal head", [&] {
+      ntx_->exec(head_check_);
+      return std::vector<Row>{};
+    });
+    if (!r) return std::unexpected(r.error());
+    return {};
+  }
+
   Result<std::vector<Row>> begin(TxMode mode, const std::string& probe) override {
     // Readers get one snapshot for the whole transaction (verification reads journal and state
     // together); writers see the latest commits, in order, behind the lock.
@@ -29,7 +51,7 @@ class PostgresConnection final : public SqlConnection {
                                  std::to_string(kWriterLockKey) + ")"
                            : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
     if (!probe.empty()) text += "; " + probe;
-    in_tx_ = true;
+    state_ = State::kInTx;
     auto r = guard("begin", [&] {
       const pqxx::result res = ntx_->exec(text);
       return probe.empty() ? std::vector<Row>{} : rows_of(res);
@@ -39,21 +61,26 @@ class PostgresConnection final : public SqlConnection {
   }
 
   Status commit(const Batch& last_writes) override {
+    if (state_ == State::kOptimistic && last_writes.empty()) return check_optimistic();
+    const std::string text =
+        (state_ == State::kOptimistic ? upgrade_text() : "") + batch_text(last_writes) + "COMMIT";
+    state_ = State::kInTx;
     auto r = guard("commit", [&] {
-      ntx_->exec(batch_text(last_writes) + "COMMIT");
+      ntx_->exec(text);
       return std::vector<Row>{};
     });
     if (!r) {
       rollback();
       return std::unexpected(r.error());
     }
-    in_tx_ = false;
+    state_ = State::kIdle;
     return {};
   }
 
   void rollback() override {
-    if (!in_tx_) return;
-    in_tx_ = false;
+    const bool in_tx = state_ == State::kInTx;
+    state_ = State::kIdle;
+    if (!in_tx) return;
     try {
       ntx_->exec("ROLLBACK");
     } catch (...) {
@@ -61,7 +88,7 @@ class PostgresConnection final : public SqlConnection {
   }
 
   Result<std::vector<Row>> query(const std::string& sql, const std::vector<std::string>& params) override {
-    if (!in_tx_) return fail(ErrorCode::kInternal, "postgresql query outside a transaction");
+    if (state_ == State::kIdle) return fail(ErrorCode::kInternal, "postgresql query outside a transaction");
     return guard(sql.substr(0, 60), [&] {
       auto it = prepared_.find(sql);
       if (it == prepared_.end()) {
@@ -74,10 +101,12 @@ class PostgresConnection final : public SqlConnection {
   }
 
   Status execute_batch(const Batch& batch) override {
-    if (!in_tx_) return fail(ErrorCode::kInternal, "postgresql batch outside a transaction");
+    if (state_ == State::kIdle) return fail(ErrorCode::kInternal, "postgresql batch outside a transaction");
     if (batch.empty()) return {};
+    const std::string text = (state_ == State::kOptimistic ? upgrade_text() : "") + batch_text(batch);
+    state_ = State::kInTx;
     auto r = guard("batch of " + std::to_string(batch.size()) + " writes", [&] {
-      ntx_->exec(batch_text(batch));
+      ntx_->exec(text);
       return std::vector<Row>{};
     });
     if (!r) return std::unexpected(r.error());
@@ -146,9 +175,18 @@ class PostgresConnection final : public SqlConnection {
     return text;
   }
 
+  /// An optimistic transaction becomes a real one: BEGIN, the writer lock, the head check.
+  std::string upgrade_text() const {
+    return "BEGIN ISOLATION LEVEL READ COMMITTED;\nSELECT pg_advisory_xact_lock(" +
+           std::to_string(kWriterLockKey) + ");\n" + head_check_ + ";\n";
+  }
+
+  enum class State { kIdle, kOptimistic, kInTx };
+
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<pqxx::nontransaction> ntx_;
-  bool in_tx_ = false;
+  State state_ = State::kIdle;
+  std::string head_check_;
   std::string url_;
   std::unordered_map<std::string, std::string> prepared_;        // pqxx-prepared reads
   std::unordered_map<std::string, std::string> batch_prepared_;  // SQL-PREPAREd writes
@@ -169,6 +207,17 @@ std::string redact_url(const std::string& url) {
 Result<std::unique_ptr<SqlConnection>> open_postgres(const std::string& url) {
   try {
     auto conn = std::make_unique<pqxx::connection>(url);
+    {
+      // The optimistic commit's head check (see SqlConnection::begin_optimistic). A temporary
+      // function belongs to this session only, so connecting processes never race to create it.
+      pqxx::nontransaction setup(*conn);
+      setup.exec(
+          "CREATE FUNCTION pg_temp.bulwark_expect_head(want_seq bigint, want_hash text) RETURNS void "
+          "LANGUAGE plpgsql AS $fn$ DECLARE s bigint; h text; BEGIN "
+          "SELECT seq, hash INTO s, h FROM journal ORDER BY seq DESC LIMIT 1; "
+          "IF s IS DISTINCT FROM want_seq OR h IS DISTINCT FROM want_hash THEN "
+          "RAISE EXCEPTION 'journal head moved' USING ERRCODE = 'serialization_failure'; END IF; END $fn$");
+    }
     return std::unique_ptr<SqlConnection>(std::make_unique<PostgresConnection>(std::move(conn), url));
   } catch (const std::exception& e) {
     return fail(ErrorCode::kUnavailable, "cannot connect to " + redact_url(url) + ": " + e.what());

@@ -54,6 +54,10 @@ class RowCache {
 
   void clear();
   std::size_t rows() const { return rows_.size(); }
+  /// True when the cache has been validated against a journal head and not dropped since.
+  bool warm() const { return head_.has_value(); }
+  /// The journal head the cache is right for (nullopt: an empty journal). Only when warm().
+  const std::optional<Row>& head() const { return *head_; }
 
  private:
   static std::string row_key(const TableDef& t, const Row& key);

@@ -39,6 +39,7 @@ class SqlTx final : public Tx {
     Status s = conn_.execute_batch(pending());
     pending_.clear();
     buffered_.clear();
+    pending_tables_.clear();
     return s;
   }
 
@@ -104,6 +105,7 @@ class SqlTx final : public Tx {
     }
     buffered_.emplace(std::pair{&t, std::move(key)}, pending_.size());
     pending_.push_back({&sql, row});
+    pending_tables_.insert(&t);
     return {};
   }
 
@@ -120,7 +122,7 @@ class SqlTx final : public Tx {
         if (answered) return rows;
       }
     }
-    BULWARK_CHECK(flush());
+    if (pending_tables_.count(&t)) BULWARK_CHECK(flush());  // other tables' writes cannot change the answer
     BULWARK_TRY(rows, query_stored(t, q));
     if (cache_ && !written_tables_.count(&t)) cache_->remember_query(t, qkey, q, rows);
     return rows;
@@ -193,6 +195,7 @@ class SqlTx final : public Tx {
   std::vector<std::pair<const TableDef*, Row>> writes_;              // every write, latest per key
   std::map<std::pair<const TableDef*, Row>, std::size_t> written_;   // (table, key) -> index in writes_
   std::set<const TableDef*> written_tables_;
+  std::set<const TableDef*> pending_tables_;
 };
 
 /// The query whose answer validates the row cache: the journal's head row.
@@ -219,26 +222,50 @@ Status SqlStore::transact(TxMode mode, const std::function<Status(Tx&)>& body) {
     conn_->rollback();
     return s;
   }
-  // Write: the journal head, read under the writer lock in the same round trip as BEGIN, tells
-  // whether the row cache is still the committed state.
   if (head_sql_.empty())
     head_sql_ = "SELECT " + column_list(journal) + " FROM " + journal.name + " ORDER BY " +
                 journal.columns[0].name + " DESC LIMIT 1";
-  BULWARK_TRY(head, conn_->begin(mode, head_sql_));
-  cache_.validate(head.empty() ? std::nullopt : std::optional<Row>(head.front()));
-  cache_.remember_query(journal, query_key(journal, head_query()), head_query(), head);
-  SqlTx tx(*conn_, sql_cache_, &cache_);
-  Status s = body(tx);
-  if (!s) {
-    conn_->rollback();
-    return s;
-  }
-  Status committed = conn_->commit(tx.pending());
-  if (committed)
-    cache_.commit(tx.writes(), journal);
-  else
+  bool optimistic = conn_->supports_optimistic() && cache_.warm();
+  for (;;) {
+    if (optimistic) {
+      // Trust the cache now; the head is checked with the writes (see SqlConnection).
+      const auto& head = cache_.head();
+      conn_->begin_optimistic(head ? (*head)[journal.column("seq")] : "",
+                              head ? (*head)[journal.column("hash")] : "");
+    } else {
+      // The journal head, read under the writer lock in the same round trip as BEGIN, tells
+      // whether the row cache is still the committed state.
+      BULWARK_TRY(head, conn_->begin(mode, head_sql_));
+      cache_.validate(head.empty() ? std::nullopt : std::optional<Row>(head.front()));
+      cache_.remember_query(journal, query_key(journal, head_query()), head_query(), head);
+    }
+    SqlTx tx(*conn_, sql_cache_, &cache_);
+    Status s = body(tx);
+    if (!s) {
+      // A rejection must not rest on rows someone else has changed since.
+      Status fresh = optimistic ? conn_->check_optimistic() : Status{};
+      conn_->rollback();
+      const bool stale =
+          (!fresh && fresh.error().code == ErrorCode::kConflict) || s.error().code == ErrorCode::kConflict;
+      if (optimistic && stale) {
+        cache_.clear();
+        optimistic = false;
+        continue;
+      }
+      return s;
+    }
+    Status committed = conn_->commit(tx.pending());
+    if (committed) {
+      cache_.commit(tx.writes(), journal);
+      return committed;
+    }
     cache_.clear();
-  return committed;
+    if (optimistic && committed.error().code == ErrorCode::kConflict) {
+      optimistic = false;  // someone else wrote first: run it again under the lock
+      continue;
+    }
+    return committed;
+  }
 }
 
 Status SqlStore::migrate() {

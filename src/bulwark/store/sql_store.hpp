@@ -39,6 +39,21 @@ class SqlConnection {
     for (const auto& [sql, params] : batch) BULWARK_CHECK(query(*sql, *params));
     return {};
   }
+  /// Optimistic write transactions: reads run without a transaction (answered mostly by the row
+  /// cache), and the writer lock, a check that the journal head is still (head_seq, head_hash)
+  /// (empty strings: the journal is empty), the writes and COMMIT go to the server together at
+  /// commit, or at the first flush. A moved head fails that step with kConflict and nothing is
+  /// applied; the store then runs the transaction again the ordinary way. Backends for which a
+  /// round trip costs little do not support it.
+  virtual bool supports_optimistic() const { return false; }
+  virtual void begin_optimistic(const std::string& head_seq, const std::string& head_hash) {
+    (void)head_seq;
+    (void)head_hash;
+  }
+  /// In an optimistic transaction that has not yet sent anything: checks the head now (kConflict
+  /// if it moved) and ends the transaction. Otherwise does nothing.
+  virtual Status check_optimistic() { return {}; }
+
   /// The placeholder for parameter n (1-based): "?1" for SQLite, "$1" for PostgreSQL.
   virtual std::string placeholder(std::size_t n) const = 0;
   /// The column type for a schema type token: {INT}, {TEXT}, {AMOUNT}.
