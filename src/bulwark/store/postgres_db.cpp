@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <memory>
 #include <unordered_map>
 
@@ -113,7 +114,11 @@ class PostgresConnection final : public SqlConnection {
     return {};
   }
 
-  std::string placeholder(std::size_t n) const override { return "$" + std::to_string(n); }
+  std::string placeholder(std::size_t n) const override {
+    std::string p = "$";
+    p += std::to_string(n);
+    return p;
+  }
   std::string type_name(ColumnType type) const override {
     switch (type) {
       case ColumnType::kInt: return "BIGINT";
@@ -161,18 +166,53 @@ class PostgresConnection final : public SqlConnection {
   /// not parse and plan it again on every commit.
   std::string batch_text(const Batch& batch) {
     std::string text;
-    for (const auto& [sql, params] : batch) {
-      auto it = batch_prepared_.find(*sql);
-      if (it == batch_prepared_.end()) {
-        const std::string name = "bulwark_w" + std::to_string(batch_prepared_.size());
-        ntx_->exec("PREPARE " + name + " AS " + *sql);  // session-wide, survives a rollback
-        it = batch_prepared_.emplace(*sql, name).first;
-      }
-      text += "EXECUTE " + it->second + "(";
-      for (std::size_t i = 0; i < params->size(); ++i) text += (i ? ", " : "") + ntx_->quote((*params)[i]);
+    for (std::size_t i = 0; i < batch.size();) {
+      // Consecutive writes of one statement (the accounts of a purchase, say) become one
+      // multi-row statement: the key of each row is distinct, as the transaction's buffer keeps
+      // only the last write of a row.
+      std::size_t n = 1;
+      while (i + n < batch.size() && batch[i + n].first == batch[i].first) ++n;
+      const std::string& name = prepared_for(*batch[i].first, n);
+      text += "EXECUTE " + name + "(";
+      for (std::size_t r = 0; r < n; ++r)
+        for (std::size_t c = 0; c < batch[i + r].second->size(); ++c) {
+          if (r || c) text += ", ";
+          text += ntx_->quote((*batch[i + r].second)[c]);
+        }
       text += ");\n";
+      i += n;
     }
     return text;
+  }
+
+  /// The name of the statement `sql` (an INSERT with one VALUES tuple of $1..$k) widened to `rows`
+  /// tuples, PREPAREd on this session the first time it is needed.
+  const std::string& prepared_for(const std::string& sql, std::size_t rows) {
+    const std::string key = std::to_string(rows) + "\x1f" + sql;
+    auto it = batch_prepared_.find(key);
+    if (it != batch_prepared_.end()) return it->second;
+    std::string text = sql;
+    if (rows > 1) {
+      const auto open = sql.find("VALUES (");
+      const auto close = sql.find(')', open);
+      if (open == std::string::npos || close == std::string::npos)
+        throw std::logic_error("not a one-row INSERT: " + sql);
+      const std::string tuple = sql.substr(open + 7, close - open - 6);  // "($1, ..., $k)"
+      const std::size_t k = std::size_t(std::count(tuple.begin(), tuple.end(), '$'));
+      std::string tuples;
+      for (std::size_t r = 0; r < rows; ++r) {
+        tuples += r ? ", (" : "(";
+        for (std::size_t c = 1; c <= k; ++c) {
+          tuples += c > 1 ? ", $" : "$";
+          tuples += std::to_string(r * k + c);
+        }
+        tuples += ")";
+      }
+      text = sql.substr(0, open + 7) + tuples + sql.substr(close + 1);
+    }
+    const std::string name = "bulwark_w" + std::to_string(batch_prepared_.size());
+    ntx_->exec("PREPARE " + name + " AS " + text);  // session-wide, survives a rollback
+    return batch_prepared_.emplace(key, name).first->second;
   }
 
   /// An optimistic transaction becomes a real one: BEGIN, the writer lock, the head check.
