@@ -260,18 +260,18 @@ Result<DepositReceipt> Ledger::withdraw(Id pool_id, const Address& owner, const 
       BULWARK_TRY(x, mul_div(holding.shares, v.capital, v.pool.total_shares, U256::Rounding::kDown));
       value = x;
     }
+    auto units = [&](const U256& x) { return format_units(x, v.asset.decimals) + " " + v.asset.symbol; };
     if (amount > value)
-      return fail(ErrorCode::kFailedPrecondition, owner.to_checksum() + " holds " + value.to_dec() +
+      return fail(ErrorCode::kFailedPrecondition, owner.to_checksum() + " holds " + units(value) +
                                                       " in pool " + str(pool_id) + ", cannot withdraw " +
-                                                      amount.to_dec());
+                                                      units(amount));
     if (amount > v.free) {
-      std::string msg = "only " + v.free.to_dec() + " of pool " + str(pool_id) + "'s capital " +
-                        v.capital.to_dec() + " is free; " + v.locked.to_dec() +
-                        " is locked behind active cover";
+      std::string msg = "only " + units(v.free) + " of pool " + str(pool_id) + "'s capital of " +
+                        units(v.capital) + " is free; " + units(v.locked) + " is locked behind active cover";
       for (const auto& u : v.unlocks)
         if (u.free_after >= amount) {
-          msg += "; " + u.free_after.to_dec() + " will be free at " + str(u.time) +
-                 " (unix time) when cover expires";
+          msg += "; " + units(u.free_after) + " will be free at unix time " + str(u.time) +
+                 " when cover expires";
           break;
         }
       return fail(ErrorCode::kFailedPrecondition, msg);
@@ -333,10 +333,13 @@ Result<Quote> Ledger::price(Repo& repo, const QuoteRequest& req) {
     total_free = sum;
   }
   q.capacity_available = total_free;
-  if (total_free < req.amount)
-    return fail(ErrorCode::kInsufficientCapacity,
-                "product " + str(product.id) + " has " + total_free.to_dec() +
-                    " of capacity left, cannot cover " + req.amount.to_dec());
+  if (total_free < req.amount) {
+    BULWARK_TRY(asset, repo.get_asset(product.asset));
+    return fail(ErrorCode::kInsufficientCapacity, "product " + str(product.id) + " has " +
+                                                      format_units(total_free, asset.decimals) + " " +
+                                                      asset.symbol + " of capacity left, cannot cover " +
+                                                      format_units(req.amount, asset.decimals));
+  }
   U256 assigned;
   for (const auto& [pool_id, avail] : free) {
     BULWARK_TRY(part, mul_div(req.amount, avail, total_free, U256::Rounding::kDown));
@@ -379,10 +382,12 @@ Result<Policy> Ledger::buy(const BuyRequest& req) {
   Policy policy;
   Status s = write([&](Repo& repo, UnixTime now) -> Status {
     BULWARK_TRY(q, price(repo, req.quote));
-    if (q.premium > req.max_premium)
-      return fail(ErrorCode::kFailedPrecondition, "premium " + q.premium.to_dec() +
-                                                      " is more than the payment offered (" +
-                                                      req.max_premium.to_dec() + ")");
+    if (q.premium > req.max_premium) {
+      BULWARK_TRY(asset, repo.get_asset(q.asset));
+      return fail(ErrorCode::kFailedPrecondition, "premium " + format_units(q.premium, asset.decimals) + " " +
+                                                      asset.symbol + " is more than the payment offered (" +
+                                                      format_units(req.max_premium, asset.decimals) + ")");
+    }
     BULWARK_TRY(product, repo.get_product(q.product_id));
     BULWARK_TRY(id, repo.next_id(sc::policies()));
     policy.id = id;

@@ -1,5 +1,7 @@
 #include "bulwark/cover/repo.hpp"
 
+#include <charconv>
+
 #include "bulwark/store/schema.hpp"
 
 namespace bulwark::cover {
@@ -119,7 +121,9 @@ Result<std::vector<Policy>> Repo::due_policies(UnixTime now, std::size_t limit) 
   BULWARK_TRY(next, tx_.select(t, Query{.equal = {{t.column("status"), "active"}},
                                         .limit = 1,
                                         .order_by = t.column("end_time")}));
-  if (next.empty() || std::stoll(next.front()[t.column("end_time")]) > now) return std::vector<Policy>{};
+  if (next.empty()) return std::vector<Policy>{};
+  BULWARK_TRY(soonest, policy_from_row(next.front()));
+  if (soonest.end_time > now) return std::vector<Policy>{};
   Query q{
       .equal = {{t.column("status"), "active"}}, .at_most = {{t.column("end_time"), now}}, .limit = limit};
   return select_all(tx_, t, q, policy_from_row);
@@ -159,7 +163,12 @@ Status Repo::debit(const std::string& key, const std::string& asset, const U256&
 Result<Id> Repo::next_id(const store::TableDef& table) {
   BULWARK_TRY(rows, tx_.select(table, Query{.limit = 1, .descending = true}));
   if (rows.empty()) return Id{1};
-  return Id{std::stoll(rows[0][0]) + 1};
+  Id last = 0;
+  const std::string& s = rows[0][0];
+  if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), last);
+      ec != std::errc() || p != s.data() + s.size())
+    return fail(ErrorCode::kCorrupt, "stored id in " + table.name + " is not an integer: '" + s + "'");
+  return last + 1;
 }
 
 Result<std::optional<JournalEntry>> Repo::journal_head() {

@@ -277,7 +277,11 @@ Status SqlStore::migrate() {
                                    conn_->type_name(ColumnType::kText) + " NOT NULL)",
                                {}));
     BULWARK_TRY(rows, conn_->query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
-    const int current = std::stoi(rows.at(0).at(0));
+    int current = 0;
+    const std::string& text = rows.at(0).at(0);
+    if (auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), current); ec != std::errc())
+      return fail(ErrorCode::kCorrupt,
+                  "schema_migrations holds a version that is not a number: '" + text + "'");
     if (current > schema::latest_version())
       return fail(ErrorCode::kFailedPrecondition,
                   "database schema version " + std::to_string(current) + " is newer than this build knows (" +
