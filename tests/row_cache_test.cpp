@@ -14,7 +14,7 @@ namespace bulwark::store {
 namespace {
 
 const TableDef kTable{
-    "t", {{"id", ColumnType::kInt}, {"kind", ColumnType::kText}, {"when", ColumnType::kInt}}, 1, {}};
+    "t", {{"id", ColumnType::kInt}, {"kind", ColumnType::kText}, {"when", ColumnType::kInt}}, 1};
 
 std::vector<Row> answer(const std::map<std::int64_t, Row>& table, const Query& q) {
   std::vector<Row> out;

@@ -20,37 +20,8 @@ constexpr ColumnType I = ColumnType::kInt;
 constexpr ColumnType T = ColumnType::kText;
 constexpr ColumnType A = ColumnType::kAmount;
 
-TableDef make(std::string name, std::vector<ColumnDef> cols, std::size_t keys,
-              std::vector<std::vector<std::string>> indexes = {}) {
-  return TableDef{std::move(name), std::move(cols), keys, std::move(indexes)};
-}
-
-std::string type_token(ColumnType t) {
-  switch (t) {
-    case ColumnType::kInt: return "{INT}";
-    case ColumnType::kAmount: return "{AMOUNT}";
-    case ColumnType::kText: return "{TEXT}";
-  }
-  return "{TEXT}";
-}
-
-std::vector<std::string> create_statements(const TableDef& t) {
-  std::string sql = "CREATE TABLE " + t.name + " (";
-  for (const auto& c : t.columns) sql += c.name + " " + type_token(c.type) + " NOT NULL, ";
-  sql += "PRIMARY KEY (";
-  for (std::size_t i = 0; i < t.key_columns; ++i) sql += (i ? ", " : "") + t.columns[i].name;
-  sql += "))";
-  std::vector<std::string> out{sql};
-  for (const auto& index : t.indexes) {
-    std::string name = t.name;
-    std::string cols;
-    for (const auto& c : index) {
-      name += "_" + c;
-      cols += (cols.empty() ? "" : ", ") + c;
-    }
-    out.push_back("CREATE INDEX " + name + "_idx ON " + t.name + " (" + cols + ")");
-  }
-  return out;
+TableDef make(std::string name, std::vector<ColumnDef> cols, std::size_t keys) {
+  return TableDef{std::move(name), std::move(cols), keys};
 }
 
 }  // namespace
@@ -95,8 +66,8 @@ const TableDef& pools() {
   return t;
 }
 const TableDef& backings() {
-  static const TableDef t = make(
-      "backings", {{"pool_id", I}, {"product_id", I}, {"weight", I}, {"allocated", A}}, 2, {{"product_id"}});
+  static const TableDef t =
+      make("backings", {{"pool_id", I}, {"product_id", I}, {"weight", I}, {"allocated", A}}, 2);
   return t;
 }
 const TableDef& holdings() {
@@ -120,14 +91,13 @@ const TableDef& policies() {
                                   {"closed_at", I},
                                   {"refund", A},
                                   {"terms", T}},
-                                 1, {{"holder"}, {"product_id"}, {"status", "end_time"}});
+                                 1);
   return t;
 }
 const TableDef& allocations() {
   static const TableDef t =
       make("allocations",
-           {{"policy_id", I}, {"pool_id", I}, {"cover", A}, {"reward", A}, {"earned", A}, {"active", I}}, 2,
-           {{"pool_id", "active"}});
+           {{"policy_id", I}, {"pool_id", I}, {"cover", A}, {"reward", A}, {"earned", A}, {"active", I}}, 2);
   return t;
 }
 const TableDef& accounts() {
@@ -148,15 +118,47 @@ const std::vector<const TableDef*>& all_tables() {
 }
 
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> all = [] {
-    // Version 1 is generated from the table definitions as they stood when it was released. From
-    // the next version on, a change to a TableDef must come with a migration that makes it (ALTER
-    // TABLE ...), and v1 must be frozen as literal DDL first.
-    Migration v1{1, "ledger: products, pools, policies, accounts, journal", {}};
-    for (const TableDef* t : all_tables())
-      for (auto& s : create_statements(*t)) v1.statements.push_back(std::move(s));
-    return std::vector<Migration>{std::move(v1)};
-  }();
+  // Released migrations are literal and never edited. A change to a TableDef above comes with a new
+  // migration (ALTER TABLE ...) appended here; schema_test checks that the migrated schema of both
+  // backends has exactly the columns the TableDefs name.
+  static const std::vector<Migration> all{
+      {1,
+       "ledger: products, pools, policies, accounts, journal",
+       {
+           "CREATE TABLE settings (key {TEXT} NOT NULL, value {TEXT} NOT NULL, PRIMARY KEY (key))",
+           "CREATE TABLE assets (key {TEXT} NOT NULL, chain_id {INT} NOT NULL, token {TEXT} NOT NULL, symbol "
+           "{TEXT} NOT NULL, decimals {INT} NOT NULL, PRIMARY KEY (key))",
+           "CREATE TABLE products (id {INT} NOT NULL, name {TEXT} NOT NULL, chain_id {INT} NOT NULL, "
+           "contracts {TEXT} NOT NULL, cover_type {TEXT} NOT NULL, parametric {INT} NOT NULL, asset {TEXT} "
+           "NOT NULL, min_period_days {INT} NOT NULL, max_period_days {INT} NOT NULL, grace_days {INT} NOT "
+           "NULL, deductible {AMOUNT} NOT NULL, base_rate_bps {INT} NOT NULL, on_sale {INT} NOT NULL, "
+           "created_at {INT} NOT NULL, PRIMARY KEY (id))",
+           "CREATE TABLE pools (id {INT} NOT NULL, name {TEXT} NOT NULL, asset {TEXT} NOT NULL, "
+           "capacity_ratio_bps {INT} NOT NULL, total_shares {AMOUNT} NOT NULL, created_at {INT} NOT NULL, "
+           "PRIMARY KEY (id))",
+           "CREATE TABLE backings (pool_id {INT} NOT NULL, product_id {INT} NOT NULL, weight {INT} NOT NULL, "
+           "allocated {AMOUNT} NOT NULL, PRIMARY KEY (pool_id, product_id))",
+           "CREATE INDEX backings_product_id_idx ON backings (product_id)",
+           "CREATE TABLE holdings (pool_id {INT} NOT NULL, owner {TEXT} NOT NULL, shares {AMOUNT} NOT NULL, "
+           "PRIMARY KEY (pool_id, owner))",
+           "CREATE TABLE policies (id {INT} NOT NULL, holder {TEXT} NOT NULL, product_id {INT} NOT NULL, "
+           "asset {TEXT} NOT NULL, amount {AMOUNT} NOT NULL, premium {AMOUNT} NOT NULL, reward {AMOUNT} NOT "
+           "NULL, fee {AMOUNT} NOT NULL, reserve {AMOUNT} NOT NULL, start_time {INT} NOT NULL, end_time "
+           "{INT} NOT NULL, status {TEXT} NOT NULL, closed_at {INT} NOT NULL, refund {AMOUNT} NOT NULL, "
+           "terms {TEXT} NOT NULL, PRIMARY KEY (id))",
+           "CREATE INDEX policies_holder_idx ON policies (holder)",
+           "CREATE INDEX policies_product_id_idx ON policies (product_id)",
+           "CREATE INDEX policies_status_end_time_idx ON policies (status, end_time)",
+           "CREATE TABLE allocations (policy_id {INT} NOT NULL, pool_id {INT} NOT NULL, cover {AMOUNT} NOT "
+           "NULL, reward {AMOUNT} NOT NULL, earned {AMOUNT} NOT NULL, active {INT} NOT NULL, PRIMARY KEY "
+           "(policy_id, pool_id))",
+           "CREATE INDEX allocations_pool_id_active_idx ON allocations (pool_id, active)",
+           "CREATE TABLE accounts (key {TEXT} NOT NULL, asset {TEXT} NOT NULL, balance {AMOUNT} NOT NULL, "
+           "PRIMARY KEY (key))",
+           "CREATE TABLE journal (seq {INT} NOT NULL, time {INT} NOT NULL, kind {TEXT} NOT NULL, payload "
+           "{TEXT} NOT NULL, prev_hash {TEXT} NOT NULL, hash {TEXT} NOT NULL, PRIMARY KEY (seq))",
+       }},
+  };
   return all;
 }
 

@@ -32,7 +32,8 @@ const TableDef& journal();
 const std::vector<const TableDef*>& all_tables();
 
 /// One schema migration: a version number and the DDL statements that bring the schema from the
-/// previous version to this one. Type names are written as {INT}, {TEXT}, {AMOUNT} and resolved per backend.
+/// previous version to this one. Type names are written as {INT}, {TEXT}, {AMOUNT} and resolved
+/// per backend (ColumnType).
 struct Migration {
   int version;
   std::string description;

@@ -26,13 +26,12 @@ struct ColumnDef {
   ColumnType type = ColumnType::kText;
 };
 
-/// A table: its columns, the first `key_columns` of which form the primary key, and the
-/// extra (non-unique) indexes to keep.
+/// A table: its columns, the first `key_columns` of which form the primary key. (Indexes are
+/// created by the migrations.)
 struct TableDef {
   std::string name;
   std::vector<ColumnDef> columns;
   std::size_t key_columns = 1;
-  std::vector<std::vector<std::string>> indexes;
 
   /// Position of a column by name; aborts on an unknown name (a programming error).
   std::size_t column(std::string_view name) const;
