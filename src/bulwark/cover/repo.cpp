@@ -122,8 +122,11 @@ Result<std::vector<Policy>> Repo::due_policies(UnixTime now, std::size_t limit) 
                                         .limit = 1,
                                         .order_by = t.column("end_time")}));
   if (next.empty()) return std::vector<Policy>{};
-  BULWARK_TRY(soonest, policy_from_row(next.front()));
-  if (soonest.end_time > now) return std::vector<Policy>{};
+  UnixTime soonest = 0;
+  const std::string& end = next.front()[t.column("end_time")];
+  if (auto [p, ec] = std::from_chars(end.data(), end.data() + end.size(), soonest); ec != std::errc())
+    return fail(ErrorCode::kCorrupt, "stored policy end_time is not an integer: '" + end + "'");
+  if (soonest > now) return std::vector<Policy>{};
   Query q{
       .equal = {{t.column("status"), "active"}}, .at_most = {{t.column("end_time"), now}}, .limit = limit};
   return select_all(tx_, t, q, policy_from_row);

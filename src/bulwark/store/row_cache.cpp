@@ -9,10 +9,14 @@ namespace bulwark::store {
 bool apply_write(const TableDef& t, const Query& q, std::vector<Row>& rows, const Row& row) {
   const bool cut = q.limit && rows.size() >= q.limit;  // rows past the limit exist unseen
   const std::optional<Row> edge = cut ? std::optional<Row>(rows.back()) : std::nullopt;
-  const Row key = key_of(t, row);
+  auto same_key = [&](const Row& other) {
+    for (std::size_t i = 0; i < t.key_columns; ++i)
+      if (other[i] != row[i]) return false;
+    return true;
+  };
   bool removed = false;
   for (auto it = rows.begin(); it != rows.end(); ++it)
-    if (key_of(t, *it) == key) {
+    if (same_key(*it)) {
       rows.erase(it);
       removed = true;
       break;
