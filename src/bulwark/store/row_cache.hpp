@@ -53,7 +53,6 @@ class RowCache {
   void commit(const std::vector<std::pair<const TableDef*, Row>>& writes, const TableDef& journal);
 
   void clear();
-  std::size_t rows() const { return rows_.size(); }
   /// True when the cache has been validated against a journal head and not dropped since.
   bool warm() const { return head_.has_value(); }
   /// The journal head the cache is right for (nullopt: an empty journal). Only when warm().
