@@ -4,6 +4,7 @@
 #include <map>
 
 #include "bulwark/cover/events.hpp"
+#include "bulwark/risk/pricing.hpp"
 #include "bulwark/store/schema.hpp"
 
 namespace bulwark::cover {
@@ -13,7 +14,6 @@ namespace sc = store::schema;
 using nlohmann::json;
 
 constexpr std::int64_t kBps = 10'000;
-constexpr std::int64_t kDaysPerYear = 365;
 constexpr std::int64_t kMaxWeight = 100;
 
 std::string str(std::int64_t v) {
@@ -305,8 +305,7 @@ Result<Quote> Ledger::price(Repo& repo, const QuoteRequest& req) {
   q.period_days = req.period_days;
   q.rate_bps = product.base_rate_bps;
   // Nexus Mutual v2: premium = amount * price * period / 365 days, rounded up to the asset's unit.
-  BULWARK_TRY(premium, mul_div(req.amount, U256(std::uint64_t(q.rate_bps * req.period_days)),
-                               U256(std::uint64_t(kBps * kDaysPerYear)), U256::Rounding::kUp));
+  BULWARK_TRY(premium, risk::market_premium(req.amount, q.rate_bps, req.period_days * kSecondsPerDay));
   q.premium = premium;
   BULWARK_TRY(fee, mul_div(premium, U256(std::uint64_t(config_.fee_bps)), U256(std::uint64_t(kBps)),
                            U256::Rounding::kDown));
