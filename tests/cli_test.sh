@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # CLI behaviour: help and version, a full purchase through the command line, and every kind of bad
 # input rejected with a clear message, a non-zero exit code and nothing written.
-# Usage: cli_test.sh PATH_TO_BULWARK
+# Usage: cli_test.sh PATH_TO_BULWARK SHARED_DATA_DIR
 set -u
-BULWARK=${1:?usage: cli_test.sh PATH_TO_BULWARK}
+BULWARK=${1:?usage: cli_test.sh PATH_TO_BULWARK SHARED_DATA_DIR}
+DATA=${2:?usage: cli_test.sh PATH_TO_BULWARK SHARED_DATA_DIR}
 WORK=$(mktemp -d /tmp/bulwark-cli-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 export BULWARK_DB="$WORK/cli.db"
@@ -109,6 +110,13 @@ sqlite3 "$BULWARK_DB" "UPDATE accounts SET balance = '1' WHERE key = 'pool:1:cap
 "$B" ledger verify >/dev/null 2>&1
 rc=$?
 [ "$rc" -eq 9 ] && ok || bad "ledger verify on a tampered store exited $rc, expected 9"
+
+# Risk calibration on the real incident record.
+expect_ok "risk calibrate" "$B" --json risk calibrate --incidents "$DATA/incidents/defi-incidents.json"
+echo "$out" | grep -q '"incidents":912' && ok || bad "risk calibrate did not read 912 incidents: $out"
+expect_rejected "risk calibrate on a missing file" "cannot read" "$B" risk calibrate --incidents "$WORK/none.json"
+echo '[{"date":"yesterday"}]' >"$WORK/bad.json"
+expect_rejected "risk calibrate on a bad date" "YYYYMMDD" "$B" risk calibrate --incidents "$WORK/bad.json"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

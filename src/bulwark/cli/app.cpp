@@ -8,10 +8,12 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "bulwark/cover/verify.hpp"
+#include "bulwark/risk/severity.hpp"
 #include "bulwark/store/store.hpp"
 
 #ifndef BULWARK_VERSION
@@ -679,6 +681,68 @@ int run(int argc, char** argv) {
     command = [](Context& c) -> Result<Output> {
       BULWARK_TRY(n, c.ledger->expire_due());
       return Output{{{"expired", n}}, fmt::format("{} policies expired\n", n)};
+    };
+  });
+
+  // ---- risk ----
+  auto* risk_cmd = app.add_subcommand("risk", "Risk models: calibration on the incident record");
+  risk_cmd->require_subcommand(1);
+  static struct {
+    std::string incidents;
+    double threshold = 1e6;
+    int from = 2021, to = 2025;
+  } ro;
+  auto* calibrate = risk_cmd->add_subcommand(
+      "calibrate",
+      "Fit loss severity (lognormal body, Pareto tail) and yearly exploit frequency to an incident list");
+  calibrate->add_option("--incidents", ro.incidents, "Incident list (JSON, the DeFiHackLabs incident format)")
+      ->required();
+  calibrate->add_option("--threshold", ro.threshold, "USD loss above which the Pareto tail is fitted")
+      ->capture_default_str();
+  calibrate->add_option("--from", ro.from, "First year used")->capture_default_str();
+  calibrate->add_option("--to", ro.to, "Last year used")->capture_default_str();
+  calibrate->callback([&] {
+    needs_store = false;
+    command = [](Context&) -> Result<Output> {
+      std::ifstream in(ro.incidents);
+      if (!in) return fail(ErrorCode::kIo, "cannot read " + ro.incidents);
+      std::stringstream text;
+      text << in.rdbuf();
+      BULWARK_TRY(incidents, risk::parse_incidents(text.str()));
+      std::vector<double> losses;
+      for (const auto& inc : incidents)
+        if (inc.year >= ro.from && inc.year <= ro.to && inc.loss_usd) losses.push_back(*inc.loss_usd);
+      BULWARK_TRY(sev, risk::fit_severity(losses, ro.threshold));
+      BULWARK_TRY(freq, risk::fit_frequency(incidents, ro.from, ro.to));
+      Output o;
+      o.data = {{"incidents", incidents.size()},
+                {"years", {ro.from, ro.to}},
+                {"severity",
+                 {{"losses", sev.losses},
+                  {"mu", sev.mu},
+                  {"sigma", sev.sigma},
+                  {"threshold_usd", sev.threshold},
+                  {"tail_alpha", sev.tail_alpha},
+                  {"tail_alpha_stderr", sev.alpha_stderr},
+                  {"tail_share", sev.tail_share},
+                  {"median_usd", sev.quantile(0.5)},
+                  {"p90_usd", sev.quantile(0.9)},
+                  {"p99_usd", sev.quantile(0.99)}}},
+                {"frequency", {{"per_year", freq.per_year}, {"stderr", freq.rate_stderr}}}};
+      o.text = fmt::format(
+          "{} incidents; {} USD losses in {}..{}\nseverity: lognormal body mu {:.2f}, sigma {:.2f} (ln USD); "
+          "Pareto tail above ${:.0f}: alpha {:.2f} +- {:.2f}, {:.1f}% of losses\n  median ${:.0f}, 90th "
+          "percentile ${:.0f}, 99th ${:.0f}\nfrequency: {:.1f} +- {:.1f} incidents a year\n",
+          incidents.size(), sev.losses, ro.from, ro.to, sev.mu, sev.sigma, sev.threshold, sev.tail_alpha,
+          sev.alpha_stderr, 100 * sev.tail_share, sev.quantile(0.5), sev.quantile(0.9), sev.quantile(0.99),
+          freq.per_year, freq.rate_stderr);
+      for (const auto& [year, n] : freq.by_year) o.text += fmt::format("  {}: {}\n", year, n);
+      o.data["frequency"]["by_year"] = freq.by_year;
+      for (const auto& [cls, share] : freq.class_share) {
+        o.text += fmt::format("  {:<20} {:5.1f}%\n", risk::to_string(cls), 100 * share);
+        o.data["frequency"]["class_share"][std::string(risk::to_string(cls))] = share;
+      }
+      return o;
     };
   });
 
