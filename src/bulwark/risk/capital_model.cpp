@@ -1,6 +1,9 @@
 #include "bulwark/risk/capital_model.hpp"
 
+#include "bulwark/risk/random.hpp"
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -8,56 +11,6 @@
 
 namespace bulwark::risk {
 namespace {
-
-/// SplitMix64 (Steele, Lea, Flood 2014): turns (seed, year) into a well-mixed stream start.
-std::uint64_t splitmix(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-/// xoshiro256** (Blackman, Vigna 2018): a small, fast generator; one per simulated year.
-class Rng {
- public:
-  Rng(std::uint64_t seed, std::uint64_t year) {
-    std::uint64_t x = seed ^ (year * 0xd1b54a32d192ed03ULL);
-    for (auto& w : s_) w = splitmix(x);
-  }
-  std::uint64_t next() {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-  }
-  /// Uniform in (0, 1): never exactly 0, so logs and powers stay finite.
-  double uniform() { return (double(next() >> 11) + 0.5) * 0x1.0p-53; }
-  double normal() {  // Marsaglia's polar method
-    for (;;) {
-      const double u = 2 * uniform() - 1, v = 2 * uniform() - 1, s = u * u + v * v;
-      if (s < 1 && s > 0) return u * std::sqrt(-2 * std::log(s) / s);
-    }
-  }
-  /// Poisson count: multiplication of uniforms for small means, a normal approximation (rounded,
-  /// floored at 0) above 50 where the relative error is below a percent.
-  std::uint64_t poisson(double mean) {
-    if (mean <= 0) return 0;
-    if (mean > 50) return std::uint64_t(std::max(0.0, std::round(mean + std::sqrt(mean) * normal())));
-    const double limit = std::exp(-mean);
-    std::uint64_t k = 0;
-    for (double p = uniform(); p > limit; p *= uniform()) ++k;
-    return k;
-  }
-
- private:
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  std::uint64_t s_[4];
-};
 
 /// Walker's alias table: picks index i with probability w_i / sum(w) in O(1).
 class AliasTable {
@@ -86,7 +39,7 @@ class AliasTable {
     for (std::size_t i : large) prob_[i] = 1;
     for (std::size_t i : small) prob_[i] = 1;
   }
-  std::size_t pick(Rng& rng) const {
+  std::size_t pick(RandomStream& rng) const {
     const double u = rng.uniform() * double(prob_.size());
     const std::size_t i = std::min(std::size_t(u), prob_.size() - 1);
     return (u - double(i)) < prob_[i] ? i : alias_[i];
@@ -100,39 +53,47 @@ class AliasTable {
 /// Everything one simulated year needs, prepared once.
 struct Prepared {
   const Book& book;
-  AliasTable own_events;
-  double own_rate = 0;
+  // Own events: one Poisson count for the whole book, each event given to a product in proportion
+  // to its frequency. Dependency shocks: the same, over the dependencies' rates.
+  AliasTable own_events, shocks;
+  PoissonSampler own_count, shock_count;
   std::vector<std::vector<std::size_t>> dependents;  // dependency -> products relying on it
-  double body_log_u = 0;
+  SeveritySampler sampler;
 
-  explicit Prepared(const Book& b) : book(b), own_events(rates(b)) {
-    for (const auto& p : b.products) own_rate += p.frequency;
+  explicit Prepared(const Book& b)
+      : book(b),
+        own_events(product_rates(b)),
+        shocks(dependency_rates(b)),
+        own_count(total(product_rates(b))),
+        shock_count(total(dependency_rates(b))),
+        sampler(b.severity) {
     dependents.resize(b.dependencies.size());
     for (std::size_t i = 0; i < b.products.size(); ++i)
       for (std::size_t d : b.products[i].dependencies) dependents[d].push_back(i);
-    body_log_u = std::log(b.severity.threshold);
   }
-  static std::vector<double> rates(const Book& b) {
+  static std::vector<double> product_rates(const Book& b) {
     std::vector<double> r;
     for (const auto& p : b.products) r.push_back(p.frequency);
     return r;
   }
+  static std::vector<double> dependency_rates(const Book& b) {
+    std::vector<double> r;
+    for (const auto& d : b.dependencies) r.push_back(d.rate);
+    return r;
+  }
+  static double total(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
 
   /// One protocol loss from the spliced severity model.
-  double severity(Rng& rng) const {
-    const SeverityModel& s = book.severity;
-    if (rng.uniform() < s.tail_share) return s.threshold * std::pow(rng.uniform(), -1.0 / s.tail_alpha);
-    for (;;) {  // the lognormal body, conditioned on X <= u by rejection
-      const double z = s.mu + s.sigma * rng.normal();
-      if (z <= body_log_u) return std::exp(z);
-    }
+  double severity(RandomStream& rng) const {
+    const double pick = rng.uniform();
+    return sampler.draw(pick, rng.uniform());
   }
 
   /// Simulates year `year`; per-product losses are added to `by_product` (touched entries listed in
   /// `touched`), and the year's total is returned.
   double year_loss(std::uint64_t seed, std::uint64_t year, std::vector<double>& by_product,
-                   std::vector<std::size_t>& touched) const {
-    Rng rng(seed, year);
+                   std::vector<std::size_t>& touched, std::uint64_t* draws = nullptr) const {
+    RandomStream rng(seed, year);
     auto hit = [&](std::size_t p) {
       const ProductExposure& prod = book.products[p];
       if (by_product[p] == 0) touched.push_back(p);
@@ -140,12 +101,12 @@ struct Prepared {
           prod.exposure * std::min(1.0, severity(rng) / prod.tvl) * (1 - prod.deductible_share);
       by_product[p] = std::min(prod.exposure, by_product[p] + payout);
     };
-    for (std::uint64_t n = rng.poisson(own_rate); n > 0; --n) hit(own_events.pick(rng));
-    for (std::size_t d = 0; d < dependents.size(); ++d)
-      for (std::uint64_t n = rng.poisson(book.dependencies[d].rate); n > 0; --n)
-        for (std::size_t p : dependents[d]) hit(p);
+    for (std::uint64_t n = own_count.draw(rng); n > 0; --n) hit(own_events.pick(rng));
+    for (std::uint64_t n = shock_count.draw(rng); n > 0; --n)
+      for (std::size_t p : dependents[shocks.pick(rng)]) hit(p);
     double total = 0;
     for (std::size_t p : touched) total += by_product[p];
+    if (draws) *draws += rng.draws();
     return total;
   }
 };
@@ -198,19 +159,40 @@ double var_of(std::vector<double> sample, double level) {
 
 }  // namespace
 
-Result<std::vector<double>> simulate_losses(const Book& book, const SimulationOptions& o) {
+SeveritySampler::SeveritySampler(const SeverityModel& m)
+    : tail_share_(m.tail_share),
+      threshold_(m.threshold),
+      inv_alpha_(1.0 / m.tail_alpha),
+      body_(kPoints),
+      tail_(kPoints) {
+  // The body's quantiles: the lognormal conditioned on X <= threshold, i.e. the model's quantile
+  // function over the body's share of the probability.
+  const double body_mass = 1.0 - m.tail_share;
+  for (std::size_t i = 0; i < kPoints; ++i) {
+    const double p = std::clamp(double(i) / double(kPoints - 1), 1e-9, 1.0 - 1e-9);
+    body_[i] = m.quantile(p * body_mass);
+    tail_[i] = threshold_ * std::pow(kTailTableStart + double(i) / kTailScale, -inv_alpha_);
+  }
+}
+
+Result<std::vector<double>> simulate_losses(const Book& book, const SimulationOptions& o,
+                                            std::uint64_t* random_draws) {
   BULWARK_CHECK(validate(book, o));
   const Prepared prep(book);
   std::vector<double> losses(o.years);
+  std::atomic<std::uint64_t> draws{0};
   parallel_years(o.years, o.threads, [&](std::size_t begin, std::size_t end, unsigned) {
     std::vector<double> by_product(book.products.size(), 0.0);
     std::vector<std::size_t> touched;
+    std::uint64_t mine = 0;
     for (std::size_t y = begin; y < end; ++y) {
-      losses[y] = prep.year_loss(o.seed, y, by_product, touched);
+      losses[y] = prep.year_loss(o.seed, y, by_product, touched, &mine);
       for (std::size_t p : touched) by_product[p] = 0;
       touched.clear();
     }
+    draws += mine;
   });
+  if (random_draws) *random_draws = draws;
   return losses;
 }
 

@@ -16,6 +16,8 @@
 /// Deterministic: year i draws from its own random stream derived from (seed, i), so a result
 /// depends only on the book, the seed and the number of years, never on the number of threads.
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -69,12 +71,45 @@ struct SimulationResult {
   std::vector<std::pair<std::size_t, double>> convergence;  ///< (years, VaR) on the first 1/8, 1/4, 1/2, all.
 };
 
+/// Draws protocol losses from a spliced severity model quickly, by inversion from tables built
+/// once: the lognormal body from its quantiles at 1025 points, the Pareto tail from
+/// threshold * u^(-1/alpha) at 1025 points of u in [1/64, 1]; both interpolated linearly. The
+/// steep end of the tail (u < 1/64) is computed exactly.
+class SeveritySampler {
+ public:
+  explicit SeveritySampler(const SeverityModel& model);
+  /// One loss, from two uniforms in (0, 1): `pick` chooses tail or body, `u` is the quantile.
+  double draw(double pick, double u) const {
+    if (pick < tail_share_) {
+      if (u < kTailTableStart) return threshold_ * std::exp(-std::log(u) * inv_alpha_);
+      return interpolate(tail_, (u - kTailTableStart) * kTailScale);
+    }
+    return interpolate(body_, u * double(kPoints - 1));
+  }
+
+  static constexpr std::size_t kPoints = 1025;
+  static constexpr double kTailTableStart = 1.0 / 64;
+
+ private:
+  static constexpr double kTailScale = double(kPoints - 1) / (1.0 - kTailTableStart);
+  static double interpolate(const std::vector<double>& table, double x) {
+    const auto i = std::min(std::size_t(x), kPoints - 2);
+    return table[i] + (table[i + 1] - table[i]) * (x - double(i));
+  }
+
+  double tail_share_, threshold_, inv_alpha_;
+  std::vector<double> body_;  // body quantiles at p = i / (kPoints - 1) of the body's own mass
+  std::vector<double> tail_;  // threshold * u^(-1/alpha) at u = 1/64 + i / kTailScale
+};
+
 /// Runs the model. Errors: kInvalidArgument for an invalid book (negative exposure or rate, a
 /// dependency index out of range, a deductible outside 0..1, tvl <= 0) or options (no years, a
 /// level outside (0, 1)).
 Result<SimulationResult> simulate(const Book& book, const SimulationOptions& options);
 
-/// Only the annual losses, year by year (for benchmarks and reports).
-Result<std::vector<double>> simulate_losses(const Book& book, const SimulationOptions& options);
+/// Only the annual losses, year by year (for benchmarks and reports). With `random_draws`, also
+/// the number of 64-bit random words the simulation consumed.
+Result<std::vector<double>> simulate_losses(const Book& book, const SimulationOptions& options,
+                                            std::uint64_t* random_draws = nullptr);
 
 }  // namespace bulwark::risk

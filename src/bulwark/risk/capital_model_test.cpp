@@ -1,9 +1,11 @@
 // The capital model against cases with closed forms, and its properties.
 
 #include "bulwark/risk/capital_model.hpp"
+#include "bulwark/risk/random.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -121,6 +123,27 @@ TEST(CapitalModel, DeterministicForASeedWhateverTheThreads) {
   auto big = simulate(bigger, {.years = 40'000, .seed = 42});
   ASSERT_TRUE(big);
   EXPECT_GT(big->scr, one->scr);
+}
+
+TEST(CapitalModel, SeveritySamplerFollowsTheModel) {
+  // The empirical CDF of the sampler's draws at the model's own quantiles must be p, within four
+  // binomial standard errors, across the body, the splice point and the tail.
+  const SeverityModel model = severity();
+  const SeveritySampler sampler(model);
+  RandomStream rng(11, 0);
+  constexpr std::size_t kDraws = 400'000;
+  std::vector<double> draws(kDraws);
+  for (auto& d : draws) {
+    const double pick = rng.uniform();
+    d = sampler.draw(pick, rng.uniform());
+  }
+  std::sort(draws.begin(), draws.end());
+  for (double p : {0.01, 0.1, 0.3, 0.5, 0.69, 0.7, 0.71, 0.9, 0.99, 0.999}) {
+    const double q = model.quantile(p);
+    const double below =
+        double(std::lower_bound(draws.begin(), draws.end(), q) - draws.begin()) / double(kDraws);
+    EXPECT_NEAR(below, p, 4 * std::sqrt(p * (1 - p) / double(kDraws)) + 1e-4) << "p = " << p;
+  }
 }
 
 TEST(CapitalModel, RejectsInvalidBooks) {
