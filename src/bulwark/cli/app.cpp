@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/cli/detect_cmd.hpp"
 #include "bulwark/cover/verify.hpp"
 #include "bulwark/risk/severity.hpp"
 #include "bulwark/store/store.hpp"
@@ -746,6 +747,10 @@ int run(int argc, char** argv) {
     };
   });
 
+  // ---- detection ----
+  std::function<int()> detect_run;
+  add_detect_commands(app, detect_run);
+
   // ---- demo ----
   app.add_subcommand("demo", "A guided tour of the ledger on the embedded store (what `make run` shows)")
       ->callback([&] {
@@ -762,6 +767,7 @@ int run(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
+  if (detect_run) return detect_run();
   if (!command) return 2;
   auto report = [&](const Error& e) {
     if (ctx.global.json_out)

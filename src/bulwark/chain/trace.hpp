@@ -1,0 +1,106 @@
+#pragma once
+/// One call tree for a transaction, whatever tracer or node produced it.
+///
+/// Nodes describe what a transaction did in several shapes: go-ethereum's `callTracer` (nested frames,
+/// optionally with logs; also served by erigon, reth and anvil), parity-style `trace_transaction` (a flat
+/// list addressed by `traceAddress`), and the default struct-log tracer (one entry per opcode). Each parser
+/// here turns its shape into the same Trace: frames in pre-order (a frame comes before its children,
+/// children in execution order), so the subtree of frame i is the index range [i, frames[i].end).
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bulwark/core/address.hpp"
+#include "bulwark/core/error.hpp"
+#include "bulwark/core/u256.hpp"
+
+namespace bulwark::chain {
+
+/// The EVM operation that opened a frame.
+enum class CallKind : std::uint8_t {
+  kCall,
+  kStaticCall,
+  kDelegateCall,
+  kCallCode,
+  kCreate,
+  kCreate2,
+  kSelfDestruct,
+};
+
+/// "CALL", "STATICCALL", ... (go-ethereum's spelling).
+std::string_view to_string(CallKind kind);
+
+/// An event log emitted inside a frame.
+struct Log {
+  Address address;
+  std::vector<Hash32> topics;
+  std::uint32_t data_offset = 0;  ///< Into Trace::bytes.
+  std::uint32_t data_size = 0;
+};
+
+/// One call frame. Byte fields live in the owning Trace's arena (Trace::input etc.).
+struct Frame {
+  CallKind kind = CallKind::kCall;
+  Address from;  ///< The account whose code made the call (the storage context, also under DELEGATECALL).
+  Address to;    ///< The callee; for CREATE/CREATE2 the new contract; for SELFDESTRUCT the beneficiary.
+  U256 value;    ///< Wei sent with the call (for DELEGATECALL: the inherited call value, not a transfer).
+  std::uint32_t input_offset = 0, input_size = 0;
+  std::uint32_t output_offset = 0, output_size = 0;
+  bool has_output = false;   ///< False when the tracer gave no output (null or missing).
+  bool reverted = false;     ///< This frame ended in an error or revert.
+  bool failed = false;       ///< This frame or one of its ancestors reverted: none of its effects persist.
+  std::int32_t parent = -1;  ///< Index of the parent frame; -1 for the root.
+  std::uint32_t depth = 0;   ///< 0 for the root.
+  std::uint32_t end = 0;     ///< One past the last frame of this frame's subtree.
+  std::uint32_t log_begin = 0, log_count = 0;  ///< Into Trace::logs.
+  std::uint64_t gas_used = 0;
+};
+
+/// A transaction's call tree. Owns its frames, logs and bytes; movable, not thread-safe to mutate.
+struct Trace {
+  std::vector<Frame> frames;        ///< Pre-order; frames[0] is the transaction's own call.
+  std::vector<Log> logs;            ///< Every frame's logs, grouped by frame.
+  std::vector<std::uint8_t> bytes;  ///< Arena for inputs, outputs and log data.
+  bool has_logs = false;            ///< The tracer recorded logs (callTracer withLog, struct logs).
+
+  std::span<const std::uint8_t> input(const Frame& f) const {
+    return {bytes.data() + f.input_offset, f.input_size};
+  }
+  std::span<const std::uint8_t> output(const Frame& f) const {
+    return {bytes.data() + f.output_offset, f.output_size};
+  }
+  std::span<const std::uint8_t> data(const Log& l) const {
+    return {bytes.data() + l.data_offset, l.data_size};
+  }
+  /// The first four bytes of the input as a number (0 when the input is shorter).
+  std::uint32_t selector(const Frame& f) const;
+  /// The 32-byte ABI word `i` after the selector, or nullopt past the end of the input.
+  bool word(const Frame& f, std::size_t i, U256& out) const;
+  /// True when frame `d` lies in the subtree of frame `a` (a frame is in its own subtree).
+  bool within(std::size_t d, std::size_t a) const { return d >= a && d < frames[a].end; }
+};
+
+/// Limits on what a parser accepts; input beyond them is an error, never a crash or unbounded memory.
+struct ParseLimits {
+  std::size_t max_frames = 2'000'000;
+  std::size_t max_depth = 1'100;  ///< The EVM's own limit is 1024 nested calls.
+};
+
+/// Parses a go-ethereum `callTracer` result: one root frame object, or a JSON-RPC response whose
+/// `result` is one (a JSON-RPC `error` is returned as kUnavailable with its message). Logs are read when
+/// present (`withLog`). `value` and `gasUsed` may be hex strings or numbers.
+/// Errors: kInvalidArgument for malformed or truncated JSON, a missing or malformed field, or input
+/// beyond `limits`, with what was wrong and where (the frame's path).
+Result<Trace> parse_call_trace(std::string_view json, const ParseLimits& limits = {});
+
+/// Parses a parity-style `trace_transaction` result (a flat array of `{action, result, traceAddress,
+/// type, subtraces, error}`), or a JSON-RPC response whose result is one, into the same tree.
+Result<Trace> parse_parity_trace(std::string_view json, const ParseLimits& limits = {});
+
+/// Parses whichever of the shapes above `json` holds (an array or a `{"result": [...]}` is parity-style).
+Result<Trace> parse_any_trace(std::string_view json, const ParseLimits& limits = {});
+
+}  // namespace bulwark::chain

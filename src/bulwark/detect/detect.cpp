@@ -1,0 +1,637 @@
+#include "bulwark/detect/detect.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace bulwark::detect {
+namespace {
+
+using chain::CallKind;
+using chain::Frame;
+using chain::Trace;
+
+// Selectors of the calls the rules look for (4-byte keccak prefixes of the signatures named).
+constexpr std::uint32_t kBalanceOf = 0x70a08231;    // balanceOf(address)
+constexpr std::uint32_t kGetReserves = 0x0902f1ac;  // getReserves()
+// Liquidations: a liquidator repays debt and takes collateral at a discount, by design.
+constexpr std::uint32_t kLiquidationSelectors[] = {
+    0x00a718a9,  // liquidationCall(address,address,address,uint256,bool): Aave v2/v3
+    0xf5e3c462,  // liquidateBorrow(address,uint256,address): Compound cToken
+    0xaae40a2a,  // liquidateBorrow(address,address): Compound cEther
+    0x96cd4ddb,  // liquidate(address,address,address,uint256): Euler
+    0x3b5b4d6d,  // absorb(address,address[]): Compound v3
+};
+// Governance actions: proposing, voting and executing.
+constexpr std::uint32_t kGovernanceSelectors[] = {
+    0xda95691a,  // propose(address[],uint256[],string[],bytes[],string): GovernorAlpha/Bravo
+    0x7d5e81e2,  // propose(address[],uint256[],bytes[],string): OpenZeppelin Governor
+    0x15373e3d,  // castVote(uint256,bool): GovernorAlpha
+    0x56781388,  // castVote(uint256,uint8): Bravo / OpenZeppelin
+    0x7b3c71d3,  // castVoteWithReason(uint256,uint8,string)
+    0xfe0d94c1,  // execute(uint256): GovernorAlpha/Bravo
+    0x2656227d,  // execute(address[],uint256[],bytes[],bytes32): OpenZeppelin Governor
+    0x0d61b519,  // execute(uint256) variants: ...
+};
+
+bool in(std::uint32_t sel, std::span<const std::uint32_t> set) {
+  return std::find(set.begin(), set.end(), sel) != set.end();
+}
+
+/// The account whose storage a frame runs in: the callee, except under DELEGATECALL/CALLCODE.
+const Address& context_of(const Frame& f) {
+  return f.kind == CallKind::kDelegateCall || f.kind == CallKind::kCallCode ? f.from : f.to;
+}
+
+double to_double(const U256& v) {
+  double r = 0;
+  const auto& l = v.limbs();
+  for (std::size_t i = 4; i-- > 0;) r = r * 18446744073709551616.0 + static_cast<double>(l[i]);
+  return r;
+}
+
+/// Everything the rules share about one transaction.
+struct Facts {
+  const Trace& t;
+  const DetectConfig& cfg;
+  const FlowSummary& flows;
+  Address sender;
+  std::unordered_set<Address> created;
+  std::unordered_set<Address> contracts;  // addresses seen running code
+  std::unordered_set<Address> actors;     // sender, created contracts, and the entry contract
+  bool liquidation = false;
+
+  Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl) : t(tr), cfg(c), flows(fl) {
+    const Frame& root = t.frames[0];
+    sender = root.from;
+    actors.insert(sender);
+    for (std::size_t i = 0; i < t.frames.size(); ++i) {
+      const Frame& f = t.frames[i];
+      if (f.failed) continue;
+      if (f.kind == CallKind::kCreate || f.kind == CallKind::kCreate2) {
+        created.insert(f.to);
+        actors.insert(f.to);
+      }
+      if (i > 0) contracts.insert(f.from);
+      if (f.input_size > 0 || f.kind == CallKind::kDelegateCall) contracts.insert(f.to);
+      if (in(t.selector(f), kLiquidationSelectors)) liquidation = true;
+    }
+    if (root.kind == CallKind::kCall && root.input_size > 0) actors.insert(root.to);
+  }
+
+  bool is_actor(const Address& a) const { return actors.contains(a); }
+
+  /// True when `holder`'s change in `asset` is not a loss to anyone: the zero address, a token's
+  /// holdings of itself (minting and burning), a wrapped-native contract's backing.
+  bool neutral(const Address& holder, const AssetRef& asset) const {
+    if (holder.is_zero()) return true;
+    if (!asset.native && holder == asset.token) return true;
+    return cfg.tables.wrapped_native.contains(holder);
+  }
+};
+
+struct Victim {
+  Address holder;
+  std::vector<Loss> losses;
+};
+
+/// Contracts that lost some asset and gained none, other than the actors.
+std::vector<Victim> one_sided_losers(const Facts& x, const std::unordered_set<Address>& exclude) {
+  std::map<Address, std::pair<bool, std::vector<Loss>>> by;  // gained anything, losses
+  for (const auto& [key, n] : x.flows.net) {
+    const auto& [holder, asset] = key;
+    if (x.neutral(holder, asset) || x.is_actor(holder) || exclude.contains(holder)) continue;
+    auto& e = by[holder];
+    if (n.gain()) e.first = true;
+    if (n.loss()) e.second.push_back(Loss{holder, asset, n.magnitude()});
+  }
+  std::vector<Victim> out;
+  for (auto& [holder, e] : by)
+    if (!e.first && !e.second.empty() && x.contracts.contains(holder))
+      out.push_back(Victim{holder, std::move(e.second)});
+  return out;
+}
+
+/// Actors that ended with a net gain, and what they gained.
+std::vector<Loss> actor_gains(const Facts& x) {
+  std::vector<Loss> out;
+  for (const auto& [key, n] : x.flows.net)
+    if (x.is_actor(key.first) && n.gain()) out.push_back(Loss{key.first, key.second, n.magnitude()});
+  return out;
+}
+
+Evidence evidence_of(const Facts& x, std::size_t i, std::string note) {
+  const Frame& f = x.t.frames[i];
+  return Evidence{frame_path(x.t, i), f.from, f.to, x.t.selector(f), std::move(note)};
+}
+
+// ---- flash loans: the generic borrow-and-repay rule ----
+
+struct FlashLoan {
+  std::size_t entry;     // the frame that entered the lender
+  std::size_t callback;  // the lender's call back into the borrower
+  Address lender;        // the contract the loan was asked of
+  Address holder;        // where the borrowed funds came from and went back to
+  Address borrower;
+  AssetRef asset;
+  U256 amount;
+};
+
+/// A lender L, entered at frame F, pays asset A from a holder H to borrower B, then calls B (the
+/// callback, from L's context, after the payment), and within F receives back into H at least what it
+/// paid. This covers Aave, Balancer, dYdX, Maker, ERC-3156, Uniswap v2 flash swaps repaid in kind,
+/// Uniswap v3 flash and the like without naming any of them.
+std::vector<FlashLoan> find_flash_loans(const Facts& x) {
+  std::vector<FlashLoan> out;
+  const auto& frames = x.t.frames;
+  const auto& flows = x.flows.flows;
+  std::set<std::pair<std::size_t, AssetRef>> seen;
+  for (std::size_t y = 1; y < frames.size(); ++y) {
+    const Frame& cb = frames[y];
+    if (cb.failed || cb.kind != CallKind::kCall || cb.input_size < 4) continue;
+    // The nearest enclosing frame running in the caller's context that was entered from outside.
+    std::int32_t p = cb.parent;
+    std::int32_t entry = -1;
+    while (p >= 0) {
+      const Frame& pf = frames[static_cast<std::size_t>(p)];
+      if (context_of(pf) != cb.from) break;
+      entry = p;
+      p = pf.parent;
+    }
+    if (entry < 0) continue;
+    const auto F = static_cast<std::size_t>(entry);
+    const Address& lender = context_of(frames[F]);
+    // The sender's own contracts moving funds between themselves are not a loan.
+    if (lender == cb.to || x.cfg.tables.wrapped_native.contains(lender) || x.is_actor(lender)) continue;
+    // Payments to the borrower inside F before the callback, not inside an earlier callback to it.
+    for (const auto& fl : flows) {
+      if (fl.frame < F || fl.frame >= y || fl.to != cb.to) continue;
+      if (fl.from == cb.to || x.t.within(fl.frame, y)) continue;
+      if (!seen.insert({F, fl.asset}).second) continue;
+      U256 back;
+      for (const auto& r : flows)
+        if (r.frame >= y && r.frame < frames[F].end && r.asset == fl.asset && r.to == fl.from) {
+          auto s = back.checked_add(r.amount);
+          back = s ? *s : U256::max();
+        }
+      if (back >= fl.amount) out.push_back(FlashLoan{F, y, lender, fl.from, cb.to, fl.asset, fl.amount});
+    }
+  }
+  return out;
+}
+
+// ---- reentrancy ----
+
+struct Reentry {
+  std::size_t outer;  // the open frame of the victim
+  std::size_t inner;  // the frame that entered it again
+  Address contract;
+  U256 inner_outflow_count;
+};
+
+/// A contract C is re-entered when a CALL into C starts while an outer frame running in C's context
+/// is still open and, between them, execution left C (a frame running in another account). It matters
+/// when assets leave C inside the re-entered frame.
+std::vector<Reentry> find_reentries(const Facts& x) {
+  std::vector<Reentry> out;
+  const auto& frames = x.t.frames;
+  std::unordered_set<Address> reported;
+  // Index flows by frame for the outflow check.
+  std::unordered_map<std::uint32_t, std::vector<std::size_t>> by_frame;
+  for (std::size_t k = 0; k < x.flows.flows.size(); ++k) by_frame[x.flows.flows[k].frame].push_back(k);
+  for (std::size_t j = 1; j < frames.size(); ++j) {
+    const Frame& f = frames[j];
+    if (f.failed || f.kind != CallKind::kCall || f.input_size == 0) continue;
+    const Address& c = f.to;
+    if (reported.contains(c) || x.is_actor(c)) continue;
+    bool left = false;
+    std::int32_t outer = -1;
+    for (std::int32_t p = f.parent; p >= 0; p = frames[static_cast<std::size_t>(p)].parent) {
+      const Address& ctx = context_of(frames[static_cast<std::size_t>(p)]);
+      if (ctx == c) {
+        if (left) {
+          outer = p;
+          break;
+        }
+      } else {
+        left = true;
+      }
+    }
+    if (outer < 0) continue;
+    // The re-entry must come from the sender's side (its own contract took control and called back),
+    // not from a third contract's ordinary callback.
+    if (!x.is_actor(f.from)) continue;
+    std::size_t outflows = 0;
+    for (std::size_t k = j; k < f.end; ++k) {
+      auto it = by_frame.find(static_cast<std::uint32_t>(k));
+      if (it == by_frame.end()) continue;
+      for (std::size_t fi : it->second)
+        if (x.flows.flows[fi].from == c && !x.neutral(c, x.flows.flows[fi].asset)) ++outflows;
+    }
+    if (outflows == 0) continue;
+    reported.insert(c);
+    out.push_back(Reentry{static_cast<std::size_t>(outer), j, c, U256(outflows)});
+  }
+  return out;
+}
+
+// ---- balances observed through balanceOf outputs: the drain rule ----
+
+/// For (holder, token) pairs whose balance the trace reveals (a successful balanceOf with output),
+/// the balance before the transaction: observed value + what it sent before − what it received before.
+std::map<std::pair<Address, AssetRef>, U256> observed_pre_balances(const Facts& x) {
+  std::map<std::pair<Address, AssetRef>, U256> pre;
+  const auto& frames = x.t.frames;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const Frame& f = frames[i];
+    if (f.failed || !f.has_output || f.output_size != 32 || x.t.selector(f) != kBalanceOf) continue;
+    U256 w;
+    if (!x.t.word(f, 0, w) || w.bit_length() > 160) continue;
+    const auto b = w.to_be_bytes();
+    const Address holder = Address::from_bytes(std::span<const std::uint8_t, 20>(b.data() + 12, 20));
+    const AssetRef asset{f.to, false};
+    if (pre.contains({holder, asset})) continue;
+    U256 bal = U256::from_be_bytes(x.t.output(f));
+    for (const auto& fl : x.flows.flows) {
+      if (fl.frame >= i || fl.asset != asset) continue;
+      if (fl.from == holder) bal = bal.checked_add(fl.amount).value_or(U256::max());
+      if (fl.to == holder) bal = bal.checked_sub(fl.amount).value_or(U256{});
+    }
+    pre[{holder, asset}] = bal;
+  }
+  return pre;
+}
+
+// ---- price moves seen through getReserves outputs ----
+
+struct PriceMove {
+  Address pool;
+  double max_move = 0;  // largest |p/p0 - 1|
+  bool read_by_other = false;
+  bool moved_back = false;
+  std::size_t first = 0, peak = 0;
+};
+
+std::vector<PriceMove> find_price_moves(const Facts& x) {
+  struct Obs {
+    std::size_t frame;
+    double price;
+    Address reader;
+  };
+  std::map<Address, std::vector<Obs>> by_pool;
+  const auto& frames = x.t.frames;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const Frame& f = frames[i];
+    if (f.failed || !f.has_output || f.output_size < 64 || x.t.selector(f) != kGetReserves) continue;
+    const auto out = x.t.output(f);
+    const double r0 = to_double(U256::from_be_bytes(out.subspan(0, 32)));
+    const double r1 = to_double(U256::from_be_bytes(out.subspan(32, 32)));
+    if (r0 <= 0 || r1 <= 0) continue;
+    by_pool[f.to].push_back(Obs{i, r1 / r0, f.from});
+  }
+  std::vector<PriceMove> out;
+  for (const auto& [pool, obs] : by_pool) {
+    if (obs.size() < 2) continue;
+    PriceMove m{pool};
+    m.first = obs[0].frame;
+    for (std::size_t k = 1; k < obs.size(); ++k) {
+      const double mv = std::fabs(obs[k].price / obs[0].price - 1.0);
+      if (mv > m.max_move) {
+        m.max_move = mv;
+        m.peak = obs[k].frame;
+      }
+      if (mv >= x.cfg.price_move && !x.is_actor(obs[k].reader)) m.read_by_other = true;
+    }
+    m.moved_back = std::fabs(obs.back().price / obs[0].price - 1.0) < x.cfg.price_move;
+    if (m.max_move >= x.cfg.price_move) out.push_back(m);
+  }
+  return out;
+}
+
+/// Tokens pulled with transferFrom out of a third party (not on the sender's side) into the sender's
+/// side, where that party ends the transaction with a loss and no gain: spending somebody else's
+/// approval. Routers and aggregators pull only from the sender itself; an order fill pays the maker back.
+std::vector<std::pair<std::size_t, Victim>> find_approval_pulls(const Facts& x) {
+  std::map<Address, std::pair<std::size_t, Victim>> by;
+  for (const auto& fl : x.flows.flows) {
+    if (fl.source != FlowSource::kTokenCall && fl.source != FlowSource::kTransferLog) continue;
+    const Frame& f = x.t.frames[fl.frame];
+    if (fl.source == FlowSource::kTokenCall && x.t.selector(f) != 0x23b872dd) continue;
+    if (fl.source == FlowSource::kTransferLog && f.from == fl.from) continue;
+    if (x.is_actor(fl.from) || !x.is_actor(fl.to) || x.neutral(fl.from, fl.asset)) continue;
+    if (x.is_actor(f.from) && fl.source == FlowSource::kTokenCall)
+      continue;  // the sender's own contract pulling
+    bool gained = false;
+    for (const auto& [key, n] : x.flows.net)
+      if (key.first == fl.from && n.gain()) gained = true;
+    const NetAmount n = x.flows.net_of(fl.from, fl.asset);
+    if (gained || !n.loss()) continue;
+    auto& e = by[fl.from];
+    if (e.second.losses.empty()) {
+      e.first = fl.frame;
+      e.second.holder = fl.from;
+      e.second.losses.push_back(Loss{fl.from, fl.asset, n.magnitude()});
+    }
+  }
+  std::vector<std::pair<std::size_t, Victim>> out;
+  for (auto& [a, e] : by) out.push_back(std::move(e));
+  return out;
+}
+
+void add_losses(Finding& f, const std::vector<Victim>& victims) {
+  for (const auto& v : victims) {
+    f.victims.push_back(v.holder);
+    for (const auto& l : v.losses) f.loss.push_back(l);
+  }
+}
+
+std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains) {
+  std::vector<Address> a{x.sender};
+  for (const auto& g : gains)
+    if (std::find(a.begin(), a.end(), g.victim) == a.end()) a.push_back(g.victim);
+  for (const auto& c : x.created)
+    if (std::find(a.begin(), a.end(), c) == a.end()) a.push_back(c);
+  return a;
+}
+
+}  // namespace
+
+std::string_view to_string(FindingKind k) {
+  switch (k) {
+    case FindingKind::kReentrancy: return "reentrancy";
+    case FindingKind::kFlashLoan: return "flash_loan";
+    case FindingKind::kPriceManipulation: return "price_manipulation";
+    case FindingKind::kDrain: return "drain";
+    case FindingKind::kDepeg: return "depeg";
+    case FindingKind::kGovernance: return "governance";
+    case FindingKind::kExtraction: return "extraction";
+  }
+  return "extraction";
+}
+
+std::string_view to_string(Severity s) {
+  switch (s) {
+    case Severity::kInfo: return "info";
+    case Severity::kLow: return "low";
+    case Severity::kMedium: return "medium";
+    case Severity::kHigh: return "high";
+    case Severity::kCritical: return "critical";
+  }
+  return "info";
+}
+
+Severity Analysis::max_severity() const {
+  Severity s = Severity::kInfo;
+  for (const auto& f : findings) s = std::max(s, f.severity);
+  return s;
+}
+
+std::string frame_path(const Trace& t, std::size_t i) {
+  std::vector<std::size_t> idx;
+  while (t.frames[i].parent >= 0) {
+    const auto p = static_cast<std::size_t>(t.frames[i].parent);
+    std::size_t k = 0;
+    for (std::size_t c = p + 1; c < i; c = t.frames[c].end) ++k;
+    idx.push_back(k);
+    i = p;
+  }
+  std::string s = "0";
+  for (auto it = idx.rbegin(); it != idx.rend(); ++it) s += "." + std::to_string(*it);
+  return s;
+}
+
+Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
+  Analysis a;
+  a.flows = compute_flows(trace, cfg.tables);
+  if (trace.frames.empty() || trace.frames[0].reverted) return a;  // a reverted transaction changes nothing
+  const Facts x(trace, cfg, a.flows);
+
+  const auto loans = find_flash_loans(x);
+  std::unordered_set<Address> lenders;
+  for (const auto& l : loans) {
+    lenders.insert(l.holder);
+    lenders.insert(l.lender);
+  }
+  const auto victims = one_sided_losers(x, lenders);
+  const auto gains = actor_gains(x);
+  const bool profit = !gains.empty();
+  const auto reentries = find_reentries(x);
+  const auto moves = find_price_moves(x);
+  const auto pre = observed_pre_balances(x);
+
+  std::vector<std::string> signals;
+  for (const auto& l : loans)
+    signals.push_back(fmt::format("flash loan of {} {} from {} to {}", l.amount.to_dec(), l.asset.to_string(),
+                                  l.lender.to_checksum(), l.borrower.to_checksum()));
+  for (const auto& r : reentries) signals.push_back("re-entered " + r.contract.to_checksum());
+  for (const auto& m : moves)
+    signals.push_back(fmt::format("price of {} moved {:.1f}%", m.pool.to_checksum(), 100 * m.max_move));
+  if (x.liquidation) signals.push_back("liquidation call");
+  if (!x.created.empty())
+    signals.push_back(fmt::format("{} contract(s) deployed in the transaction", x.created.size()));
+
+  // Drained victims: an observed balance mostly gone.
+  std::vector<Victim> drained;
+  for (const auto& v : victims) {
+    Victim d{v.holder, {}};
+    for (const auto& l : v.losses) {
+      auto it = pre.find({v.holder, l.asset});
+      if (it == pre.end() || it->second.is_zero()) continue;
+      const double share = to_double(l.amount) / to_double(it->second);
+      if (share >= cfg.drain_fraction || 1.0 - share <= cfg.drain_floor) d.losses.push_back(l);
+    }
+    if (!d.losses.empty()) drained.push_back(std::move(d));
+  }
+
+  // Governance actions taken with borrowed voting power: inside a flash-loan callback.
+  std::vector<std::size_t> gov_frames;
+  for (std::size_t i = 0; i < trace.frames.size(); ++i) {
+    const Frame& f = trace.frames[i];
+    if (f.failed || !in(trace.selector(f), kGovernanceSelectors)) continue;
+    for (const auto& l : loans)
+      if (trace.within(i, l.callback) && (l.borrower == f.from || x.is_actor(f.from)))
+        gov_frames.push_back(i);
+  }
+
+  std::optional<Finding> best;
+  auto consider = [&](Finding f) {
+    f.signals = signals;
+    if (!best || f.severity > best->severity) best = std::move(f);
+  };
+
+  if (!gov_frames.empty()) {
+    Finding f{FindingKind::kGovernance, Severity::kCritical, 0.9};
+    f.rule =
+        "a governance action (propose, vote or execute) taken with voting power borrowed in the same "
+        "transaction";
+    add_losses(f, victims);
+    f.attackers = attackers_of(x, gains);
+    for (std::size_t i : gov_frames)
+      f.evidence.push_back(evidence_of(x, i, "governance call inside a flash loan"));
+    consider(std::move(f));
+  }
+  for (const auto& r : reentries) {
+    const auto v =
+        std::find_if(victims.begin(), victims.end(), [&](const Victim& w) { return w.holder == r.contract; });
+    if (v == victims.end()) continue;
+    Finding f{FindingKind::kReentrancy, profit ? Severity::kCritical : Severity::kHigh, profit ? 0.9 : 0.7};
+    f.rule =
+        "contract re-entered while its outer frame was open, paying out inside the re-entered call, and left "
+        "with a net loss";
+    add_losses(f, {*v});
+    f.attackers = attackers_of(x, gains);
+    f.evidence.push_back(evidence_of(x, r.outer, "outer frame of the victim, still open"));
+    f.evidence.push_back(evidence_of(x, r.inner, "re-entry into the victim"));
+    consider(std::move(f));
+  }
+  if (!moves.empty() && profit && !victims.empty() && !x.liquidation) {
+    const auto m = std::max_element(moves.begin(), moves.end(), [](const PriceMove& p, const PriceMove& q) {
+      return p.max_move < q.max_move;
+    });
+    if (m->read_by_other) {
+      Finding f{FindingKind::kPriceManipulation, Severity::kHigh, m->moved_back ? 0.85 : 0.7};
+      f.rule = fmt::format(
+          "pool price moved {:.0f}% within the transaction and read by another contract while moved{}; the "
+          "sender's "
+          "side profited and contracts lost without return",
+          100 * m->max_move, m->moved_back ? ", then moved back" : "");
+      add_losses(f, victims);
+      f.attackers = attackers_of(x, gains);
+      f.evidence.push_back(evidence_of(x, m->first, "first price read"));
+      f.evidence.push_back(evidence_of(x, m->peak, "price read at the peak of the move"));
+      consider(std::move(f));
+    }
+  }
+  // A whole balance moved by a plain call is what an owner's sweep looks like too: a drain is incident-grade
+  // only with another sign of attack (a flash loan, a re-entry, a price move or an attack contract).
+  const bool corroborated = !loans.empty() || !reentries.empty() || !moves.empty() || !x.created.empty();
+  if (const auto pulls = find_approval_pulls(x); !pulls.empty() && profit) {
+    Finding f{FindingKind::kExtraction, Severity::kHigh, 0.8};
+    f.rule =
+        "tokens pulled with transferFrom from accounts outside the sender's side, by a contract spending "
+        "their "
+        "approval, into the sender's side, with nothing paid back";
+    std::vector<Victim> vs;
+    for (const auto& [frame, v] : pulls) {
+      vs.push_back(v);
+      if (f.evidence.size() < cfg.max_evidence)
+        f.evidence.push_back(evidence_of(x, frame, "third-party transferFrom"));
+    }
+    add_losses(f, vs);
+    f.attackers = attackers_of(x, gains);
+    consider(std::move(f));
+  }
+  if (!drained.empty() && profit) {
+    Finding f{FindingKind::kDrain, corroborated ? Severity::kHigh : Severity::kMedium,
+              corroborated ? 0.8 : 0.5};
+    f.rule = fmt::format(
+        "a contract lost at least {:.0f}% of an asset balance the transaction itself revealed, to the "
+        "sender's side",
+        100 * cfg.drain_fraction);
+    add_losses(f, drained);
+    f.attackers = attackers_of(x, gains);
+    consider(std::move(f));
+  }
+  if (profit && !victims.empty()) {
+    const bool deployed = !x.created.empty();
+    const bool funded_by_loan = !loans.empty() && !x.liquidation;
+    Finding f{FindingKind::kExtraction, Severity::kMedium, 0.5};
+    if (deployed || funded_by_loan) {
+      f.kind = funded_by_loan ? FindingKind::kFlashLoan : FindingKind::kExtraction;
+      f.severity = Severity::kHigh;
+      f.confidence = deployed && funded_by_loan ? 0.85 : 0.75;
+    }
+    f.rule =
+        deployed || funded_by_loan
+            ? std::string("the sender's side profited while contracts lost assets and got nothing back, ") +
+                  (funded_by_loan ? "funded by a flash loan"
+                                  : "through a contract deployed in the same transaction")
+            : "the sender's side profited while contracts lost assets and got nothing back";
+    add_losses(f, victims);
+    f.attackers = attackers_of(x, gains);
+    consider(std::move(f));
+  }
+  for (const auto& l : loans) {
+    Finding f{FindingKind::kFlashLoan, Severity::kInfo, 0.9};
+    f.rule = "assets borrowed and repaid within the transaction";
+    f.attackers = {l.borrower};
+    f.evidence.push_back(evidence_of(x, l.entry, "loan asked of the lender"));
+    f.evidence.push_back(evidence_of(x, l.callback, "lender calls the borrower back"));
+    if (!best || best->severity < Severity::kLow) {
+      f.signals = signals;
+      best = std::move(f);
+    }
+    break;
+  }
+  if (best) {
+    if (best->evidence.size() > cfg.max_evidence) best->evidence.resize(cfg.max_evidence);
+    a.findings.push_back(std::move(*best));
+  }
+  return a;
+}
+
+std::optional<Finding> DepegWatch::observe(std::uint64_t block, std::uint64_t time, double price) {
+  if (std::fabs(price - 1.0) <= band_) {
+    out_since_.reset();
+    reported_ = false;
+    worst_ = 1.0;
+    return std::nullopt;
+  }
+  if (!out_since_) out_since_ = {block, time};
+  if (std::fabs(price - 1.0) > std::fabs(worst_ - 1.0)) worst_ = price;
+  if (reported_ || time - out_since_->second < min_duration_) return std::nullopt;
+  reported_ = true;
+  Finding f{FindingKind::kDepeg, Severity::kHigh, 0.9};
+  f.victims = {coin_};
+  f.rule = fmt::format("price outside its {:.1f}% band since block {} for {} s (worst {:.4f})", 100 * band_,
+                       out_since_->first, time - out_since_->second, worst_);
+  f.evidence.push_back(
+      Evidence{fmt::format("block {}", out_since_->first), coin_, coin_, 0, "first block out of band"});
+  f.evidence.push_back(
+      Evidence{fmt::format("block {}", block), coin_, coin_, 0, fmt::format("price {:.4f}", price)});
+  return f;
+}
+
+nlohmann::json to_json(const Finding& f) {
+  nlohmann::json j{{"kind", to_string(f.kind)},
+                   {"severity", to_string(f.severity)},
+                   {"confidence", std::round(f.confidence * 100) / 100},
+                   {"rule", f.rule}};
+  j["victims"] = nlohmann::json::array();
+  for (const auto& v : f.victims) j["victims"].push_back(v.to_checksum());
+  j["attackers"] = nlohmann::json::array();
+  for (const auto& v : f.attackers) j["attackers"].push_back(v.to_checksum());
+  j["loss"] = nlohmann::json::array();
+  for (const auto& l : f.loss)
+    j["loss"].push_back(
+        {{"victim", l.victim.to_checksum()}, {"asset", l.asset.to_string()}, {"amount", l.amount.to_dec()}});
+  j["evidence"] = nlohmann::json::array();
+  for (const auto& e : f.evidence)
+    j["evidence"].push_back({{"path", e.path},
+                             {"from", e.from.to_checksum()},
+                             {"to", e.to.to_checksum()},
+                             {"selector", fmt::format("0x{:08x}", e.selector)},
+                             {"note", e.note}});
+  j["signals"] = f.signals;
+  return j;
+}
+
+nlohmann::json flows_to_json(const FlowSummary& s, std::size_t max_flows) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& [key, n] : s.net) {
+    if (j.size() >= max_flows) break;
+    if (!n.gain() && !n.loss()) continue;
+    j.push_back({{"holder", key.first.to_checksum()},
+                 {"asset", key.second.to_string()},
+                 {"change", (n.loss() ? "-" : "") + n.magnitude().to_dec()}});
+  }
+  return j;
+}
+
+}  // namespace bulwark::detect

@@ -1,0 +1,121 @@
+#pragma once
+/// Exploit detectors over one transaction's call tree and asset flows, and the combiner that turns
+/// their signals into findings.
+///
+/// Each detector is a small documented rule (docs/detection.md gives the rules and thresholds). The
+/// combiner issues at most one incident-grade (high or critical) finding per transaction, naming the
+/// victims (contracts that lost assets and got nothing back), the attackers (the sender and the
+/// contracts acting for it), the loss per victim and asset, and the frames that prove it.
+/// Pure: no I/O, no clock. Thread-safe (no shared state).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "bulwark/chain/trace.hpp"
+#include "bulwark/detect/flows.hpp"
+
+namespace bulwark::detect {
+
+enum class FindingKind : std::uint8_t {
+  kReentrancy,
+  kFlashLoan,
+  kPriceManipulation,
+  kDrain,
+  kDepeg,
+  kGovernance,
+  kExtraction,  ///< Assets taken from contracts that got nothing back, by the sender's own contracts.
+};
+enum class Severity : std::uint8_t { kInfo, kLow, kMedium, kHigh, kCritical };
+
+/// "reentrancy", "flash_loan", "price_manipulation", "drain", "depeg", "governance", "extraction".
+std::string_view to_string(FindingKind k);
+/// "info", "low", "medium", "high", "critical".
+std::string_view to_string(Severity s);
+/// High or critical: what opens an incident and can trigger a parametric payout.
+inline bool incident_grade(Severity s) {
+  return s >= Severity::kHigh;
+}
+
+/// A loss: what one victim lost of one asset, in the asset's smallest unit.
+struct Loss {
+  Address victim;
+  AssetRef asset;
+  U256 amount;
+};
+
+/// One piece of evidence: a frame, by its path from the root ("0" is the root, "0.2.1" its third
+/// child's second child), and what it shows.
+struct Evidence {
+  std::string path;
+  Address from;
+  Address to;
+  std::uint32_t selector = 0;
+  std::string note;
+};
+
+/// What a detector concluded about one transaction.
+struct Finding {
+  FindingKind kind = FindingKind::kExtraction;
+  Severity severity = Severity::kInfo;
+  double confidence = 0;  ///< 0..1.
+  std::vector<Address> victims;
+  std::vector<Address> attackers;
+  std::vector<Loss> loss;
+  std::vector<Evidence> evidence;
+  std::vector<std::string> signals;  ///< The other detectors' signals this finding rests on.
+  std::string rule;                  ///< The rule that fired, in words.
+};
+
+/// Thresholds and tables; the defaults are those documented in docs/detection.md.
+struct DetectConfig {
+  ChainTables tables = ChainTables::defaults();
+  double drain_fraction = 0.5;    ///< A victim losing at least this share of an observed balance is drained.
+  double drain_floor = 0.01;      ///< ... or left with at most this share of it.
+  double price_move = 0.10;       ///< A pool price moved at least this far within the transaction.
+  std::size_t max_evidence = 12;  ///< Evidence entries kept per finding.
+};
+
+/// The analysis of one transaction: its flows and its findings (at most one incident-grade).
+struct Analysis {
+  FlowSummary flows;
+  std::vector<Finding> findings;
+  /// The most severe finding's severity (kInfo when there is none).
+  Severity max_severity() const;
+};
+
+/// Runs every transaction-level detector and the combiner on `trace`.
+Analysis analyze(const chain::Trace& trace, const DetectConfig& config);
+
+/// The path of frame `i` from the root, e.g. "0.2.1".
+std::string frame_path(const chain::Trace& trace, std::size_t i);
+
+/// JSON forms (addresses EIP-55, amounts decimal strings).
+nlohmann::json to_json(const Finding& f);
+nlohmann::json flows_to_json(const FlowSummary& s, std::size_t max_flows = 64);
+
+/// A stablecoin price watch across blocks: reports a depeg when the price stays outside
+/// [1 - band, 1 + band] for at least `min_duration` seconds. One instance per (chain, stablecoin);
+/// not thread-safe.
+class DepegWatch {
+ public:
+  DepegWatch(Address stablecoin, double band = 0.03, std::uint64_t min_duration = 3600)
+      : coin_(stablecoin), band_(band), min_duration_(min_duration) {}
+  /// Feeds the price (in the peg's unit) seen at `block` and `time` (Unix seconds, non-decreasing).
+  /// Returns a finding once, when an excursion first lasts `min_duration`; a return inside the band
+  /// ends the excursion.
+  std::optional<Finding> observe(std::uint64_t block, std::uint64_t time, double price);
+
+ private:
+  Address coin_;
+  double band_;
+  std::uint64_t min_duration_;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> out_since_;  // (block, time)
+  double worst_ = 1.0;
+  bool reported_ = false;
+};
+
+}  // namespace bulwark::detect

@@ -1,0 +1,144 @@
+#include "bulwark/detect/flows.hpp"
+
+namespace bulwark::detect {
+namespace {
+
+constexpr std::uint32_t kTransfer = 0xa9059cbb;      // transfer(address,uint256)
+constexpr std::uint32_t kTransferFrom = 0x23b872dd;  // transferFrom(address,address,uint256)
+constexpr std::uint32_t kDeposit = 0xd0e30db0;       // deposit()
+constexpr std::uint32_t kWithdraw = 0x2e1a7d4d;      // withdraw(uint256)
+
+Address word_address(const U256& w) {
+  const auto b = w.to_be_bytes();
+  return Address::from_bytes(std::span<const std::uint8_t, 20>(b.data() + 12, 20));
+}
+
+bool is_address_word(const U256& w) {
+  return w.bit_length() <= 160;
+}
+
+/// A call's boolean return of false (an ERC-20 that reports failure instead of reverting).
+bool returned_false(const chain::Trace& t, const chain::Frame& f) {
+  if (!f.has_output || f.output_size != 32) return false;
+  for (std::uint8_t b : t.output(f))
+    if (b != 0) return false;
+  return true;
+}
+
+U256 sat_add(const U256& a, const U256& b) {
+  auto s = a.checked_add(b);
+  return s ? *s : U256::max();
+}
+
+const Hash32 kDepositTopic =  // Deposit(address,uint256) of WETH9
+    *Hash32::parse("0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c");
+const Hash32 kWithdrawalTopic =  // Withdrawal(address,uint256) of WETH9
+    *Hash32::parse("0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65");
+
+Address topic_address(const Hash32& h) {
+  return Address::from_bytes(std::span<const std::uint8_t, 20>(h.bytes.data() + 12, 20));
+}
+
+}  // namespace
+
+const Hash32 kTransferTopic =
+    *Hash32::parse("0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
+
+std::string AssetRef::to_string() const {
+  return native ? "native" : token.to_lower_hex();
+}
+
+U256 NetAmount::magnitude() const {
+  return in > out ? *in.checked_sub(out) : *out.checked_sub(in);
+}
+
+ChainTables ChainTables::defaults() {
+  ChainTables t;
+  for (const char* a : {"0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2",   // WETH (Ethereum)
+                        "0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c"})  // WBNB (BNB Chain)
+    t.wrapped_native.insert(*Address::parse(a));
+  for (const char* a : {"0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48",   // USDC
+                        "0xdac17f958d2ee523a2206206994597c13d831ec7",   // USDT
+                        "0x6b175474e89094c44da98b954eedeac495271d0f",   // DAI
+                        "0x55d398326f99059ff775485246999027b3197955",   // BSC-USD
+                        "0xe9e7cea3dedca5984780bafc599bd69add087d56"})  // BUSD
+    t.stablecoins.insert(*Address::parse(a));
+  return t;
+}
+
+NetAmount FlowSummary::net_of(const Address& holder, const AssetRef& asset) const {
+  auto it = net.find({holder, asset});
+  return it == net.end() ? NetAmount{} : it->second;
+}
+
+FlowSummary compute_flows(const chain::Trace& t, const ChainTables& tables) {
+  FlowSummary s;
+  auto add = [&](std::uint32_t frame, AssetRef asset, const Address& from, const Address& to,
+                 const U256& amount, FlowSource src) {
+    if (amount.is_zero() || from == to) return;
+    s.flows.push_back(Flow{frame, asset, from, to, amount, src});
+  };
+  const AssetRef native{Address{}, true};
+  for (std::uint32_t i = 0; i < t.frames.size(); ++i) {
+    const chain::Frame& f = t.frames[i];
+    if (f.failed) continue;
+    const bool moves_value = f.kind == chain::CallKind::kCall || f.kind == chain::CallKind::kCreate ||
+                             f.kind == chain::CallKind::kCreate2 || f.kind == chain::CallKind::kSelfDestruct;
+    if (moves_value && !f.value.is_zero()) add(i, native, f.from, f.to, f.value, FlowSource::kNative);
+    if (t.has_logs) {
+      for (std::uint32_t k = f.log_begin; k < f.log_begin + f.log_count; ++k) {
+        const chain::Log& log = t.logs[k];
+        if (log.topics.empty()) continue;
+        const AssetRef token{log.address, false};
+        const auto data = t.data(log);
+        if (log.topics[0] == kTransferTopic && log.topics.size() == 3 && data.size() == 32) {
+          Address from = topic_address(log.topics[1]), to = topic_address(log.topics[2]);
+          if (from.is_zero()) from = log.address;  // mint
+          if (to.is_zero()) to = log.address;      // burn
+          add(i, token, from, to, U256::from_be_bytes(data), FlowSource::kTransferLog);
+        } else if (tables.wrapped_native.contains(log.address) && log.topics.size() == 2 &&
+                   data.size() == 32) {
+          if (log.topics[0] == kDepositTopic)
+            add(i, token, log.address, topic_address(log.topics[1]), U256::from_be_bytes(data),
+                FlowSource::kWrap);
+          else if (log.topics[0] == kWithdrawalTopic)
+            add(i, token, topic_address(log.topics[1]), log.address, U256::from_be_bytes(data),
+                FlowSource::kUnwrap);
+        }
+      }
+      continue;
+    }
+    if (f.kind != chain::CallKind::kCall) continue;
+    const std::uint32_t sel = t.selector(f);
+    const AssetRef token{f.to, false};
+    U256 a, b, c;
+    switch (sel) {
+      case kTransfer:
+        if (t.word(f, 0, a) && t.word(f, 1, b) && is_address_word(a) && !returned_false(t, f))
+          add(i, token, f.from, word_address(a), b, FlowSource::kTokenCall);
+        break;
+      case kTransferFrom:
+        if (t.word(f, 0, a) && t.word(f, 1, b) && t.word(f, 2, c) && is_address_word(a) &&
+            is_address_word(b) && !returned_false(t, f))
+          add(i, token, word_address(a), word_address(b), c, FlowSource::kTokenCall);
+        break;
+      case kDeposit:
+        if (tables.wrapped_native.contains(f.to)) add(i, token, f.to, f.from, f.value, FlowSource::kWrap);
+        break;
+      case kWithdraw:
+        if (tables.wrapped_native.contains(f.to) && t.word(f, 0, a))
+          add(i, token, f.from, f.to, a, FlowSource::kUnwrap);
+        break;
+      default: break;
+    }
+  }
+  for (const Flow& fl : s.flows) {
+    NetAmount& from = s.net[{fl.from, fl.asset}];
+    from.out = sat_add(from.out, fl.amount);
+    NetAmount& to = s.net[{fl.to, fl.asset}];
+    to.in = sat_add(to.in, fl.amount);
+  }
+  return s;
+}
+
+}  // namespace bulwark::detect

@@ -1,0 +1,76 @@
+#pragma once
+/// Asset-flow analysis: who paid whom what inside one transaction, and the net change per holder.
+///
+/// Flows come from native value on calls, creates and self-destructs; ERC-20 `transfer` and
+/// `transferFrom` calls (or, when the trace carries logs, the `Transfer` events, which also see mints,
+/// burns and fee-on-transfer tokens); and wrapped-native `deposit`/`withdraw`. Effects inside reverted
+/// frames are ignored. A mint is booked as a transfer from the token contract, a burn as a transfer to it,
+/// so that a wrapped-native contract's native balance and its token supply move together.
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "bulwark/chain/trace.hpp"
+
+namespace bulwark::detect {
+
+/// An asset: the chain's native coin, or an ERC-20 token by its contract address.
+struct AssetRef {
+  Address token;  ///< Zero for the native coin.
+  bool native = false;
+  auto operator<=>(const AssetRef&) const = default;
+  /// "native" or the token's lowercase hex address.
+  std::string to_string() const;
+};
+
+/// How a flow was seen.
+enum class FlowSource : std::uint8_t { kNative, kTokenCall, kTransferLog, kWrap, kUnwrap };
+
+/// One movement of an asset between two holders.
+struct Flow {
+  std::uint32_t frame = 0;  ///< The frame that moved it (for a log: the frame that emitted it).
+  AssetRef asset;
+  Address from;
+  Address to;
+  U256 amount;
+  FlowSource source = FlowSource::kNative;
+};
+
+/// A signed amount kept as two unsigned sums (received, sent), saturating at 2^256 - 1.
+struct NetAmount {
+  U256 in;
+  U256 out;
+  bool gain() const { return in > out; }
+  bool loss() const { return out > in; }
+  /// |in - out|.
+  U256 magnitude() const;
+};
+
+/// Per-chain knowledge the analysis needs: wrapped-native tokens and known flash-loan providers.
+struct ChainTables {
+  std::unordered_set<Address> wrapped_native;
+  std::unordered_set<Address> flash_providers;  ///< Optional; the generic borrow-and-repay rule needs none.
+  std::unordered_set<Address> stablecoins;
+  /// Mainnet and BNB Chain's wrapped native tokens (WETH, WBNB).
+  static ChainTables defaults();
+};
+
+/// The flows of one transaction and the net change per (holder, asset).
+struct FlowSummary {
+  std::vector<Flow> flows;
+  std::map<std::pair<Address, AssetRef>, NetAmount> net;
+  /// Net change of one holder in one asset (zero when it never moved).
+  NetAmount net_of(const Address& holder, const AssetRef& asset) const;
+};
+
+/// The ERC-20 Transfer event's topic 0: keccak256("Transfer(address,address,uint256)").
+extern const Hash32 kTransferTopic;
+
+/// Computes the flows of `trace`. Pure; never fails (an undecodable call is simply not a flow).
+FlowSummary compute_flows(const chain::Trace& trace, const ChainTables& tables);
+
+}  // namespace bulwark::detect
