@@ -325,8 +325,9 @@ std::vector<std::pair<std::size_t, Victim>> find_approval_pulls(const Facts& x) 
     if (fl.source == FlowSource::kTokenCall && x.t.selector(f) != 0x23b872dd) continue;
     if (fl.source == FlowSource::kTransferLog && f.from == fl.from) continue;
     if (x.is_actor(fl.from) || !x.is_actor(fl.to) || x.neutral(fl.from, fl.asset)) continue;
-    if (x.is_actor(f.from) && fl.source == FlowSource::kTokenCall)
-      continue;  // the sender's own contract pulling
+    // An approval given to the sender's side (the sender, its entry contract, a contract it deploys) is
+    // the owner's own choice; the rule is about a third contract spending approvals given to it.
+    if (x.is_actor(f.from)) continue;
     bool gained = false;
     for (const auto& [key, n] : x.flows.net)
       if (key.first == fl.from && n.gain()) gained = true;

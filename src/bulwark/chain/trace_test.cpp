@@ -1,0 +1,142 @@
+#include "bulwark/chain/trace.hpp"
+
+#include <gtest/gtest.h>
+
+#include "bulwark/detect/test_traces.hpp"
+
+namespace bulwark::chain {
+namespace {
+
+using bulwark::testing::addr;
+using bulwark::testing::frame;
+using nlohmann::json;
+
+json sample() {
+  return frame("CALL", 1, 2, "0x12345678",
+               {frame("STATICCALL", 2, 3, "0x70a08231"),
+                frame("CALL", 2, 4, "0xaabbccdd", {frame("DELEGATECALL", 4, 5, "0xaabbccdd")}),
+                frame("CALL", 2, 1, "0x", {}, 7)});
+}
+
+TEST(TraceTest, CallTracerIsFlattenedInPreOrderWithSubtreeRanges) {
+  auto t = parse_call_trace(sample().dump());
+  ASSERT_TRUE(t) << t.error().message;
+  ASSERT_EQ(t->frames.size(), 5u);
+  EXPECT_EQ(t->frames[0].end, 5u);
+  EXPECT_EQ(t->frames[1].kind, CallKind::kStaticCall);
+  EXPECT_EQ(t->frames[1].end, 2u);
+  EXPECT_EQ(t->frames[2].end, 4u);
+  EXPECT_EQ(t->frames[3].kind, CallKind::kDelegateCall);
+  EXPECT_EQ(t->frames[3].parent, 2);
+  EXPECT_EQ(t->frames[3].depth, 2u);
+  EXPECT_EQ(t->frames[4].value, U256(7));
+  EXPECT_EQ(t->frames[4].to.to_lower_hex(), addr(1));
+  EXPECT_EQ(t->selector(t->frames[0]), 0x12345678u);
+  EXPECT_TRUE(t->within(3, 2));
+  EXPECT_FALSE(t->within(4, 2));
+  EXPECT_FALSE(t->has_logs);
+}
+
+TEST(TraceTest, JsonRpcEnvelopeIsUnwrappedAndItsErrorReported) {
+  json env{{"jsonrpc", "2.0"}, {"id", 1}, {"result", sample()}};
+  auto t = parse_call_trace(env.dump());
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->frames.size(), 5u);
+  json err{
+      {"jsonrpc", "2.0"}, {"id", 1}, {"error", {{"code", -32000}, {"message", "transaction not found"}}}};
+  auto e = parse_call_trace(err.dump());
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(e.error().message.find("transaction not found"), std::string::npos);
+}
+
+TEST(TraceTest, RevertedFrameMarksItsWholeSubtreeFailed) {
+  json j = sample();
+  j["calls"][1]["error"] = "execution reverted";
+  auto t = parse_call_trace(j.dump());
+  ASSERT_TRUE(t);
+  EXPECT_FALSE(t->frames[1].failed);
+  EXPECT_TRUE(t->frames[2].reverted);
+  EXPECT_TRUE(t->frames[3].failed);
+  EXPECT_FALSE(t->frames[3].reverted);
+  EXPECT_FALSE(t->frames[4].failed);
+}
+
+TEST(TraceTest, QuantitiesAsNumbersOrHexAndLogsAreRead) {
+  json j = frame("CALL", 1, 2, "0x");
+  j["value"] = 1000;
+  j["gasUsed"] = "0x5208";
+  j["logs"] =
+      json::array({{{"address", addr(9)},
+                    {"topics", {"0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"}},
+                    {"data", "0x01"}}});
+  auto t = parse_call_trace(j.dump());
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->frames[0].value, U256(1000));
+  EXPECT_EQ(t->frames[0].gas_used, 21000u);
+  ASSERT_TRUE(t->has_logs);
+  ASSERT_EQ(t->logs.size(), 1u);
+  EXPECT_EQ(t->frames[0].log_count, 1u);
+  EXPECT_EQ(t->data(t->logs[0]).size(), 1u);
+}
+
+TEST(TraceTest, MalformedInputGivesAnErrorThatSaysWhere) {
+  const std::string good = sample().dump();
+  EXPECT_FALSE(parse_call_trace(good.substr(0, good.size() / 2)));  // truncated
+  EXPECT_FALSE(parse_call_trace("not json"));
+  EXPECT_FALSE(parse_call_trace("[1,2]"));
+  json j = sample();
+  j["calls"][1]["to"] = "0x1234";
+  auto e = parse_call_trace(j.dump());
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("frame root.1"), std::string::npos) << e.error().message;
+  j = sample();
+  j["calls"][0]["type"] = "JUMP";
+  EXPECT_FALSE(parse_call_trace(j.dump()));
+  j = sample();
+  j["input"] = "0x123";
+  EXPECT_FALSE(parse_call_trace(j.dump()));
+}
+
+TEST(TraceTest, TenThousandLevelsDeepIsAnErrorNotACrash) {
+  std::string deep;
+  for (int i = 0; i < 10000; ++i) deep += R"({"type":"CALL","from":"0x01","to":"0x02","calls":[)";
+  for (int i = 0; i < 10000; ++i) deep += "]}";
+  auto e = parse_call_trace(deep);
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(TraceTest, ParityFlatTraceGivesTheSameTree) {
+  auto entry = [](std::vector<int> path, std::string ctype, unsigned from, unsigned to, std::string input,
+                  int subtraces) {
+    return json{{"type", "call"},
+                {"action",
+                 {{"callType", ctype},
+                  {"from", addr(from)},
+                  {"to", addr(to)},
+                  {"value", "0x0"},
+                  {"input", input},
+                  {"gas", "0x1"}}},
+                {"result", {{"output", "0x"}, {"gasUsed", "0x1"}}},
+                {"subtraces", subtraces},
+                {"traceAddress", path}};
+  };
+  json flat =
+      json::array({entry({}, "call", 1, 2, "0x12345678", 2), entry({1}, "call", 2, 4, "0xaabbccdd", 1),
+                   entry({0}, "staticcall", 2, 3, "0x70a08231", 0),
+                   entry({1, 0}, "delegatecall", 4, 5, "0xaabbccdd", 0)});
+  auto t = parse_any_trace(json{{"jsonrpc", "2.0"}, {"id", 3}, {"result", flat}}.dump());
+  ASSERT_TRUE(t) << t.error().message;
+  ASSERT_EQ(t->frames.size(), 4u);
+  EXPECT_EQ(t->frames[1].kind, CallKind::kStaticCall);
+  EXPECT_EQ(t->frames[2].to.to_lower_hex(), addr(4));
+  EXPECT_EQ(t->frames[3].kind, CallKind::kDelegateCall);
+  EXPECT_EQ(t->frames[3].parent, 2);
+  EXPECT_EQ(t->frames[0].end, 4u);
+  json orphan = json::array({entry({}, "call", 1, 2, "0x", 1), entry({0, 0}, "call", 2, 3, "0x", 0)});
+  EXPECT_FALSE(parse_parity_trace(orphan.dump()));
+}
+
+}  // namespace
+}  // namespace bulwark::chain

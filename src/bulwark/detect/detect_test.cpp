@@ -1,0 +1,266 @@
+#include "bulwark/detect/detect.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "bulwark/detect/test_traces.hpp"
+
+namespace bulwark::detect {
+namespace {
+
+using namespace bulwark::testing;
+using nlohmann::json;
+
+constexpr unsigned kEoa = 1, kAttack = 2, kVault = 3, kToken = 4, kLender = 5, kUser = 6, kRouter = 7;
+const U256 kE18 = *U256::from_dec("1000000000000000000");
+
+Address a(unsigned n) {
+  return *Address::parse(addr(n));
+}
+
+Analysis run(const json& j, DetectConfig cfg = {}) {
+  auto t = chain::parse_call_trace(j.dump());
+  EXPECT_TRUE(t) << (t ? "" : t.error().message);
+  return analyze(*t, cfg);
+}
+
+const Finding* incident(const Analysis& an) {
+  for (const auto& f : an.findings)
+    if (incident_grade(f.severity)) return &f;
+  return nullptr;
+}
+
+bool names(const std::vector<Address>& v, unsigned n) {
+  return std::find(v.begin(), v.end(), a(n)) != v.end();
+}
+
+TEST(FlowsTest, TokenCallsNativeValueAndRevertsAreBookedExactly) {
+  json j = frame("CALL", kEoa, kRouter, "0x01",
+                 {frame("CALL", kRouter, kToken, transfer_from_input(kEoa, kVault, 500)),
+                  frame("CALL", kRouter, kToken, transfer_input(kUser, 20)),
+                  frame("CALL", kRouter, kUser, "0x", {}, 9)});
+  json reverted = frame("CALL", kRouter, kToken, transfer_input(kUser, 1000));
+  reverted["error"] = "execution reverted";
+  j["calls"].push_back(reverted);
+  json said_no = frame("CALL", kRouter, kToken, transfer_input(kUser, 77));
+  said_no["output"] = "0x" + word_num(0);
+  j["calls"].push_back(said_no);
+  auto t = chain::parse_call_trace(j.dump());
+  ASSERT_TRUE(t);
+  const auto s = compute_flows(*t, ChainTables::defaults());
+  ASSERT_EQ(s.flows.size(), 3u);
+  const AssetRef token{a(kToken), false};
+  EXPECT_EQ(s.net_of(a(kEoa), token).out, U256(500));
+  EXPECT_EQ(s.net_of(a(kVault), token).in, U256(500));
+  EXPECT_EQ(s.net_of(a(kUser), token).in, U256(20));
+  EXPECT_EQ(s.net_of(a(kRouter), token).out, U256(20));
+  EXPECT_EQ(s.net_of(a(kUser), AssetRef{Address{}, true}).in, U256(9));
+}
+
+TEST(FlowsTest, WrappedNativeMintAndBurnBalanceItsBacking) {
+  const unsigned weth = 0;  // replaced below by the real WETH address
+  (void)weth;
+  const std::string weth_addr = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2";
+  json dep = frame("CALL", kUser, kToken, "0xd0e30db0", {}, 100);
+  dep["to"] = weth_addr;
+  json wd =
+      frame("CALL", kUser, kToken, "0x2e1a7d4d" + word_num(40), {frame("CALL", kToken, kUser, "0x", {}, 40)});
+  wd["to"] = weth_addr;
+  wd["calls"][0]["from"] = weth_addr;
+  json j = frame("CALL", kEoa, kUser, "0x01", {dep, wd});
+  auto t = chain::parse_call_trace(j.dump());
+  ASSERT_TRUE(t);
+  const auto s = compute_flows(*t, ChainTables::defaults());
+  const Address w = *Address::parse(weth_addr);
+  const auto tok = s.net_of(a(kUser), AssetRef{w, false});
+  EXPECT_EQ(tok.in, U256(100));
+  EXPECT_EQ(tok.out, U256(40));
+  const auto nat = s.net_of(w, AssetRef{Address{}, true});
+  EXPECT_EQ(nat.in, U256(100));
+  EXPECT_EQ(nat.out, U256(40));
+}
+
+/// A vault that pays before it books: the attacker's contract re-enters withdraw from its fallback.
+json reentrancy_trace(int rounds) {
+  json inner = frame("CALL", kVault, kAttack, "0x", {}, kE18);
+  for (int i = 1; i < rounds; ++i)
+    inner =
+        frame("CALL", kVault, kAttack, "0x", {frame("CALL", kAttack, kVault, "0x3ccfd60b", {inner})}, kE18);
+  return frame("CALL", kEoa, kAttack, "0xdeadbeef", {frame("CALL", kAttack, kVault, "0x3ccfd60b", {inner})});
+}
+
+TEST(DetectTest, ReentrancyDrainIsOneCriticalFindingNamingVictimAndAttacker) {
+  const auto an = run(reentrancy_trace(4));
+  ASSERT_EQ(an.findings.size(), 1u);
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kReentrancy);
+  EXPECT_EQ(f->severity, Severity::kCritical);
+  EXPECT_TRUE(names(f->victims, kVault));
+  EXPECT_TRUE(names(f->attackers, kEoa));
+  EXPECT_TRUE(names(f->attackers, kAttack));
+  ASSERT_EQ(f->loss.size(), 1u);
+  EXPECT_EQ(f->loss[0].amount, *U256(4).checked_mul(kE18));
+  EXPECT_EQ(f->evidence.size(), 2u);
+}
+
+TEST(DetectTest, OrdinaryWithdrawalIsNotAnIncident) {
+  // The holder's own contract withdraws once: no re-entry, no attack contract, nothing else.
+  const auto an = run(reentrancy_trace(1));
+  EXPECT_EQ(incident(an), nullptr);
+}
+
+/// A lender pays the borrower, calls it back, and takes the loan back plus a fee.
+json flash_loan(std::vector<json> inside, const U256& amount, bool repay = true) {
+  std::vector<json> cb_calls = std::move(inside);
+  if (repay)
+    cb_calls.push_back(frame("CALL", kAttack, kToken, transfer_input(kLender, *amount.checked_add(9))));
+  return frame("CALL", kAttack, kLender, "0x5cffe9de",
+               {frame("CALL", kLender, kToken, transfer_input(kAttack, amount)),
+                frame("CALL", kLender, kAttack, "0x23e30c8b", cb_calls)});
+}
+
+TEST(DetectTest, GenericFlashLoanIsRecognisedAndArbitrageIsNotAnIncident) {
+  // Borrow, swap through a pool and back at a profit: the pool is paid in both directions.
+  const unsigned pool = 11, other = 13;
+  json arb = frame("CALL", kEoa, kAttack, "0x01",
+                   {flash_loan({frame("CALL", kAttack, kToken, transfer_input(pool, 1000)),
+                                frame("CALL", pool, other, transfer_input(kAttack, 50)),
+                                frame("CALL", kAttack, other, transfer_input(pool + 1, 50)),
+                                frame("CALL", pool + 1, kToken, transfer_input(kAttack, 1020))},
+                               1000)});
+  const auto an = run(arb);
+  ASSERT_EQ(an.findings.size(), 1u);
+  EXPECT_EQ(an.findings[0].kind, FindingKind::kFlashLoan);
+  EXPECT_EQ(an.findings[0].severity, Severity::kInfo);
+  EXPECT_EQ(incident(an), nullptr);
+}
+
+TEST(DetectTest, UnrepaidTransferIsNotAFlashLoan) {
+  json j = frame("CALL", kEoa, kAttack, "0x01", {flash_loan({}, 1000, false)});
+  const auto an = run(j);
+  for (const auto& f : an.findings) EXPECT_NE(f.kind, FindingKind::kFlashLoan);
+}
+
+TEST(DetectTest, FlashLoanFundedExtractionIsIncidentGrade) {
+  // Inside the loan, the vault pays the attacker and gets nothing back.
+  json j = frame("CALL", kEoa, kAttack, "0x01",
+                 {flash_loan({frame("CALL", kAttack, kVault, "0x11111111",
+                                    {frame("CALL", kVault, kToken, transfer_input(kAttack, 5000))})},
+                             1000)});
+  const auto an = run(j);
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kFlashLoan);
+  EXPECT_TRUE(names(f->victims, kVault));
+  EXPECT_FALSE(names(f->victims, kLender));  // repaid: not a victim
+  ASSERT_EQ(f->loss.size(), 1u);
+  EXPECT_EQ(f->loss[0].amount, U256(5000));
+}
+
+TEST(DetectTest, SpendingAThirdPartysApprovalIsIncidentGrade) {
+  // The router pulls a user's tokens (the user approved the router) straight to the attacker.
+  json bad = frame("CALL", kEoa, kAttack, "0x01",
+                   {frame("CALL", kAttack, kRouter, "0x44444444",
+                          {frame("CALL", kRouter, kToken, transfer_from_input(kUser, kAttack, 700))})});
+  const Finding* f = nullptr;
+  const auto an = run(bad);
+  f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(names(f->victims, kUser));
+  // The same router pulling the sender's own tokens is an ordinary swap leg.
+  json ok = frame("CALL", kEoa, kRouter, "0x01",
+                  {frame("CALL", kRouter, kToken, transfer_from_input(kEoa, kVault, 700))});
+  EXPECT_EQ(incident(run(ok)), nullptr);
+}
+
+json with_balance(json call, unsigned token, unsigned holder, const U256& bal) {
+  json b = frame("STATICCALL", call["from"] == addr(kAttack) ? kAttack : kEoa, token,
+                 "0x70a08231" + word_addr(holder));
+  b["output"] = "0x" + word_num(bal);
+  json j = std::move(call);
+  j["calls"].insert(j["calls"].begin(), b);
+  return j;
+}
+
+TEST(DetectTest, WholeBalanceSweepNeedsCorroborationToBeADrain) {
+  // An owner's contract sweeps a wallet: a drain by shape, medium without any sign of attack.
+  json sweep = frame("CALL", kEoa, kAttack, "0x01",
+                     {frame("CALL", kAttack, kVault, "0x22222222",
+                            {frame("CALL", kVault, kToken, transfer_input(kAttack, 990))})});
+  sweep = with_balance(sweep, kToken, kVault, 1000);
+  auto an = run(sweep);
+  ASSERT_EQ(an.findings.size(), 1u);
+  EXPECT_EQ(an.findings[0].kind, FindingKind::kDrain);
+  EXPECT_EQ(an.findings[0].severity, Severity::kMedium);
+  // The same sweep by a contract deployed in the transaction is an attack.
+  json create = frame("CREATE", kEoa, kAttack, "0x6080", sweep["calls"]);
+  an = run(create);
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(names(f->victims, kVault));
+}
+
+TEST(DetectTest, PriceMovedAndReadByTheVictimIsManipulation) {
+  const unsigned pair = 20, lending = 21;
+  auto reserves = [&](unsigned reader, const U256& r0, const U256& r1) {
+    json g = frame("STATICCALL", reader, pair, "0x0902f1ac");
+    g["output"] = "0x" + word_num(r0) + word_num(r1) + word_num(1);
+    return g;
+  };
+  json j = frame("CALL", kEoa, kAttack, "0x01",
+                 {reserves(kAttack, 1000, 1000), frame("CALL", kAttack, kToken, transfer_input(pair, 1000)),
+                  frame("CALL", kAttack, lending, "0x33333333",
+                        {reserves(lending, 2000, 500),
+                         frame("CALL", lending, kToken + 1, transfer_input(kAttack, 4000))}),
+                  reserves(kAttack, 1000, 1000)});
+  const Finding* f = nullptr;
+  const auto an = run(j);
+  f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kPriceManipulation);
+  EXPECT_TRUE(names(f->victims, lending));
+}
+
+TEST(DetectTest, VotingWithFlashBorrowedTokensIsAGovernanceAttack) {
+  const unsigned governor = 30;
+  json j =
+      frame("CALL", kEoa, kAttack, "0x01",
+            {flash_loan({frame("CALL", kAttack, governor, "0x56781388" + word_num(1) + word_num(1))}, 1000)});
+  const auto an = run(j);
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kGovernance);
+  EXPECT_EQ(f->severity, Severity::kCritical);
+  // The same vote without a loan is an ordinary vote.
+  json plain = frame("CALL", kEoa, governor, "0x56781388" + word_num(1) + word_num(1));
+  EXPECT_EQ(incident(run(plain)), nullptr);
+}
+
+TEST(DetectTest, RevertedAttackChangesNothing) {
+  json j = reentrancy_trace(3);
+  j["error"] = "execution reverted";
+  const auto an = run(j);
+  EXPECT_TRUE(an.findings.empty());
+  EXPECT_TRUE(an.flows.flows.empty());
+}
+
+TEST(DepegWatchTest, ReportsOnceAfterTheDurationAndResetsInsideTheBand) {
+  DepegWatch w(a(40), 0.03, 3600);
+  EXPECT_FALSE(w.observe(1, 1000, 0.99));
+  EXPECT_FALSE(w.observe(2, 1012, 0.95));  // out of band: the clock starts
+  EXPECT_FALSE(w.observe(3, 4000, 0.90));  // 2988 s: not yet
+  auto f = w.observe(4, 4700, 0.92);       // 3688 s
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, FindingKind::kDepeg);
+  EXPECT_TRUE(incident_grade(f->severity));
+  EXPECT_FALSE(w.observe(5, 5000, 0.91));  // reported once
+  EXPECT_FALSE(w.observe(6, 5100, 1.00));  // back in band
+  EXPECT_FALSE(w.observe(7, 5200, 1.10));  // a brief spike: the clock restarts
+  EXPECT_FALSE(w.observe(8, 5300, 1.01));
+  EXPECT_FALSE(w.observe(9, 9000, 1.02));
+}
+
+}  // namespace
+}  // namespace bulwark::detect
