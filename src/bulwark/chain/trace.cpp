@@ -44,7 +44,9 @@ class Builder {
   Trace trace;
 
   Status fail_at(std::string_view what) {
-    return fail(ErrorCode::kInvalidArgument, "trace frame " + path_ + ": " + std::string(what));
+    std::string path = "root";
+    for (std::uint32_t k : path_) path += "." + std::to_string(k);
+    return fail(ErrorCode::kInvalidArgument, "trace frame " + path + ": " + std::string(what));
   }
 
   Status address(std::string_view s, Address& out, std::string_view field) {
@@ -135,7 +137,7 @@ class Builder {
     trace.frames[i].failed = true;
   }
 
-  std::string path_ = "root";
+  std::vector<std::uint32_t> path_;  ///< Child indices from the root to the frame being parsed.
 
  private:
   ParseLimits limits_;
@@ -213,15 +215,14 @@ Status parse_geth_frame(Builder& b, object o, std::int32_t parent, std::uint32_t
   if (o["calls"].get(calls) == simdjson::SUCCESS && !calls.is_null()) {
     array ca;
     if (calls.get(ca) != simdjson::SUCCESS) return b.fail_at("\"calls\" is not an array");
-    const std::string saved = b.path_;
-    std::size_t k = 0;
+    b.path_.push_back(0);
     for (element c : ca) {
       object co;
-      b.path_ = saved + "." + std::to_string(k++);
       if (c.get(co) != simdjson::SUCCESS) return b.fail_at("not an object");
       BULWARK_CHECK(parse_geth_frame(b, co, static_cast<std::int32_t>(i), depth + 1));
+      ++b.path_.back();
     }
-    b.path_ = saved;
+    b.path_.pop_back();
   }
   b.close(i);
   return {};
