@@ -29,6 +29,10 @@ contract SmartWallet {
         vault.deposit{value: msg.value}();
     }
 
+    function withdraw(uint256 amount) external onlyOwner {
+        vault.withdraw(amount);
+    }
+
     function withdrawAll() external onlyOwner {
         vault.withdrawAll();
     }
