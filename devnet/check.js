@@ -48,7 +48,7 @@ function checkManifest(m) {
   }
   if (!Array.isArray(m.flash_providers) || m.flash_providers.length === 0) fail('no flash providers');
   if (!Array.isArray(m.stablecoins) || m.stablecoins.length === 0) fail('no stablecoins');
-  for (const c of m.stablecoins || []) if (!ADDRESS.test(c.address) || c.pools.length === 0) fail(`bad stablecoin ${c.symbol}`);
+  for (const c of m.stablecoins || []) if (!ADDRESS.test(c.address) || !Array.isArray(c.pools) || !Array.isArray(c.feeds)) fail(`bad stablecoin ${c.symbol}`);
 
   const names = new Set();
   for (const s of m.scenarios || []) {

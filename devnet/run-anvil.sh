@@ -8,6 +8,9 @@
 #   run-anvil.sh PORT           the same as "start PORT"
 #   run-anvil.sh stop PID       stop the node started with that PID (TERM, then KILL after 5 s)
 #   run-anvil.sh bin            print the path of the anvil binary
+#
+# ANVIL_STEPS_TRACING=1 records every opcode step, so that debug_traceTransaction without a tracer
+# returns structLogs (without it anvil answers with an empty structLogs list).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -40,14 +43,15 @@ answers() {
 }
 
 start() {
-  local want="${1:-}" bin port pid log tries=0
+  local want="${1:-}" bin port pid log tries=0 extra=()
   bin="$(anvil_bin)"
+  [ "${ANVIL_STEPS_TRACING:-0}" = 0 ] || extra+=(--steps-tracing)
   while :; do
     tries=$((tries + 1))
     port="${want:-$(free_port)}"
     log="${ANVIL_LOG:-${TMPDIR:-/tmp}/anvil-$port.log}"
     "$bin" --host 127.0.0.1 --port "$port" --chain-id "$CHAIN_ID" --mnemonic "$MNEMONIC" \
-      --accounts 20 --balance 1000000 --timestamp "$GENESIS_TIMESTAMP" --hardfork prague \
+      --accounts 20 --balance 1000000 --timestamp "$GENESIS_TIMESTAMP" --hardfork prague "${extra[@]}" \
       >"$log" 2>&1 </dev/null &
     pid=$!
     for _ in $(seq 1 100); do

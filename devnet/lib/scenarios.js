@@ -503,8 +503,9 @@ const SCENARIOS = [
     name: 'vault_access_drain',
     exploit: true,
     kind: 'drain',
-    description: "An attacker contract calls the token vault's unguarded setGuardian() to make itself guardian and " +
-      'then emergencyWithdraw() to send all 500,000 USDX to the attacker, in one transaction.',
+    description: 'The attacker has a factory deploy, with CREATE2, a contract whose constructor calls the token ' +
+      "vault's unguarded setGuardian() to make itself guardian, then emergencyWithdraw() to send all 500,000 USDX " +
+      'to the attacker; one transaction.',
     async run(s, sh) {
       const { acc, usdx } = sh;
       const vault = await s.deploy('vault', 'TokenVault', [usdx.address], acc.deployer);
@@ -513,13 +514,18 @@ const SCENARIOS = [
         await sh.approve(usdx, who, vault.address);
         await vault.send(who, 'deposit', [units(n, 6)]);
       }
-      const drainer = await s.deploy('attack_contract', 'VaultDrainer', [], acc.attacker_drain);
+      const factory = await s.deploy('attack_factory', 'DrainerFactory', [], acc.attacker_drain);
+      const salt = ethers.id('drain');
+      const drainer = await factory.read('predict', vault.address, acc.attacker_drain, salt);
+      s.contracts.attack_contract = drainer;
+      s.play.contracts[`${s.def.name}.attack_contract`] = drainer;
       s.victim(vault.address, [usdx.address]);
-      s.attacker(acc.attacker_drain, drainer.address);
+      s.attacker(acc.attacker_drain, factory.address, drainer);
       s.actor(acc.attacker_drain, [usdx.address]);
       await s.act(async () => {
-        await drainer.send(acc.attacker_drain, 'drain', [vault.address, acc.attacker_drain]);
+        await factory.send(acc.attacker_drain, 'drain', [vault.address, acc.attacker_drain, salt]);
       });
+      s.check((await sh.chain.rpc('eth_getCode', [drainer, 'latest'])).length > 2, 'the drainer was created where predicted');
       s.check((await sh.balance(usdx, vault.address)) === 0n, 'the vault is empty');
       s.check((await vault.read('totalDeposits')) === units(500_000, 6), 'the depositors are still owed 500,000 USDX');
     },
