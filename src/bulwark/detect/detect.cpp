@@ -274,6 +274,7 @@ struct PriceMove {
   Address pool;
   double max_move = 0;  // largest |p/p0 - 1|
   bool read_by_other = false;
+  std::vector<Address> readers;  // contracts off the sender's side that read the moved price
   bool moved_back = false;
   std::size_t first = 0, peak = 0;
 };
@@ -306,7 +307,11 @@ std::vector<PriceMove> find_price_moves(const Facts& x) {
         m.max_move = mv;
         m.peak = obs[k].frame;
       }
-      if (mv >= x.cfg.price_move && !x.is_actor(obs[k].reader)) m.read_by_other = true;
+      if (mv >= x.cfg.price_move && !x.is_actor(obs[k].reader)) {
+        m.read_by_other = true;
+        if (std::find(m.readers.begin(), m.readers.end(), obs[k].reader) == m.readers.end())
+          m.readers.push_back(obs[k].reader);
+      }
     }
     m.moved_back = std::fabs(obs.back().price / obs[0].price - 1.0) < x.cfg.price_move;
     if (m.max_move >= x.cfg.price_move) out.push_back(m);
@@ -491,18 +496,29 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     f.evidence.push_back(evidence_of(x, r.inner, "re-entry into the victim"));
     consider(std::move(f));
   }
-  if (!moves.empty() && profit && !victims.empty() && !x.liquidation) {
+  if (!moves.empty() && profit && !x.liquidation) {
     const auto m = std::max_element(moves.begin(), moves.end(), [](const PriceMove& p, const PriceMove& q) {
       return p.max_move < q.max_move;
     });
-    if (m->read_by_other) {
+    // Victims: contracts that acted on the moved price and lost (even if they took something in return,
+    // such as over-valued collateral), and contracts that lost without return.
+    std::vector<Victim> hurt = victims;
+    for (const auto& r : m->readers) {
+      if (std::any_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == r; })) continue;
+      Victim v{r, {}};
+      for (const auto& [key, n] : a.flows.net)
+        if (key.first == r && n.loss() && !x.neutral(r, key.second))
+          v.losses.push_back(Loss{r, key.second, n.magnitude()});
+      if (!v.losses.empty()) hurt.push_back(std::move(v));
+    }
+    if (m->read_by_other && !hurt.empty()) {
       Finding f{FindingKind::kPriceManipulation, Severity::kHigh, m->moved_back ? 0.85 : 0.7};
       f.rule = fmt::format(
           "pool price moved {:.0f}% within the transaction and read by another contract while moved{}; the "
           "sender's "
-          "side profited and contracts lost without return",
+          "side profited and the contracts that acted on the price lost",
           100 * m->max_move, m->moved_back ? ", then moved back" : "");
-      add_losses(f, victims);
+      add_losses(f, hurt);
       f.attackers = attackers_of(x, gains);
       f.evidence.push_back(evidence_of(x, m->first, "first price read"));
       f.evidence.push_back(evidence_of(x, m->peak, "price read at the peak of the move"));
