@@ -42,7 +42,8 @@ void BM_SimdjsonFloor(benchmark::State& state) {
   for (auto _ : state)
     for (const auto& f : g_files) {
       simdjson::dom::element doc;
-      if (parser.parse(f.data(), f.size(), true).get(doc) != simdjson::SUCCESS) state.SkipWithError("parse failed");
+      if (parser.parse(f.data(), f.size(), true).get(doc) != simdjson::SUCCESS)
+        state.SkipWithError("parse failed");
       benchmark::DoNotOptimize(doc);
     }
   report(state);
