@@ -153,7 +153,7 @@ Status parse_logs(Builder& b, array logs) {
   for (element le : logs) {
     object lo;
     if (le.get(lo) != simdjson::SUCCESS) return b.fail_at("a log is not an object");
-    Log log;
+    TraceLog log;
     BULWARK_CHECK(b.address(str_or_empty(lo, "address"), log.address, "log address"));
     array topics;
     if (lo["topics"].get(topics) == simdjson::SUCCESS) {

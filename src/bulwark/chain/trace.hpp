@@ -34,7 +34,7 @@ enum class CallKind : std::uint8_t {
 std::string_view to_string(CallKind kind);
 
 /// An event log emitted inside a frame.
-struct Log {
+struct TraceLog {
   Address address;
   std::vector<Hash32> topics;
   std::uint32_t data_offset = 0;  ///< Into Trace::bytes.
@@ -62,7 +62,7 @@ struct Frame {
 /// A transaction's call tree. Owns its frames, logs and bytes; movable, not thread-safe to mutate.
 struct Trace {
   std::vector<Frame> frames;        ///< Pre-order; frames[0] is the transaction's own call.
-  std::vector<Log> logs;            ///< Every frame's logs, grouped by frame.
+  std::vector<TraceLog> logs;       ///< Every frame's logs, grouped by frame.
   std::vector<std::uint8_t> bytes;  ///< Arena for inputs, outputs and log data.
   bool has_logs = false;            ///< The tracer recorded logs (callTracer withLog, struct logs).
 
@@ -72,7 +72,7 @@ struct Trace {
   std::span<const std::uint8_t> output(const Frame& f) const {
     return {bytes.data() + f.output_offset, f.output_size};
   }
-  std::span<const std::uint8_t> data(const Log& l) const {
+  std::span<const std::uint8_t> data(const TraceLog& l) const {
     return {bytes.data() + l.data_offset, l.data_size};
   }
   /// The first four bytes of the input as a number (0 when the input is shorter).

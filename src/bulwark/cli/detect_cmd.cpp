@@ -9,6 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/chain/node.hpp"
+#include "bulwark/chain/rpc.hpp"
+#include "bulwark/core/hex.hpp"
 #include "bulwark/detect/detect.hpp"
 
 namespace bulwark::cli {
@@ -31,6 +34,61 @@ Result<std::string> read_file(const std::string& path) {
   return s.str();
 }
 
+/// The JSON line of one analysed trace, counting incident-grade results in `incidents`.
+nlohmann::json analysis_line(std::string tx, const chain::Trace& trace, const detect::DetectConfig& cfg,
+                             std::size_t max_flows, std::size_t& incidents) {
+  nlohmann::json line{{"tx", std::move(tx)}};
+  const auto a = detect::analyze(trace, cfg);
+  line["findings"] = nlohmann::json::array();
+  for (const auto& f : a.findings) line["findings"].push_back(detect::to_json(f));
+  line["flows"] = detect::flows_to_json(a.flows, max_flows);
+  if (detect::incident_grade(a.max_severity())) ++incidents;
+  return line;
+}
+
+nlohmann::json error_line(std::string tx, const Error& e) {
+  return {{"tx", std::move(tx)}, {"error", {{"code", to_string(e.code)}, {"message", e.message}}}};
+}
+
+struct AnalyzeTxOptions {
+  std::string rpc;
+  std::vector<std::string> txs;
+  std::size_t max_flows = 64;
+};
+
+int run_analyze_tx(const AnalyzeTxOptions& o) {
+  std::vector<Hash32> hashes;
+  for (const auto& t : o.txs) {
+    auto h = Hash32::parse(t);
+    if (!h) {
+      std::cerr << "error: transaction hash " << printable_excerpt(t) << ": " << h.error().message << '\n';
+      return exit_code(ErrorCode::kInvalidArgument);
+    }
+    hashes.push_back(*h);
+  }
+  auto client = chain::connect_http(o.rpc);
+  if (!client) {
+    std::cerr << "error: --rpc: " << client.error().message << '\n';
+    return exit_code(client.error().code);
+  }
+  chain::Node node(**client);
+  const detect::DetectConfig cfg;
+  std::size_t incidents = 0;
+  int rc = 0;
+  for (const auto& h : hashes) {
+    auto raw = node.trace_transaction_call(h, true);
+    auto trace = raw ? chain::parse_call_trace(*raw) : Result<chain::Trace>(std::unexpected(raw.error()));
+    if (!trace) {
+      std::cout << error_line(h.to_hex(), trace.error()).dump() << '\n';
+      std::cerr << "error: " << h.to_hex() << ": " << trace.error().message << '\n';
+      rc = exit_code(trace.error().code);
+      continue;
+    }
+    std::cout << analysis_line(h.to_hex(), *trace, cfg, o.max_flows, incidents).dump() << '\n';
+  }
+  return rc;
+}
+
 int run_analyze_trace(const AnalyzeOptions& o) {
   detect::DetectConfig cfg;
   cfg.drain_fraction = o.drain_fraction;
@@ -38,22 +96,15 @@ int run_analyze_trace(const AnalyzeOptions& o) {
   std::size_t done = 0, failed = 0, incidents = 0;
   for (const auto& path : o.files) {
     const std::string name = std::filesystem::path(path).stem().string();
-    nlohmann::json line{{"tx", name}};
     auto text = read_file(path);
     auto trace = text ? chain::parse_any_trace(*text) : Result<chain::Trace>(std::unexpected(text.error()));
     if (!trace) {
       ++failed;
-      line["error"] = {{"code", to_string(trace.error().code)}, {"message", trace.error().message}};
-      std::cout << line.dump() << '\n';
+      std::cout << error_line(name, trace.error()).dump() << '\n';
       std::cerr << "error: " << path << ": " << trace.error().message << '\n';
       continue;
     }
-    const auto a = detect::analyze(*trace, cfg);
-    line["findings"] = nlohmann::json::array();
-    for (const auto& f : a.findings) line["findings"].push_back(detect::to_json(f));
-    line["flows"] = detect::flows_to_json(a.flows, o.max_flows);
-    if (detect::incident_grade(a.max_severity())) ++incidents;
-    std::cout << line.dump() << '\n';
+    std::cout << analysis_line(name, *trace, cfg, o.max_flows, incidents).dump() << '\n';
     ++done;
     if (!o.quiet && o.files.size() >= 200 && done % 500 == 0)
       std::cerr << "analyze-trace: " << done << "/" << o.files.size() << " files, " << incidents
@@ -86,6 +137,17 @@ void add_detect_commands(CLI::App& app, std::function<int()>& run) {
       ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
   cmd->callback([&run] { run = [] { return run_analyze_trace(o); }; });
+
+  static AnalyzeTxOptions tx;
+  auto* txc = app.add_subcommand(
+      "analyze-tx",
+      "Fetch transactions' call traces from a node (debug_traceTransaction, callTracer with logs) and\n"
+      "analyse them: one JSON line per transaction, as analyze-trace prints. A transaction the node\n"
+      "cannot trace gives {\"tx\", \"error\"} and a non-zero exit status at the end.");
+  txc->add_option("--rpc", tx.rpc, "The node's JSON-RPC URL (http:// or https://)")->required();
+  txc->add_option("txs", tx.txs, "Transaction hashes (0x + 64 hex digits)")->required();
+  txc->add_option("--max-flows", tx.max_flows, "Net changes listed per transaction")->capture_default_str();
+  txc->callback([&run] { run = [] { return run_analyze_tx(tx); }; });
 }
 
 }  // namespace bulwark::cli

@@ -87,7 +87,7 @@ FlowSummary compute_flows(const chain::Trace& t, const ChainTables& tables) {
     if (moves_value && !f.value.is_zero()) add(i, native, f.from, f.to, f.value, FlowSource::kNative);
     if (t.has_logs) {
       for (std::uint32_t k = f.log_begin; k < f.log_begin + f.log_count; ++k) {
-        const chain::Log& log = t.logs[k];
+        const chain::TraceLog& log = t.logs[k];
         if (log.topics.empty()) continue;
         const AssetRef token{log.address, false};
         const auto data = t.data(log);
