@@ -350,6 +350,80 @@ std::vector<std::pair<std::size_t, Victim>> find_approval_pulls(const Facts& x) 
   return out;
 }
 
+// ---- valuation: dollars per smallest unit, from stablecoins, the native coin and in-transaction swaps ----
+
+using Values = std::map<AssetRef, double>;
+
+double signed_amount(const NetAmount& n) { return n.gain() ? to_double(n.magnitude()) : -to_double(n.magnitude()); }
+
+/// Dollar stablecoins are worth $1 a whole unit, the native coin and its wrapped token `native_usd`.
+/// Any other token is valued through the transaction's own swaps: a holder off the sender's side whose
+/// net change is one asset in and one out exchanged them at that rate (the first rate found is used).
+Values unit_values(const Facts& x) {
+  Values v;
+  for (const auto& [token, dec] : x.cfg.tables.usd_tokens) v[AssetRef{token, false}] = std::pow(10.0, -double(dec));
+  // Two-asset swap venues: (asset in, amount in, asset out, amount out).
+  struct Swap {
+    AssetRef in, out;
+    double a_in, a_out;
+  };
+  std::vector<Swap> swaps;
+  std::map<Address, std::vector<std::pair<AssetRef, NetAmount>>> by;
+  for (const auto& [key, n] : x.flows.net)
+    if ((n.gain() || n.loss()) && !x.is_actor(key.first) && !key.first.is_zero()) by[key.first].push_back({key.second, n});
+  for (const auto& [holder, list] : by) {
+    if (list.size() != 2 || list[0].second.gain() == list[1].second.gain()) continue;
+    const auto& gin = list[0].second.gain() ? list[0] : list[1];
+    const auto& gout = list[0].second.gain() ? list[1] : list[0];
+    swaps.push_back(Swap{gin.first, gout.first, to_double(gin.second.magnitude()), to_double(gout.second.magnitude())});
+  }
+  const AssetRef native{Address{}, true};
+  // The native coin and its wrapped token are one value.
+  auto tie_native = [&] {
+    std::optional<double> known;
+    if (v.contains(native)) known = v[native];
+    for (const auto& w : x.cfg.tables.wrapped_native)
+      if (!known && v.contains(AssetRef{w, false})) known = v[AssetRef{w, false}];
+    if (!known) return;
+    v[native] = *known;
+    for (const auto& w : x.cfg.tables.wrapped_native) v[AssetRef{w, false}] = *known;
+  };
+  auto propagate = [&] {
+    for (int pass = 0; pass < 4; ++pass) {
+      bool changed = false;
+      for (const auto& sw : swaps) {
+        if (sw.a_in <= 0 || sw.a_out <= 0) continue;
+        const bool in_known = v.contains(sw.in), out_known = v.contains(sw.out);
+        if (in_known && !out_known) {
+          v[sw.out] = v[sw.in] * sw.a_in / sw.a_out;
+          changed = true;
+        } else if (out_known && !in_known) {
+          v[sw.in] = v[sw.out] * sw.a_out / sw.a_in;
+          changed = true;
+        }
+      }
+      const bool had = v.contains(native);
+      tie_native();
+      if (!changed && had == v.contains(native)) break;
+    }
+  };
+  // Stablecoins first, so the native coin takes the transaction's own dollar rate when it has one;
+  // the configured native price only where the transaction never traded it against dollars.
+  propagate();
+  if (!v.contains(native)) {
+    v[native] = x.cfg.native_usd / 1e18;
+    tie_native();
+    propagate();
+  }
+  return v;
+}
+
+/// The dollar value of a set of net changes; assets without a value count as zero.
+double value_of(const Values& v, const AssetRef& a, const NetAmount& n) {
+  auto it = v.find(a);
+  return it == v.end() ? 0.0 : it->second * signed_amount(n);
+}
+
 void add_losses(Finding& f, const std::vector<Victim>& victims) {
   for (const auto& v : victims) {
     f.victims.push_back(v.holder);
@@ -465,9 +539,36 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
         gov_frames.push_back(i);
   }
 
+  // The sender's side's profit in dollars, and the contracts that lost value to it.
+  const Values values = unit_values(x);
+  double profit_usd = 0;
+  bool profit_known = true;  // false when the sender's side gave up something we cannot value
+  std::map<Address, double> value_change;
+  for (const auto& [key, n] : a.flows.net) {
+    if (x.is_actor(key.first) && n.loss() && !values.contains(key.second) && !key.first.is_zero()) profit_known = false;
+    if (x.neutral(key.first, key.second)) continue;
+    const double usd = value_of(values, key.second, n);
+    if (x.is_actor(key.first)) profit_usd += usd;
+    else if (x.contracts.contains(key.first) && !lenders.contains(key.first)) value_change[key.first] += usd;
+  }
+  std::vector<Victim> value_losers;
+  double lost_usd = 0;
+  for (const auto& [holder, usd] : value_change) {
+    if (usd >= 0) continue;
+    lost_usd -= usd;
+    Victim v{holder, {}};
+    for (const auto& [key, n] : a.flows.net)
+      if (key.first == holder && n.loss() && !x.neutral(holder, key.second))
+        v.losses.push_back(Loss{holder, key.second, n.magnitude()});
+    value_losers.push_back(std::move(v));
+  }
+  if (!profit_known) profit_usd = 0;
+  if (profit_usd > 0) signals.push_back(fmt::format("sender's side profit ${:.0f}", profit_usd));
+
   std::optional<Finding> best;
   auto consider = [&](Finding f) {
     f.signals = signals;
+    f.profit_usd = std::max(0.0, profit_usd);
     if (!best || f.severity > best->severity) best = std::move(f);
   };
 
@@ -574,6 +675,19 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     f.attackers = attackers_of(x, gains);
     consider(std::move(f));
   }
+  // A large dollar profit taken from contracts: whatever the mechanism, someone's money moved to the sender.
+  // Without another sign of attack a controller moving its own funds looks the same, so the bar is ten times higher.
+  const double profit_bar = corroborated ? cfg.profit_usd : 10 * cfg.profit_usd;
+  if (profit_known && profit_usd >= profit_bar && lost_usd >= 0.5 * profit_usd && !x.liquidation && !value_losers.empty()) {
+    const bool loan = !loans.empty();
+    Finding f{loan ? FindingKind::kFlashLoan : FindingKind::kExtraction, Severity::kHigh, loan ? 0.8 : 0.7};
+    f.rule = fmt::format("the sender's side gained ${:.0f} (valued at stablecoin, native and in-transaction swap prices) "
+                         "while contracts lost ${:.0f}{}",
+                         profit_usd, lost_usd, loan ? ", with a flash loan" : "");
+    add_losses(f, value_losers);
+    f.attackers = attackers_of(x, gains);
+    consider(std::move(f));
+  }
   for (const auto& l : loans) {
     Finding f{FindingKind::kFlashLoan, Severity::kInfo, 0.9};
     f.rule = "assets borrowed and repaid within the transaction";
@@ -620,6 +734,7 @@ nlohmann::json to_json(const Finding& f) {
                    {"severity", to_string(f.severity)},
                    {"confidence", std::round(f.confidence * 100) / 100},
                    {"rule", f.rule}};
+  if (f.profit_usd > 0) j["profit_usd"] = std::round(f.profit_usd);
   j["victims"] = nlohmann::json::array();
   for (const auto& v : f.victims) j["victims"].push_back(v.to_checksum());
   j["attackers"] = nlohmann::json::array();

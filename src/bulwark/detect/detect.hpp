@@ -67,6 +67,7 @@ struct Finding {
   std::vector<Loss> loss;
   std::vector<Evidence> evidence;
   std::vector<std::string> signals;  ///< The other detectors' signals this finding rests on.
+  double profit_usd = 0;             ///< The sender's side's net gain valued in dollars (0 when unknown).
   std::string rule;                  ///< The rule that fired, in words.
 };
 
@@ -77,6 +78,8 @@ struct DetectConfig {
   double drain_floor = 0.01;      ///< ... or left with at most this share of it.
   double price_move = 0.10;       ///< A pool price moved at least this far within the transaction.
   std::size_t max_evidence = 12;  ///< Evidence entries kept per finding.
+  double native_usd = 1000;       ///< Dollar value of one native coin (ETH, BNB), for valuing profits.
+  double profit_usd = 100'000;    ///< A sender's-side profit at least this large, taken from contracts, is an incident.
 };
 
 /// The analysis of one transaction: its flows and its findings (at most one incident-grade).

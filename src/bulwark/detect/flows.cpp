@@ -57,12 +57,21 @@ ChainTables ChainTables::defaults() {
   for (const char* a : {"0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2",   // WETH (Ethereum)
                         "0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c"})  // WBNB (BNB Chain)
     t.wrapped_native.insert(*Address::parse(a));
-  for (const char* a : {"0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48",   // USDC
-                        "0xdac17f958d2ee523a2206206994597c13d831ec7",   // USDT
-                        "0x6b175474e89094c44da98b954eedeac495271d0f",   // DAI
-                        "0x55d398326f99059ff775485246999027b3197955",   // BSC-USD
-                        "0xe9e7cea3dedca5984780bafc599bd69add087d56"})  // BUSD
+  // Dollar stablecoins with their decimals (from each token's contract).
+  const std::pair<const char*, unsigned> usd[] = {
+      {"0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48", 6},   // USDC (Ethereum)
+      {"0xdac17f958d2ee523a2206206994597c13d831ec7", 6},   // USDT (Ethereum)
+      {"0x6b175474e89094c44da98b954eedeac495271d0f", 18},  // DAI (Ethereum)
+      {"0x4fabb145d64652a948d72533023f6e7a623c7c53", 18},  // BUSD (Ethereum)
+      {"0x853d955acef822db058eb8505911ed77f175b99e", 18},  // FRAX (Ethereum)
+      {"0x55d398326f99059ff775485246999027b3197955", 18},  // BSC-USD (BNB Chain)
+      {"0xe9e7cea3dedca5984780bafc599bd69add087d56", 18},  // BUSD (BNB Chain)
+      {"0x8ac76a51cc950d9822d68b83fe1ad97b32cd580d", 18},  // USDC (BNB Chain)
+  };
+  for (const auto& [a, d] : usd) {
     t.stablecoins.insert(*Address::parse(a));
+    t.usd_tokens[*Address::parse(a)] = d;
+  }
   return t;
 }
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -55,7 +56,9 @@ struct ChainTables {
   std::unordered_set<Address> wrapped_native;
   std::unordered_set<Address> flash_providers;  ///< Optional; the generic borrow-and-repay rule needs none.
   std::unordered_set<Address> stablecoins;
-  /// Mainnet and BNB Chain's wrapped native tokens (WETH, WBNB).
+  /// Dollar stablecoins and their decimals: one whole unit is valued at $1 (USDC, USDT, DAI, BUSD, ...).
+  std::unordered_map<Address, unsigned> usd_tokens;
+  /// Mainnet's and BNB Chain's wrapped native tokens (WETH, WBNB) and dollar stablecoins.
   static ChainTables defaults();
 };
 
