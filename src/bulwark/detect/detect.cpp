@@ -493,12 +493,9 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   const Facts x(trace, cfg, a.flows);
 
   const auto loans = find_flash_loans(x);
-  std::unordered_set<Address> lenders;
-  for (const auto& l : loans) {
-    lenders.insert(l.holder);
-    lenders.insert(l.lender);
-  }
-  const auto victims = one_sided_losers(x, lenders);
+  // A lender repaid with its fee ends with a gain and so is never a victim; one that was not made whole
+  // (a pool drained through its own flash loan) is.
+  const auto victims = one_sided_losers(x, {});
   const auto gains = actor_gains(x);
   const bool profit = !gains.empty();
   const auto reentries = find_reentries(x);
@@ -549,7 +546,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     if (x.neutral(key.first, key.second)) continue;
     const double usd = value_of(values, key.second, n);
     if (x.is_actor(key.first)) profit_usd += usd;
-    else if (x.contracts.contains(key.first) && !lenders.contains(key.first)) value_change[key.first] += usd;
+    else if (x.contracts.contains(key.first)) value_change[key.first] += usd;
   }
   std::vector<Victim> value_losers;
   double lost_usd = 0;
