@@ -437,6 +437,13 @@ std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains
     if (std::find(a.begin(), a.end(), g.victim) == a.end()) a.push_back(g.victim);
   for (const auto& c : x.created)
     if (std::find(a.begin(), a.end(), c) == a.end()) a.push_back(c);
+  // Accounts that run no code and were paid by the sender's side, ending with a gain: where the
+  // proceeds went.
+  for (const auto& fl : x.flows.flows) {
+    if (!x.is_actor(fl.from) || x.is_actor(fl.to) || x.contracts.contains(fl.to) || fl.to.is_zero()) continue;
+    if (std::find(a.begin(), a.end(), fl.to) != a.end()) continue;
+    if (x.flows.net_of(fl.to, fl.asset).gain()) a.push_back(fl.to);
+  }
   return a;
 }
 
@@ -548,12 +555,29 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     if (x.is_actor(key.first)) profit_usd += usd;
     else if (x.contracts.contains(key.first)) value_change[key.first] += usd;
   }
+  // Tokens minted to the sender's side at another contract's call dilute every holder: the value issued
+  // is a loss, booked to the contract that had them minted.
+  std::map<Address, std::vector<Loss>> minted;
+  for (const auto& fl : a.flows.flows) {
+    const bool mint = fl.source == FlowSource::kMint ||
+                      (fl.source == FlowSource::kTransferLog && !fl.asset.native && fl.from == fl.asset.token);
+    if (!mint || !x.is_actor(fl.to)) continue;
+    const Frame& mf = trace.frames[fl.frame];
+    const Address minter = fl.source == FlowSource::kMint ? mf.from
+                           : mf.parent >= 0 ? trace.frames[static_cast<std::size_t>(mf.parent)].to
+                                            : mf.from;
+    if (x.is_actor(minter) || minter == fl.asset.token) continue;
+    auto it = values.find(fl.asset);
+    if (it == values.end()) continue;
+    value_change[minter] -= it->second * to_double(fl.amount);
+    minted[minter].push_back(Loss{minter, fl.asset, fl.amount});
+  }
   std::vector<Victim> value_losers;
   double lost_usd = 0;
   for (const auto& [holder, usd] : value_change) {
     if (usd >= 0) continue;
     lost_usd -= usd;
-    Victim v{holder, {}};
+    Victim v{holder, minted[holder]};
     for (const auto& [key, n] : a.flows.net)
       if (key.first == holder && n.loss() && !x.neutral(holder, key.second))
         v.losses.push_back(Loss{holder, key.second, n.magnitude()});

@@ -7,6 +7,7 @@ constexpr std::uint32_t kTransfer = 0xa9059cbb;      // transfer(address,uint256
 constexpr std::uint32_t kTransferFrom = 0x23b872dd;  // transferFrom(address,address,uint256)
 constexpr std::uint32_t kDeposit = 0xd0e30db0;       // deposit()
 constexpr std::uint32_t kWithdraw = 0x2e1a7d4d;      // withdraw(uint256)
+constexpr std::uint32_t kMintTo = 0x40c10f19;        // mint(address,uint256)
 
 Address word_address(const U256& w) {
   const auto b = w.to_be_bytes();
@@ -137,6 +138,10 @@ FlowSummary compute_flows(const chain::Trace& t, const ChainTables& tables) {
       case kWithdraw:
         if (tables.wrapped_native.contains(f.to) && t.word(f, 0, a))
           add(i, token, f.from, f.to, a, FlowSource::kUnwrap);
+        break;
+      case kMintTo:
+        if (t.word(f, 0, a) && t.word(f, 1, b) && is_address_word(a) && f.input_size == 68)
+          add(i, token, f.to, word_address(a), b, FlowSource::kMint);
         break;
       default: break;
     }

@@ -29,7 +29,8 @@ struct AssetRef {
 };
 
 /// How a flow was seen.
-enum class FlowSource : std::uint8_t { kNative, kTokenCall, kTransferLog, kWrap, kUnwrap };
+/// kMint: an ERC-20 `mint(address,uint256)` call (seen without logs; with logs a mint is a Transfer from 0).
+enum class FlowSource : std::uint8_t { kNative, kTokenCall, kTransferLog, kWrap, kUnwrap, kMint };
 
 /// One movement of an asset between two holders.
 struct Flow {
