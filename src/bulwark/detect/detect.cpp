@@ -332,7 +332,23 @@ std::vector<std::pair<std::size_t, Victim>> find_approval_pulls(const Facts& x) 
     if (x.is_actor(fl.from) || !x.is_actor(fl.to) || x.neutral(fl.from, fl.asset)) continue;
     // An approval given to the sender's side (the sender, its entry contract, a contract it deploys) is
     // the owner's own choice; the rule is about a third contract spending approvals given to it.
-    if (x.is_actor(f.from)) continue;
+    // The one exception: the entry contract itself moving a third party's tokens straight to the sender,
+    // which is what an arbitrary-call or unchecked-spender flaw called directly looks like.
+    // The pull's calldata must appear verbatim in a call the sender's side made into the spending
+    // contract: the contract executed a call the attacker wrote (an arbitrary-call flaw). Signed orders
+    // and permits, where the owner consented, carry a signature instead.
+    bool forwarded = false;
+    const auto inner = x.t.input(f);
+    for (std::int32_t p = f.parent; p >= 0 && !forwarded && !inner.empty();
+         p = x.t.frames[static_cast<std::size_t>(p)].parent) {
+      const Frame& pf = x.t.frames[static_cast<std::size_t>(p)];
+      if (!x.is_actor(pf.from)) continue;
+      const auto outer = x.t.input(pf);
+      forwarded = std::search(outer.begin(), outer.end(), inner.begin(), inner.end()) != outer.end();
+    }
+    if (!forwarded) continue;
+    const bool entry_pays_sender = f.from == x.t.frames[0].to && fl.to == x.sender;
+    if (x.is_actor(f.from) && !entry_pays_sender) continue;
     bool gained = false;
     for (const auto& [key, n] : x.flows.net)
       if (key.first == fl.from && n.gain()) gained = true;
@@ -354,14 +370,17 @@ std::vector<std::pair<std::size_t, Victim>> find_approval_pulls(const Facts& x) 
 
 using Values = std::map<AssetRef, double>;
 
-double signed_amount(const NetAmount& n) { return n.gain() ? to_double(n.magnitude()) : -to_double(n.magnitude()); }
+double signed_amount(const NetAmount& n) {
+  return n.gain() ? to_double(n.magnitude()) : -to_double(n.magnitude());
+}
 
 /// Dollar stablecoins are worth $1 a whole unit, the native coin and its wrapped token `native_usd`.
 /// Any other token is valued through the transaction's own swaps: a holder off the sender's side whose
 /// net change is one asset in and one out exchanged them at that rate (the first rate found is used).
 Values unit_values(const Facts& x) {
   Values v;
-  for (const auto& [token, dec] : x.cfg.tables.usd_tokens) v[AssetRef{token, false}] = std::pow(10.0, -double(dec));
+  for (const auto& [token, dec] : x.cfg.tables.usd_tokens)
+    v[AssetRef{token, false}] = std::pow(10.0, -double(dec));
   // Two-asset swap venues: (asset in, amount in, asset out, amount out).
   struct Swap {
     AssetRef in, out;
@@ -370,12 +389,14 @@ Values unit_values(const Facts& x) {
   std::vector<Swap> swaps;
   std::map<Address, std::vector<std::pair<AssetRef, NetAmount>>> by;
   for (const auto& [key, n] : x.flows.net)
-    if ((n.gain() || n.loss()) && !x.is_actor(key.first) && !key.first.is_zero()) by[key.first].push_back({key.second, n});
+    if ((n.gain() || n.loss()) && !x.is_actor(key.first) && !key.first.is_zero())
+      by[key.first].push_back({key.second, n});
   for (const auto& [holder, list] : by) {
     if (list.size() != 2 || list[0].second.gain() == list[1].second.gain()) continue;
     const auto& gin = list[0].second.gain() ? list[0] : list[1];
     const auto& gout = list[0].second.gain() ? list[1] : list[0];
-    swaps.push_back(Swap{gin.first, gout.first, to_double(gin.second.magnitude()), to_double(gout.second.magnitude())});
+    swaps.push_back(
+        Swap{gin.first, gout.first, to_double(gin.second.magnitude()), to_double(gout.second.magnitude())});
   }
   const AssetRef native{Address{}, true};
   // The native coin and its wrapped token are one value.
@@ -549,18 +570,21 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   bool profit_known = true;  // false when the sender's side gave up something we cannot value
   std::map<Address, double> value_change;
   for (const auto& [key, n] : a.flows.net) {
-    if (x.is_actor(key.first) && n.loss() && !values.contains(key.second) && !key.first.is_zero()) profit_known = false;
+    if (x.is_actor(key.first) && n.loss() && !values.contains(key.second) && !key.first.is_zero())
+      profit_known = false;
     if (x.neutral(key.first, key.second)) continue;
     const double usd = value_of(values, key.second, n);
-    if (x.is_actor(key.first)) profit_usd += usd;
-    else if (x.contracts.contains(key.first)) value_change[key.first] += usd;
+    if (x.is_actor(key.first))
+      profit_usd += usd;
+    else if (x.contracts.contains(key.first))
+      value_change[key.first] += usd;
   }
   // Tokens minted to the sender's side at another contract's call dilute every holder: the value issued
   // is a loss, booked to the contract that had them minted.
   std::map<Address, std::vector<Loss>> minted;
   for (const auto& fl : a.flows.flows) {
-    const bool mint = fl.source == FlowSource::kMint ||
-                      (fl.source == FlowSource::kTransferLog && !fl.asset.native && fl.from == fl.asset.token);
+    const bool mint = fl.source == FlowSource::kMint || (fl.source == FlowSource::kTransferLog &&
+                                                         !fl.asset.native && fl.from == fl.asset.token);
     if (!mint || !x.is_actor(fl.to)) continue;
     const Frame& mf = trace.frames[fl.frame];
     const Address minter = fl.source == FlowSource::kMint ? mf.from
@@ -697,14 +721,17 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     consider(std::move(f));
   }
   // A large dollar profit taken from contracts: whatever the mechanism, someone's money moved to the sender.
-  // Without another sign of attack a controller moving its own funds looks the same, so the bar is ten times higher.
+  // Without another sign of attack a controller moving its own funds looks the same, so the bar is ten times
+  // higher.
   const double profit_bar = corroborated ? cfg.profit_usd : 10 * cfg.profit_usd;
-  if (profit_known && profit_usd >= profit_bar && lost_usd >= 0.5 * profit_usd && !x.liquidation && !value_losers.empty()) {
+  if (profit_known && profit_usd >= profit_bar && lost_usd >= 0.5 * profit_usd && !x.liquidation &&
+      !value_losers.empty()) {
     const bool loan = !loans.empty();
     Finding f{loan ? FindingKind::kFlashLoan : FindingKind::kExtraction, Severity::kHigh, loan ? 0.8 : 0.7};
-    f.rule = fmt::format("the sender's side gained ${:.0f} (valued at stablecoin, native and in-transaction swap prices) "
-                         "while contracts lost ${:.0f}{}",
-                         profit_usd, lost_usd, loan ? ", with a flash loan" : "");
+    f.rule = fmt::format(
+        "the sender's side gained ${:.0f} (valued at stablecoin, native and in-transaction swap prices) "
+        "while contracts lost ${:.0f}{}",
+        profit_usd, lost_usd, loan ? ", with a flash loan" : "");
     add_losses(f, value_losers);
     f.attackers = attackers_of(x, gains);
     consider(std::move(f));

@@ -161,9 +161,11 @@ TEST(DetectTest, FlashLoanFundedExtractionIsIncidentGrade) {
 
 TEST(DetectTest, SpendingAThirdPartysApprovalIsIncidentGrade) {
   // The router pulls a user's tokens (the user approved the router) straight to the attacker.
+  // The router executes a call its caller wrote: the pull's calldata is inside the router call's input.
+  const std::string pull = transfer_from_input(kUser, kAttack, 700);
   json bad = frame("CALL", kEoa, kAttack, "0x01",
-                   {frame("CALL", kAttack, kRouter, "0x44444444",
-                          {frame("CALL", kRouter, kToken, transfer_from_input(kUser, kAttack, 700))})});
+                   {frame("CALL", kAttack, kRouter, "0x44444444" + word_addr(kToken) + pull.substr(2),
+                          {frame("CALL", kRouter, kToken, pull)})});
   const Finding* f = nullptr;
   const auto an = run(bad);
   f = incident(an);
@@ -173,6 +175,11 @@ TEST(DetectTest, SpendingAThirdPartysApprovalIsIncidentGrade) {
   json ok = frame("CALL", kEoa, kRouter, "0x01",
                   {frame("CALL", kRouter, kToken, transfer_from_input(kEoa, kVault, 700))});
   EXPECT_EQ(incident(run(ok)), nullptr);
+  // A signed order filled for the sender: the maker's tokens move, but the router built the call itself.
+  json order = frame("CALL", kEoa, kAttack, "0x01",
+                     {frame("CALL", kAttack, kRouter, "0x55555555" + word_num(27),
+                            {frame("CALL", kRouter, kToken, transfer_from_input(kUser, kAttack, 700))})});
+  EXPECT_EQ(incident(run(order)), nullptr);
 }
 
 json with_balance(json call, unsigned token, unsigned holder, const U256& bal) {
