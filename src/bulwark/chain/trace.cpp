@@ -36,6 +36,19 @@ bool decode_hex(std::string_view s, std::uint8_t* out) {
   return true;
 }
 
+/// True when every character is a hex digit (written so that the compiler can vectorise it).
+bool all_hex(std::string_view s) {
+  unsigned bad = 0;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    const unsigned lower = unsigned{c} | 0x20u;
+    const bool digit = unsigned{c} - unsigned{'0'} < 10u;
+    const bool letter = lower - unsigned{'a'} < 6u;
+    bad |= !(digit | letter);
+  }
+  return bad == 0;
+}
+
 /// Builds one Trace; every parser feeds it frames in pre-order.
 class Builder {
  public:
@@ -62,13 +75,11 @@ class Builder {
   Status bytes(std::string_view s, std::uint32_t& offset, std::uint32_t& size, std::string_view field) {
     s = strip_hex_prefix(s);
     if (s.size() % 2 != 0) return fail_at(std::string(field) + " has an odd number of hex digits");
-    const std::size_t n = s.size() / 2;
-    if (trace.bytes.size() + n > 0xffffffffULL) return fail_at("trace bytes exceed 4 GiB");
-    offset = static_cast<std::uint32_t>(trace.bytes.size());
-    size = static_cast<std::uint32_t>(n);
-    trace.bytes.resize(trace.bytes.size() + n);
-    if (!decode_hex(s, trace.bytes.data() + offset))
-      return fail_at(std::string(field) + " has a non-hex character");
+    if (!all_hex(s)) return fail_at(std::string(field) + " has a non-hex character");
+    if (trace.hex.size() + s.size() > 0xffffffffULL) return fail_at("trace bytes exceed 2 GiB");
+    offset = static_cast<std::uint32_t>(trace.hex.size());
+    size = static_cast<std::uint32_t>(s.size() / 2);
+    trace.hex.append(s);
     return {};
   }
 
@@ -128,6 +139,14 @@ class Builder {
     f.failed = parent >= 0 && trace.frames[static_cast<std::size_t>(parent)].failed;
     trace.frames.push_back(f);
     return trace.frames.size() - 1;
+  }
+
+  void set_selector(std::size_t i) {
+    Frame& f = trace.frames[i];
+    if (f.input_size < 4) return;
+    std::uint8_t b[4];
+    decode_hex(std::string_view(trace.hex.data() + f.input_offset, 8), b);
+    f.selector = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
   }
 
   void close(std::size_t i) { trace.frames[i].end = static_cast<std::uint32_t>(trace.frames.size()); }
@@ -194,6 +213,7 @@ Status parse_geth_frame(Builder& b, object o, std::int32_t parent, std::uint32_t
     BULWARK_CHECK(b.bytes(str_or_empty(o, "input"), off, size, "input"));
     b.trace.frames[i].input_offset = off;
     b.trace.frames[i].input_size = size;
+    b.set_selector(i);
     std::string_view out;
     if (o["output"].get(out) == simdjson::SUCCESS) {
       BULWARK_CHECK(b.bytes(out, off, size, "output"));
@@ -226,6 +246,177 @@ Status parse_geth_frame(Builder& b, object o, std::int32_t parent, std::uint32_t
   }
   b.close(i);
   return {};
+}
+
+// ---- callTracer through simdjson On-Demand: one pass over each frame's fields, in document order ----
+
+namespace od = simdjson::ondemand;
+
+std::string_view json_error_name(simdjson::error_code e);
+
+Status od_fail(Builder& b, simdjson::error_code e) {
+  return b.fail_at(std::string("malformed JSON: ") + std::string(json_error_name(e)));
+}
+
+Status od_quantity(Builder& b, od::value v, U256& out, std::string_view field) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) return od_fail(b, e);
+  if (t == od::json_type::null) return {};
+  if (t == od::json_type::string) {
+    std::string_view s;
+    if (auto e = v.get_string().get(s)) return od_fail(b, e);
+    if (s.empty() || s == "0x") return {};
+    auto q = U256::parse(s);
+    if (!q) return b.fail_at(std::string(field) + ": " + q.error().message);
+    out = *q;
+    return {};
+  }
+  std::uint64_t n = 0;
+  if (v.get_uint64().get(n) != simdjson::SUCCESS)
+    return b.fail_at(std::string(field) + " is not a non-negative quantity");
+  out = U256(n);
+  return {};
+}
+
+Status od_string(Builder& b, od::value v, std::string_view& out, std::string_view field) {
+  if (v.get_string().get(out) != simdjson::SUCCESS) return b.fail_at(std::string(field) + " is not a string");
+  return {};
+}
+
+Status od_logs(Builder& b, od::array logs) {
+  for (auto le : logs) {
+    od::object lo;
+    if (le.get_object().get(lo) != simdjson::SUCCESS) return b.fail_at("a log is not an object");
+    TraceLog log;
+    for (auto fr : lo) {
+      od::field field;
+      if (auto e = std::move(fr).get(field)) return od_fail(b, e);
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return od_fail(b, e);
+      std::string_view s;
+      if (key == "address") {
+        BULWARK_CHECK(od_string(b, field.value(), s, "log address"));
+        BULWARK_CHECK(b.address(s, log.address, "log address"));
+      } else if (key == "topics") {
+        od::array topics;
+        if (field.value().get_array().get(topics) != simdjson::SUCCESS)
+          return b.fail_at("log topics is not an array");
+        for (auto te : topics) {
+          std::string_view ts;
+          if (te.get_string().get(ts) != simdjson::SUCCESS) return b.fail_at("a log topic is not a string");
+          auto h = Hash32::parse(ts);
+          if (!h) return b.fail_at("log topic: " + h.error().message);
+          log.topics.push_back(*h);
+        }
+      } else if (key == "data") {
+        BULWARK_CHECK(od_string(b, field.value(), s, "log data"));
+        BULWARK_CHECK(b.bytes(s, log.data_offset, log.data_size, "log data"));
+      }
+    }
+    b.trace.logs.push_back(std::move(log));
+  }
+  b.trace.has_logs = true;
+  return {};
+}
+
+Status od_frame(Builder& b, od::object o, std::int32_t parent, std::uint32_t depth) {
+  BULWARK_TRY(i, b.open(parent, depth));
+  bool typed = false;
+  for (auto fr : o) {
+    od::field field;
+    if (auto e = std::move(fr).get(field)) return od_fail(b, e);
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return od_fail(b, e);
+    od::value v = field.value();
+    std::string_view s;
+    if (key == "type") {
+      BULWARK_CHECK(od_string(b, v, s, "type"));
+      BULWARK_CHECK(b.kind(s, b.trace.frames[i].kind));
+      typed = true;
+    } else if (key == "from") {
+      BULWARK_CHECK(od_string(b, v, s, "from"));
+      BULWARK_CHECK(b.address(s, b.trace.frames[i].from, "from"));
+    } else if (key == "to") {
+      BULWARK_CHECK(od_string(b, v, s, "to"));
+      BULWARK_CHECK(b.address(s, b.trace.frames[i].to, "to"));
+    } else if (key == "value") {
+      BULWARK_CHECK(od_quantity(b, v, b.trace.frames[i].value, "value"));
+    } else if (key == "gasUsed") {
+      U256 gas;
+      BULWARK_CHECK(od_quantity(b, v, gas, "gasUsed"));
+      b.trace.frames[i].gas_used = gas.low_u64();
+    } else if (key == "input") {
+      BULWARK_CHECK(od_string(b, v, s, "input"));
+      std::uint32_t off = 0, size = 0;
+      BULWARK_CHECK(b.bytes(s, off, size, "input"));
+      b.trace.frames[i].input_offset = off;
+      b.trace.frames[i].input_size = size;
+      b.set_selector(i);
+    } else if (key == "output") {
+      bool null = false;
+      if (auto e = v.is_null().get(null)) return od_fail(b, e);
+      if (null) continue;
+      BULWARK_CHECK(od_string(b, v, s, "output"));
+      std::uint32_t off = 0, size = 0;
+      BULWARK_CHECK(b.bytes(s, off, size, "output"));
+      b.trace.frames[i].output_offset = off;
+      b.trace.frames[i].output_size = size;
+      b.trace.frames[i].has_output = true;
+    } else if (key == "error") {
+      bool null = false;
+      if (auto e = v.is_null().get(null)) return od_fail(b, e);
+      if (!null) b.mark_reverted(i);
+    } else if (key == "logs") {
+      od::array logs;
+      if (v.get_array().get(logs) != simdjson::SUCCESS) return b.fail_at("\"logs\" is not an array");
+      b.trace.frames[i].log_begin = static_cast<std::uint32_t>(b.trace.logs.size());
+      BULWARK_CHECK(od_logs(b, logs));
+      b.trace.frames[i].log_count =
+          static_cast<std::uint32_t>(b.trace.logs.size()) - b.trace.frames[i].log_begin;
+    } else if (key == "calls") {
+      bool null = false;
+      if (auto e = v.is_null().get(null)) return od_fail(b, e);
+      if (null) continue;
+      od::array calls;
+      if (v.get_array().get(calls) != simdjson::SUCCESS) return b.fail_at("\"calls\" is not an array");
+      b.path_.push_back(0);
+      for (auto c : calls) {
+        od::object co;
+        if (auto e = c.get_object().get(co)) {
+          if (e == simdjson::INCORRECT_TYPE) return b.fail_at("not an object");
+          return od_fail(b, e);
+        }
+        BULWARK_CHECK(od_frame(b, co, static_cast<std::int32_t>(i), depth + 1));
+        ++b.path_.back();
+      }
+      b.path_.pop_back();
+    }
+  }
+  if (!typed) return b.fail_at("missing \"type\"");
+  b.close(i);
+  return {};
+}
+
+/// Marks every frame under a reverted one failed (fields may come in any order, so after parsing).
+void propagate_failure(Trace& t) {
+  for (auto& f : t.frames)
+    f.failed = f.reverted || (f.parent >= 0 && t.frames[static_cast<std::size_t>(f.parent)].failed);
+}
+
+/// The first key of a JSON object text, if it starts with one ("" otherwise).
+std::string_view first_key(std::string_view json) {
+  std::size_t i = 0;
+  auto ws = [&] {
+    while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\r' || json[i] == '\t')) ++i;
+  };
+  ws();
+  if (i >= json.size() || json[i] != '{') return {};
+  ++i;
+  ws();
+  if (i >= json.size() || json[i] != '"') return {};
+  const std::size_t start = ++i;
+  while (i < json.size() && json[i] != '"' && json[i] != '\\') ++i;
+  return json.substr(start, i - start);
 }
 
 std::string_view json_error_name(simdjson::error_code e) {
@@ -305,6 +496,7 @@ Status parse_parity(Builder& b, array entries) {
       BULWARK_CHECK(b.address(str_or_empty(action, "from"), f.from, "from"));
       BULWARK_CHECK(b.address(str_or_empty(action, "to"), f.to, "to"));
       BULWARK_CHECK(b.bytes(str_or_empty(action, "input"), f.input_offset, f.input_size, "input"));
+      b.set_selector(i);
       if (has_result && result["output"].error() == simdjson::SUCCESS) {
         BULWARK_CHECK(b.bytes(str_or_empty(result, "output"), f.output_offset, f.output_size, "output"));
         b.trace.frames[i].has_output = true;
@@ -355,27 +547,110 @@ std::string_view to_string(CallKind kind) {
   return "CALL";
 }
 
-std::uint32_t Trace::selector(const Frame& f) const {
-  if (f.input_size < 4) return 0;
-  const std::uint8_t* p = bytes.data() + f.input_offset;
-  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
+std::vector<std::uint8_t> Trace::decode(std::uint32_t offset, std::uint32_t size) const {
+  std::vector<std::uint8_t> out(size);
+  decode_hex(std::string_view(hex.data() + offset, 2 * std::size_t{size}), out.data());
+  return out;
 }
 
-bool Trace::word(const Frame& f, std::size_t i, U256& out) const {
-  const std::size_t off = 4 + 32 * i;
-  if (f.input_size < off + 32) return false;
-  out = U256::from_be_bytes(std::span<const std::uint8_t>(bytes.data() + f.input_offset + off, 32));
+bool Trace::hex_word(std::uint32_t offset, std::uint32_t size, std::size_t skip, std::size_t i,
+                     U256& out) const {
+  const std::size_t off = skip + 32 * i;
+  if (size < off + 32) return false;
+  std::uint8_t b[32];
+  decode_hex(std::string_view(hex.data() + offset + 2 * off, 64), b);
+  out = U256::from_be_bytes(std::span<const std::uint8_t>(b, 32));
   return true;
 }
 
+bool Trace::word(const Frame& f, std::size_t i, U256& out) const {
+  return hex_word(f.input_offset, f.input_size, 4, i, out);
+}
+bool Trace::output_word(const Frame& f, std::size_t i, U256& out) const {
+  return hex_word(f.output_offset, f.output_size, 0, i, out);
+}
+bool Trace::data_word(const TraceLog& l, std::size_t i, U256& out) const {
+  return hex_word(l.data_offset, l.data_size, 0, i, out);
+}
+
+namespace {
+
+/// What the On-Demand pass found at the root.
+enum class RootShape { kFrame, kParity };
+
+/// Parses a callTracer frame, bare or as a JSON-RPC envelope's result, in one On-Demand pass. Returns
+/// kParity (and leaves `b` empty) when the envelope holds an array: a parity-style trace.
+Result<RootShape> parse_root_ondemand(Builder& b, std::string_view json) {
+  thread_local od::parser parser;
+  const simdjson::padded_string padded(json);
+  od::document doc;
+  auto invalid = [](simdjson::error_code e) {
+    return fail(ErrorCode::kInvalidArgument,
+                std::string("trace is not valid JSON: ") + std::string(json_error_name(e)));
+  };
+  if (auto e = parser.iterate(padded).get(doc)) return invalid(e);
+  od::object o;
+  if (auto e = doc.get_object().get(o)) {
+    if (e == simdjson::INCORRECT_TYPE)
+      return fail(ErrorCode::kInvalidArgument, "a callTracer trace must be a JSON object (its root frame)");
+    return invalid(e);
+  }
+  const std::string_view k = first_key(json);
+  // A frame may start with "error" too (a string); an error response's "error" is an object.
+  bool error_object = false;
+  if (k == "error") {
+    std::size_t at = json.find(':', static_cast<std::size_t>(k.data() - json.data()) + k.size());
+    while (at != std::string_view::npos && ++at < json.size() &&
+           (json[at] == ' ' || json[at] == '\n' || json[at] == '\t' || json[at] == '\r')) {
+    }
+    error_object = at != std::string_view::npos && at < json.size() && json[at] == '{';
+  }
+  if (k != "jsonrpc" && k != "id" && k != "result" && !error_object) {
+    BULWARK_CHECK(od_frame(b, o, -1, 0));
+    return RootShape::kFrame;
+  }
+  for (auto fr : o) {
+    od::field field;
+    if (auto e = std::move(fr).get(field)) return invalid(e);
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return invalid(e);
+    od::value v = field.value();
+    if (key == "error") {
+      od::object err;
+      if (v.get_object().get(err) != simdjson::SUCCESS) continue;
+      std::string_view msg = "(no message)";
+      for (auto ef : err) {
+        od::field f2;
+        if (std::move(ef).get(f2) != simdjson::SUCCESS) break;
+        std::string_view k2;
+        if (f2.unescaped_key().get(k2) == simdjson::SUCCESS && k2 == "message" &&
+            f2.value().get_string().get(msg) != simdjson::SUCCESS)
+          msg = "(no message)";
+      }
+      return fail(ErrorCode::kUnavailable, "node returned an error instead of a trace: " + std::string(msg));
+    }
+    if (key != "result") continue;
+    od::json_type t;
+    if (auto e = v.type().get(t)) return invalid(e);
+    if (t == od::json_type::array) return RootShape::kParity;
+    od::object frame;
+    if (v.get_object().get(frame) != simdjson::SUCCESS)
+      return fail(ErrorCode::kInvalidArgument, "a callTracer trace must be a JSON object (its root frame)");
+    BULWARK_CHECK(od_frame(b, frame, -1, 0));
+    return RootShape::kFrame;
+  }
+  return fail(ErrorCode::kInvalidArgument, "the JSON-RPC response holds no result");
+}
+
+}  // namespace
+
 Result<Trace> parse_call_trace(std::string_view json, const ParseLimits& limits) {
-  thread_local simdjson::dom::parser parser;
-  BULWARK_TRY(root, open_document(parser, json, limits));
-  object o;
-  if (root.get(o) != simdjson::SUCCESS)
-    return fail(ErrorCode::kInvalidArgument, "a callTracer trace must be a JSON object (its root frame)");
   Builder b(limits);
-  BULWARK_CHECK(parse_geth_frame(b, o, -1, 0));
+  BULWARK_TRY(shape, parse_root_ondemand(b, json));
+  if (shape == RootShape::kParity)
+    return fail(ErrorCode::kInvalidArgument,
+                "the result is an array: a parity-style trace, not a callTracer frame");
+  propagate_failure(b.trace);
   return std::move(b.trace);
 }
 
@@ -387,6 +662,7 @@ Result<Trace> parse_parity_trace(std::string_view json, const ParseLimits& limit
     return fail(ErrorCode::kInvalidArgument, "a parity trace must be a JSON array of trace entries");
   Builder b(limits);
   BULWARK_CHECK(parse_parity(b, a));
+  propagate_failure(b.trace);
   return std::move(b.trace);
 }
 
@@ -394,10 +670,11 @@ Result<Trace> parse_any_trace(std::string_view json, const ParseLimits& limits) 
   std::size_t i = 0;
   while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\r' || json[i] == '\t')) ++i;
   if (i < json.size() && json[i] == '[') return parse_parity_trace(json, limits);
-  if (json.find("\"traceAddress\"") != std::string_view::npos &&
-      json.find("\"calls\"") == std::string_view::npos)
-    return parse_parity_trace(json, limits);
-  return parse_call_trace(json, limits);
+  Builder b(limits);
+  BULWARK_TRY(shape, parse_root_ondemand(b, json));
+  if (shape == RootShape::kParity) return parse_parity_trace(json, limits);
+  propagate_failure(b.trace);
+  return std::move(b.trace);
 }
 
 }  // namespace bulwark::chain

@@ -37,18 +37,19 @@ std::string_view to_string(CallKind kind);
 struct TraceLog {
   Address address;
   std::vector<Hash32> topics;
-  std::uint32_t data_offset = 0;  ///< Into Trace::bytes.
-  std::uint32_t data_size = 0;
+  std::uint32_t data_offset = 0;  ///< Into Trace::hex (a character offset).
+  std::uint32_t data_size = 0;    ///< In bytes.
 };
 
-/// One call frame. Byte fields live in the owning Trace's arena (Trace::input etc.).
+/// One call frame. Byte fields are kept as hex in the owning Trace's arena and decoded on demand
+/// (Trace::input, Trace::word, ...): most of a trace's bytes are calldata no rule reads.
 struct Frame {
   CallKind kind = CallKind::kCall;
   Address from;  ///< The account whose code made the call (the storage context, also under DELEGATECALL).
   Address to;    ///< The callee; for CREATE/CREATE2 the new contract; for SELFDESTRUCT the beneficiary.
   U256 value;    ///< Wei sent with the call (for DELEGATECALL: the inherited call value, not a transfer).
-  std::uint32_t input_offset = 0, input_size = 0;
-  std::uint32_t output_offset = 0, output_size = 0;
+  std::uint32_t input_offset = 0, input_size = 0;    ///< Character offset into Trace::hex; size in bytes.
+  std::uint32_t output_offset = 0, output_size = 0;  ///< Likewise.
   bool has_output = false;   ///< False when the tracer gave no output (null or missing).
   bool reverted = false;     ///< This frame ended in an error or revert.
   bool failed = false;       ///< This frame or one of its ancestors reverted: none of its effects persist.
@@ -57,30 +58,42 @@ struct Frame {
   std::uint32_t end = 0;     ///< One past the last frame of this frame's subtree.
   std::uint32_t log_begin = 0, log_count = 0;  ///< Into Trace::logs.
   std::uint64_t gas_used = 0;
+  std::uint32_t selector = 0;  ///< The input's first four bytes (0 when shorter), decoded once.
 };
 
 /// A transaction's call tree. Owns its frames, logs and bytes; movable, not thread-safe to mutate.
 struct Trace {
-  std::vector<Frame> frames;        ///< Pre-order; frames[0] is the transaction's own call.
-  std::vector<TraceLog> logs;       ///< Every frame's logs, grouped by frame.
-  std::vector<std::uint8_t> bytes;  ///< Arena for inputs, outputs and log data.
-  bool has_logs = false;            ///< The tracer recorded logs (callTracer withLog, struct logs).
+  std::vector<Frame> frames;   ///< Pre-order; frames[0] is the transaction's own call.
+  std::vector<TraceLog> logs;  ///< Every frame's logs, grouped by frame.
+  std::string hex;  ///< Arena of inputs, outputs and log data as validated lowercase-or-upper hex digits.
+  bool has_logs = false;  ///< The tracer recorded logs (callTracer withLog, struct logs).
 
-  std::span<const std::uint8_t> input(const Frame& f) const {
-    return {bytes.data() + f.input_offset, f.input_size};
+  /// The input's hex digits (no 0x), 2 per byte.
+  std::string_view input_hex(const Frame& f) const {
+    return {hex.data() + f.input_offset, 2 * std::size_t{f.input_size}};
   }
-  std::span<const std::uint8_t> output(const Frame& f) const {
-    return {bytes.data() + f.output_offset, f.output_size};
+  /// The output's hex digits (no 0x).
+  std::string_view output_hex(const Frame& f) const {
+    return {hex.data() + f.output_offset, 2 * std::size_t{f.output_size}};
   }
-  std::span<const std::uint8_t> data(const TraceLog& l) const {
-    return {bytes.data() + l.data_offset, l.data_size};
-  }
+  /// Decoded copies of a frame's input and output and of a log's data.
+  std::vector<std::uint8_t> input(const Frame& f) const { return decode(f.input_offset, f.input_size); }
+  std::vector<std::uint8_t> output(const Frame& f) const { return decode(f.output_offset, f.output_size); }
+  std::vector<std::uint8_t> data(const TraceLog& l) const { return decode(l.data_offset, l.data_size); }
   /// The first four bytes of the input as a number (0 when the input is shorter).
-  std::uint32_t selector(const Frame& f) const;
-  /// The 32-byte ABI word `i` after the selector, or nullopt past the end of the input.
+  std::uint32_t selector(const Frame& f) const { return f.selector; }
+  /// The 32-byte ABI word `i` after the selector into `out`; false past the end of the input.
   bool word(const Frame& f, std::size_t i, U256& out) const;
+  /// The 32-byte word `i` of the output (no selector); false past its end.
+  bool output_word(const Frame& f, std::size_t i, U256& out) const;
+  /// The 32-byte word `i` of a log's data; false past its end.
+  bool data_word(const TraceLog& l, std::size_t i, U256& out) const;
   /// True when frame `d` lies in the subtree of frame `a` (a frame is in its own subtree).
   bool within(std::size_t d, std::size_t a) const { return d >= a && d < frames[a].end; }
+
+ private:
+  std::vector<std::uint8_t> decode(std::uint32_t offset, std::uint32_t size) const;
+  bool hex_word(std::uint32_t offset, std::uint32_t size, std::size_t skip, std::size_t i, U256& out) const;
 };
 
 /// Limits on what a parser accepts; input beyond them is an error, never a crash or unbounded memory.

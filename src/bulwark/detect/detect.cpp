@@ -257,7 +257,8 @@ std::map<std::pair<Address, AssetRef>, U256> observed_pre_balances(const Facts& 
     const Address holder = Address::from_bytes(std::span<const std::uint8_t, 20>(b.data() + 12, 20));
     const AssetRef asset{f.to, false};
     if (pre.contains({holder, asset})) continue;
-    U256 bal = U256::from_be_bytes(x.t.output(f));
+    U256 bal;
+    x.t.output_word(f, 0, bal);
     for (const auto& fl : x.flows.flows) {
       if (fl.frame >= i || fl.asset != asset) continue;
       if (fl.from == holder) bal = bal.checked_add(fl.amount).value_or(U256::max());
@@ -290,9 +291,11 @@ std::vector<PriceMove> find_price_moves(const Facts& x) {
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const Frame& f = frames[i];
     if (f.failed || !f.has_output || f.output_size < 64 || x.t.selector(f) != kGetReserves) continue;
-    const auto out = x.t.output(f);
-    const double r0 = to_double(U256::from_be_bytes(out.subspan(0, 32)));
-    const double r1 = to_double(U256::from_be_bytes(out.subspan(32, 32)));
+    U256 w0, w1;
+    x.t.output_word(f, 0, w0);
+    x.t.output_word(f, 1, w1);
+    const double r0 = to_double(w0);
+    const double r1 = to_double(w1);
     if (r0 <= 0 || r1 <= 0) continue;
     by_pool[f.to].push_back(Obs{i, r1 / r0, f.from});
   }
@@ -338,13 +341,16 @@ std::vector<std::pair<std::size_t, Victim>> find_approval_pulls(const Facts& x) 
     // contract: the contract executed a call the attacker wrote (an arbitrary-call flaw). Signed orders
     // and permits, where the owner consented, carry a signature instead.
     bool forwarded = false;
-    const auto inner = x.t.input(f);
+    const std::string_view inner = x.t.input_hex(f);
     for (std::int32_t p = f.parent; p >= 0 && !forwarded && !inner.empty();
          p = x.t.frames[static_cast<std::size_t>(p)].parent) {
       const Frame& pf = x.t.frames[static_cast<std::size_t>(p)];
       if (!x.is_actor(pf.from)) continue;
-      const auto outer = x.t.input(pf);
-      forwarded = std::search(outer.begin(), outer.end(), inner.begin(), inner.end()) != outer.end();
+      // Byte-aligned occurrences only (an even hex offset), compared without regard to case.
+      const std::string_view outer = x.t.input_hex(pf);
+      for (std::size_t at = 0; at + inner.size() <= outer.size() && !forwarded; at += 2)
+        forwarded = std::equal(inner.begin(), inner.end(), outer.begin() + static_cast<std::ptrdiff_t>(at),
+                               [](char a, char b) { return (a | 0x20) == (b | 0x20); });
     }
     if (!forwarded) continue;
     const bool entry_pays_sender = f.from == x.t.frames[0].to && fl.to == x.sender;

@@ -21,8 +21,8 @@ bool is_address_word(const U256& w) {
 /// A call's boolean return of false (an ERC-20 that reports failure instead of reverting).
 bool returned_false(const chain::Trace& t, const chain::Frame& f) {
   if (!f.has_output || f.output_size != 32) return false;
-  for (std::uint8_t b : t.output(f))
-    if (b != 0) return false;
+  for (const char c : t.output_hex(f))
+    if (c != '0') return false;
   return true;
 }
 
@@ -100,20 +100,18 @@ FlowSummary compute_flows(const chain::Trace& t, const ChainTables& tables) {
         const chain::TraceLog& log = t.logs[k];
         if (log.topics.empty()) continue;
         const AssetRef token{log.address, false};
-        const auto data = t.data(log);
-        if (log.topics[0] == kTransferTopic && log.topics.size() == 3 && data.size() == 32) {
+        U256 amount;
+        if (log.data_size != 32 || !t.data_word(log, 0, amount)) continue;
+        if (log.topics[0] == kTransferTopic && log.topics.size() == 3) {
           Address from = topic_address(log.topics[1]), to = topic_address(log.topics[2]);
           if (from.is_zero()) from = log.address;  // mint
           if (to.is_zero()) to = log.address;      // burn
-          add(i, token, from, to, U256::from_be_bytes(data), FlowSource::kTransferLog);
-        } else if (tables.wrapped_native.contains(log.address) && log.topics.size() == 2 &&
-                   data.size() == 32) {
+          add(i, token, from, to, amount, FlowSource::kTransferLog);
+        } else if (tables.wrapped_native.contains(log.address) && log.topics.size() == 2) {
           if (log.topics[0] == kDepositTopic)
-            add(i, token, log.address, topic_address(log.topics[1]), U256::from_be_bytes(data),
-                FlowSource::kWrap);
+            add(i, token, log.address, topic_address(log.topics[1]), amount, FlowSource::kWrap);
           else if (log.topics[0] == kWithdrawalTopic)
-            add(i, token, topic_address(log.topics[1]), log.address, U256::from_be_bytes(data),
-                FlowSource::kUnwrap);
+            add(i, token, topic_address(log.topics[1]), log.address, amount, FlowSource::kUnwrap);
         }
       }
       continue;
