@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
 
 #include "bulwark/core/hex.hpp"
@@ -36,17 +37,36 @@ bool decode_hex(std::string_view s, std::uint8_t* out) {
   return true;
 }
 
-/// True when every character is a hex digit (written so that the compiler can vectorise it).
-bool all_hex(std::string_view s) {
+/// True when every character of `s` is a hex digit, one at a time.
+bool all_hex_scalar(std::string_view s) {
   unsigned bad = 0;
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     const unsigned lower = unsigned{c} | 0x20u;
-    const bool digit = unsigned{c} - unsigned{'0'} < 10u;
-    const bool letter = lower - unsigned{'a'} < 6u;
-    bad |= !(digit | letter);
+    bad |= !((unsigned{c} - unsigned{'0'} < 10u) | (lower - unsigned{'a'} < 6u));
   }
   return bad == 0;
+}
+
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHighBits = 0x8080808080808080ULL;
+
+/// The high bit of each byte of `x` set where m < byte < n, for bytes below 0x80 and m, n <= 128
+/// (a carry-free SWAR range test: bytes never borrow from their neighbours).
+constexpr std::uint64_t bytes_between(std::uint64_t x, std::uint64_t m, std::uint64_t n) {
+  return (kOnes * (127 + n) - (x & kOnes * 127)) & ~x & ((x & kOnes * 127) + kOnes * (127 - m)) & kHighBits;
+}
+
+/// True when every character is a hex digit: eight at a time (most of a trace's bytes are hex).
+bool all_hex(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, s.data() + i, 8);
+    const std::uint64_t folded = x | (kOnes * 0x20);  // 'A'..'F' -> 'a'..'f'
+    const std::uint64_t ok = (bytes_between(x, 0x2f, 0x3a) | bytes_between(folded, 0x60, 0x67)) & ~x;
+    if (ok != kHighBits) return false;
+  }
+  return all_hex_scalar(s.substr(i));
 }
 
 /// Builds one Trace; every parser feeds it frames in pre-order.
@@ -278,6 +298,24 @@ Status od_quantity(Builder& b, od::value v, U256& out, std::string_view field) {
   return {};
 }
 
+/// A string value read in place, without unescaping, when it holds no escapes (calldata never does):
+/// saves a copy of most of a trace's bytes. Falls back to od_string otherwise.
+Status od_string(Builder& b, od::value v, std::string_view& out, std::string_view field);
+Status od_raw_string(Builder& b, od::value v, std::string_view& out, std::string_view field) {
+  std::string_view raw = v.raw_json_token();
+  {
+    while (!raw.empty() &&
+           (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
+      raw.remove_suffix(1);
+    if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' &&
+        raw.substr(1, raw.size() - 2).find('\\') == std::string_view::npos) {
+      out = raw.substr(1, raw.size() - 2);
+      return {};
+    }
+  }
+  return od_string(b, v, out, field);
+}
+
 Status od_string(Builder& b, od::value v, std::string_view& out, std::string_view field) {
   if (v.get_string().get(out) != simdjson::SUCCESS) return b.fail_at(std::string(field) + " is not a string");
   return {};
@@ -346,7 +384,7 @@ Status od_frame(Builder& b, od::object o, std::int32_t parent, std::uint32_t dep
       BULWARK_CHECK(od_quantity(b, v, gas, "gasUsed"));
       b.trace.frames[i].gas_used = gas.low_u64();
     } else if (key == "input") {
-      BULWARK_CHECK(od_string(b, v, s, "input"));
+      BULWARK_CHECK(od_raw_string(b, v, s, "input"));
       std::uint32_t off = 0, size = 0;
       BULWARK_CHECK(b.bytes(s, off, size, "input"));
       b.trace.frames[i].input_offset = off;
@@ -356,7 +394,7 @@ Status od_frame(Builder& b, od::object o, std::int32_t parent, std::uint32_t dep
       bool null = false;
       if (auto e = v.is_null().get(null)) return od_fail(b, e);
       if (null) continue;
-      BULWARK_CHECK(od_string(b, v, s, "output"));
+      BULWARK_CHECK(od_raw_string(b, v, s, "output"));
       std::uint32_t off = 0, size = 0;
       BULWARK_CHECK(b.bytes(s, off, size, "output"));
       b.trace.frames[i].output_offset = off;

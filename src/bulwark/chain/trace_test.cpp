@@ -98,6 +98,25 @@ TEST(TraceTest, MalformedInputGivesAnErrorThatSaysWhere) {
   EXPECT_FALSE(parse_call_trace(j.dump()));
 }
 
+TEST(TraceTest, EveryNonHexByteInCalldataIsRejectedWhereverItStands) {
+  // Inputs are validated eight characters at a time: try every byte value at every position of a word.
+  for (int pos = 0; pos < 16; ++pos)
+    for (int c = 1; c < 256; ++c) {
+      std::string input = "0x" + std::string(16, 'a');
+      input[2 + static_cast<std::size_t>(pos)] = static_cast<char>(c);
+      const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      json j = frame("CALL", 1, 2, "0x");
+      j["input"] = input;
+      std::string text;
+      try {
+        text = j.dump();
+      } catch (const json::exception&) {
+        continue;  // not valid UTF-8: cannot be written as JSON at all
+      }
+      EXPECT_EQ(static_cast<bool>(parse_call_trace(text)), hex) << "byte " << c << " at " << pos;
+    }
+}
+
 TEST(TraceTest, TenThousandLevelsDeepIsAnErrorNotACrash) {
   std::string deep;
   for (int i = 0; i < 10000; ++i) deep += R"({"type":"CALL","from":"0x01","to":"0x02","calls":[)";

@@ -68,6 +68,7 @@ struct Facts {
   bool liquidation = false;
 
   Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl) : t(tr), cfg(c), flows(fl) {
+    contracts.reserve(t.frames.size());
     const Frame& root = t.frames[0];
     sender = root.from;
     actors.insert(sender);
@@ -170,13 +171,19 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
     // The sender's own contracts moving funds between themselves are not a loan.
     if (lender == cb.to || x.cfg.tables.wrapped_native.contains(lender) || x.is_actor(lender)) continue;
     // Payments to the borrower inside F before the callback, not inside an earlier callback to it.
-    for (const auto& fl : flows) {
-      if (fl.frame < F || fl.frame >= y || fl.to != cb.to) continue;
+    // Flows are in frame order: only those in [F, y) can be the loan.
+    const auto first = std::lower_bound(flows.begin(), flows.end(), F,
+                                        [](const Flow& fl, std::size_t frame) { return fl.frame < frame; });
+    for (auto it = first; it != flows.end() && it->frame < y; ++it) {
+      const Flow& fl = *it;
+      if (fl.to != cb.to) continue;
       if (fl.from == cb.to || x.t.within(fl.frame, y)) continue;
       if (!seen.insert({F, fl.asset}).second) continue;
       U256 back;
-      for (const auto& r : flows)
-        if (r.frame >= y && r.frame < frames[F].end && r.asset == fl.asset && r.to == fl.from) {
+      const auto from_y = std::lower_bound(
+          flows.begin(), flows.end(), y, [](const Flow& f2, std::size_t frame) { return f2.frame < frame; });
+      for (auto rt = from_y; rt != flows.end() && rt->frame < frames[F].end; ++rt)
+        if (const Flow& r = *rt; r.asset == fl.asset && r.to == fl.from) {
           auto s = back.checked_add(r.amount);
           back = s ? *s : U256::max();
         }
@@ -571,7 +578,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   }
 
   // The sender's side's profit in dollars, and the contracts that lost value to it.
-  const Values values = unit_values(x);
+  const Values values = profit ? unit_values(x) : Values{};  // no gain on the sender's side: nothing to value
   double profit_usd = 0;
   bool profit_known = true;  // false when the sender's side gave up something we cannot value
   std::map<Address, double> value_change;
