@@ -13,8 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bulwark/cli/detect_cmd.hpp"
+#include "bulwark/cli/context.hpp"
+#include "bulwark/cli/risk_cmd.hpp"
 #include "bulwark/cover/verify.hpp"
-#include "bulwark/risk/severity.hpp"
 #include "bulwark/store/store.hpp"
 
 #ifndef BULWARK_VERSION
@@ -26,87 +27,6 @@ namespace {
 
 using nlohmann::json;
 using namespace bulwark::cover;
-
-/// Options shared by every command.
-struct Global {
-  std::string db = "./data/bulwark.db";
-  bool json_out = false;
-};
-
-/// What a command produces: text for people and JSON for scripts.
-struct Output {
-  json data;
-  std::string text;
-};
-
-/// A clock for the CLI: the system clock unless BULWARK_NOW (Unix seconds) pins it, which scripted
-/// tests and replays use to move time deterministically.
-class CliClock final : public Clock {
- public:
-  CliClock() {
-    if (const char* env = std::getenv("BULWARK_NOW")) pinned_ = std::strtoll(env, nullptr, 10);
-  }
-  UnixTime now() const override { return pinned_ ? *pinned_ : system_.now(); }
-
- private:
-  std::optional<UnixTime> pinned_;
-  SystemClock system_;
-};
-
-// ---- parsing helpers: each returns an error naming the option ----
-
-Result<Address> parse_address(const std::string& s, std::string_view option) {
-  auto a = Address::parse(s);
-  if (!a) return std::unexpected(with_context(a.error(), option));
-  return *a;
-}
-
-/// Resolves --asset given as a key ("1:native", "1:0x...") or a registered symbol.
-Result<Asset> resolve_asset(Ledger& ledger, const std::string& s) {
-  if (s.find(':') != std::string::npos) {
-    auto a = ledger.asset(s);
-    if (a) return a;
-    // Keys are canonical lower-case; accept a checksummed token address too.
-    auto parsed = Asset::parse_key(s, "", 0);
-    if (parsed) return ledger.asset(parsed->key());
-    return std::unexpected(with_context(parsed.error(), "--asset"));
-  }
-  BULWARK_TRY(books, ledger.books());
-  std::optional<Asset> found;
-  for (const auto& a : books.assets)
-    if (a.symbol == s) {
-      if (found)
-        return fail(ErrorCode::kInvalidArgument,
-                    "--asset " + s + " is ambiguous: give its key (chain:address)");
-      found = a;
-    }
-  if (!found)
-    return fail(ErrorCode::kNotFound, "--asset " + s + ": no registered asset has that key or symbol");
-  return *found;
-}
-
-Result<U256> parse_amount(const std::string& s, const Asset& asset, std::string_view option) {
-  auto v = parse_units(s, asset.decimals);
-  if (!v) return std::unexpected(with_context(v.error(), option));
-  return *v;
-}
-
-std::string fmt_amount(const U256& v, const Asset& a) {
-  return format_units(v, a.decimals) + " " + a.symbol;
-}
-
-json amount_json(const U256& v, const Asset& a) {
-  return {{"raw", v.to_dec()}, {"value", format_units(v, a.decimals)}, {"symbol", a.symbol}};
-}
-
-std::string iso_time(UnixTime t) {
-  std::time_t tt = t;
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 Output product_output(const Product& p, const Asset& a) {
   Output o{to_json(p), ""};
@@ -171,6 +91,9 @@ Output quote_output(const Quote& q, const Asset& a) {
         {{"pool", al.pool_id}, {"cover", al.cover.to_dec()}, {"reward", al.reward.to_dec()}});
     o.text += fmt::format("  from pool {}: {}\n", al.pool_id, fmt_amount(al.cover, a));
   }
+  Output breakdown = breakdown_output(q.breakdown, a);
+  o.data["breakdown"] = breakdown.data;
+  o.text += breakdown.text;
   return o;
 }
 
@@ -224,23 +147,6 @@ Output books_output(const Books& b) {
   }
   return o;
 }
-
-/// Everything a command needs; built once the options are parsed.
-struct Context {
-  Global global;
-  CliClock clock;
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<Ledger> ledger;
-
-  Status open() {
-    BULWARK_TRY(s, store::open_store(global.db));
-    store = std::move(s);
-    ledger = std::make_unique<Ledger>(*store, clock);
-    return {};
-  }
-};
-
-using Command = std::function<Result<Output>(Context&)>;
 
 }  // namespace
 
@@ -685,67 +591,8 @@ int run(int argc, char** argv) {
     };
   });
 
-  // ---- risk ----
-  auto* risk_cmd = app.add_subcommand("risk", "Risk models: calibration on the incident record");
-  risk_cmd->require_subcommand(1);
-  static struct {
-    std::string incidents;
-    double threshold = 1e6;
-    int from = 2021, to = 2025;
-  } ro;
-  auto* calibrate = risk_cmd->add_subcommand(
-      "calibrate",
-      "Fit loss severity (lognormal body, Pareto tail) and yearly exploit frequency to an incident list");
-  calibrate->add_option("--incidents", ro.incidents, "Incident list (JSON, the DeFiHackLabs incident format)")
-      ->required();
-  calibrate->add_option("--threshold", ro.threshold, "USD loss above which the Pareto tail is fitted")
-      ->capture_default_str();
-  calibrate->add_option("--from", ro.from, "First year used")->capture_default_str();
-  calibrate->add_option("--to", ro.to, "Last year used")->capture_default_str();
-  calibrate->callback([&] {
-    needs_store = false;
-    command = [](Context&) -> Result<Output> {
-      std::ifstream in(ro.incidents);
-      if (!in) return fail(ErrorCode::kIo, "cannot read " + ro.incidents);
-      std::stringstream text;
-      text << in.rdbuf();
-      BULWARK_TRY(incidents, risk::parse_incidents(text.str()));
-      std::vector<double> losses;
-      for (const auto& inc : incidents)
-        if (inc.year >= ro.from && inc.year <= ro.to && inc.loss_usd) losses.push_back(*inc.loss_usd);
-      BULWARK_TRY(sev, risk::fit_severity(losses, ro.threshold));
-      BULWARK_TRY(freq, risk::fit_frequency(incidents, ro.from, ro.to));
-      Output o;
-      o.data = {{"incidents", incidents.size()},
-                {"years", {ro.from, ro.to}},
-                {"severity",
-                 {{"losses", sev.losses},
-                  {"mu", sev.mu},
-                  {"sigma", sev.sigma},
-                  {"threshold_usd", sev.threshold},
-                  {"tail_alpha", sev.tail_alpha},
-                  {"tail_alpha_stderr", sev.alpha_stderr},
-                  {"tail_share", sev.tail_share},
-                  {"median_usd", sev.quantile(0.5)},
-                  {"p90_usd", sev.quantile(0.9)},
-                  {"p99_usd", sev.quantile(0.99)}}},
-                {"frequency", {{"per_year", freq.per_year}, {"stderr", freq.rate_stderr}}}};
-      o.text = fmt::format(
-          "{} incidents; {} USD losses in {}..{}\nseverity: lognormal body mu {:.2f}, sigma {:.2f} (ln USD); "
-          "Pareto tail above ${:.0f}: alpha {:.2f} +- {:.2f}, {:.1f}% of losses\n  median ${:.0f}, 90th "
-          "percentile ${:.0f}, 99th ${:.0f}\nfrequency: {:.1f} +- {:.1f} incidents a year\n",
-          incidents.size(), sev.losses, ro.from, ro.to, sev.mu, sev.sigma, sev.threshold, sev.tail_alpha,
-          sev.alpha_stderr, 100 * sev.tail_share, sev.quantile(0.5), sev.quantile(0.9), sev.quantile(0.99),
-          freq.per_year, freq.rate_stderr);
-      for (const auto& [year, n] : freq.by_year) o.text += fmt::format("  {}: {}\n", year, n);
-      o.data["frequency"]["by_year"] = freq.by_year;
-      for (const auto& [cls, share] : freq.class_share) {
-        o.text += fmt::format("  {:<20} {:5.1f}%\n", risk::to_string(cls), 100 * share);
-        o.data["frequency"]["class_share"][std::string(risk::to_string(cls))] = share;
-      }
-      return o;
-    };
-  });
+  // ---- risk (risk_cmd.cpp) ----
+  add_risk_commands(app, command, needs_store);
 
   // ---- detection ----
   std::function<int()> detect_run;

@@ -113,7 +113,53 @@ Status policy_bought(Repo& repo, const json& p) {
   }
   BULWARK_CHECK(repo.credit(accounts::fees(asset), asset, policy.fee));
   BULWARK_CHECK(repo.credit(accounts::reserve(asset), asset, policy.reserve));
+  // The market price after the purchase (absent in journals written before schema 2).
+  if (p.contains("market")) {
+    BULWARK_TRY(price, int_of(p["market"], "price_bps"));
+    BULWARK_TRY(at, int_of(p["market"], "at"));
+    BULWARK_CHECK(repo.put(sc::market_prices(), MarketPrice{product, price, at}));
+  }
   return repo.credit(accounts::flow_premiums(asset), asset, policy.premium);
+}
+
+/// The product's risk record, or an empty one (unscored, no signals).
+Result<ProductRisk> risk_record(Repo& repo, Id product) {
+  BULWARK_TRY(p, repo.get_product(product));
+  BULWARK_TRY(found, repo.find_product_risk(p.id));
+  if (found) return *found;
+  return ProductRisk{p.id, std::nullopt, {}, 1, 0};
+}
+
+Status risk_event(Repo& repo, std::string_view kind, const json& p) {
+  BULWARK_TRY(product, int_of(p, "product"));
+  BULWARK_TRY(time, int_of(p, "time"));
+  BULWARK_TRY(r, risk_record(repo, product));
+  r.updated_at = time;
+  if (kind == "risk_profile_set") {
+    if (!p.contains("factors") || !p["factors"].is_object())
+      return fail(ErrorCode::kInvalidArgument, "risk_profile_set needs factors");
+    BULWARK_TRY(f, risk::factors_from_json(p["factors"].dump()));
+    r.factors = f;
+  } else if (kind == "risk_signal_recorded") {
+    BULWARK_TRY(id, int_of(p, "id"));
+    if (id != r.next_signal)
+      return fail(ErrorCode::kInvalidArgument, "signal " + std::to_string(id) + " recorded where " +
+                                                   std::to_string(r.next_signal) + " was next");
+    if (!p.contains("severity") || !p["severity"].is_string() || !p.contains("kind") ||
+        !p["kind"].is_string())
+      return fail(ErrorCode::kInvalidArgument, "risk_signal_recorded needs severity and kind");
+    BULWARK_TRY(severity, risk::parse_signal_severity(p["severity"].get<std::string>()));
+    r.signals.push_back({id, risk::LiveSignal{severity, p["kind"].get<std::string>(), time}});
+    r.next_signal = id + 1;
+  } else {  // risk_signal_reviewed
+    BULWARK_TRY(id, int_of(p, "id"));
+    const auto before = r.signals.size();
+    std::erase_if(r.signals, [&](const OpenSignal& s) { return s.id == id; });
+    if (r.signals.size() == before)
+      return fail(ErrorCode::kNotFound,
+                  "product " + std::to_string(product) + " has no open signal " + std::to_string(id));
+  }
+  return repo.put(sc::product_risk(), r);
 }
 
 Status policy_closed(Repo& repo, const json& p, PolicyStatus status) {
@@ -206,6 +252,8 @@ Status apply_event(Repo& repo, std::string_view kind, const json& p) {
   if (kind == "policy_bought") return policy_bought(repo, p);
   if (kind == "policy_expired") return policy_closed(repo, p, PolicyStatus::kExpired);
   if (kind == "policy_cancelled") return policy_closed(repo, p, PolicyStatus::kCancelled);
+  if (kind == "risk_profile_set" || kind == "risk_signal_recorded" || kind == "risk_signal_reviewed")
+    return risk_event(repo, kind, p);
   return fail(ErrorCode::kInvalidArgument, "unknown event kind '" + std::string(kind) + "'");
 }
 

@@ -8,7 +8,8 @@
 /// books exactly or the verification fails.
 ///
 /// Kinds: asset_registered, product_added, product_updated, pool_created, backing_set, deposited,
-/// withdrawn, rewards_earned, policy_bought, policy_expired, policy_cancelled (payloads in docs/ledger.md).
+/// withdrawn, rewards_earned, policy_bought, policy_expired, policy_cancelled (payloads in docs/ledger.md),
+/// risk_profile_set, risk_signal_recorded, risk_signal_reviewed (docs/risk.md).
 
 #include <string_view>
 

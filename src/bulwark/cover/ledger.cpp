@@ -1,7 +1,10 @@
 #include "bulwark/cover/ledger.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <map>
+#include <string>
 
 #include "bulwark/cover/events.hpp"
 #include "bulwark/risk/pricing.hpp"
@@ -75,6 +78,45 @@ json share_event(const DepositReceipt& r) {
               {"owner", r.owner.to_checksum()},
               {"amount", r.amount.to_dec()},
               {"shares", r.shares.to_dec()}};
+}
+
+std::string fmt_percent(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100 * x);
+  return buf;
+}
+std::string fmt_number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
+}
+
+/// A U256 amount of the asset's smallest unit, in whole units (for the capital model).
+double to_units(const U256& v, std::uint8_t decimals) {
+  return std::stod(format_units(v, decimals));
+}
+
+/// ceil(amount * rate) for a rate given as a double, through a 1e-12 grid (rounded up).
+Result<U256> part_of(const U256& amount, double rate) {
+  if (!(rate > 0)) return U256{};
+  const double scaled = std::ceil(std::min(rate, 1e6) * 1e12);
+  return mul_div(amount, U256(std::uint64_t(scaled)), U256(std::uint64_t(1'000'000'000'000)),
+                 U256::Rounding::kUp);
+}
+
+/// The multiplier of a product's open findings (incident-grade ones suspend instead).
+double signals_multiplier(const std::vector<OpenSignal>& signals) {
+  double m = 1;
+  for (const auto& s : signals) m *= risk::signal_multiplier(s.signal.severity);
+  return std::min(m, 10.0);
+}
+
+/// The factors a product is scored with: its own, or the reference ones on its chain.
+risk::RiskFactors factors_of(const Product& p, const ProductRisk& r) {
+  if (r.factors) return *r.factors;
+  risk::RiskFactors f;
+  f.chain = std::to_string(p.chain_id);
+  return f;
 }
 
 }  // namespace
@@ -284,7 +326,59 @@ Result<DepositReceipt> Ledger::withdraw(Id pool_id, const Address& owner, const 
   return receipt;
 }
 
-Result<Quote> Ledger::price(Repo& repo, const QuoteRequest& req) {
+Result<RiskBook> Ledger::book_of(Repo& repo, const std::string& asset_key) {
+  RiskBook rb;
+  BULWARK_TRY(asset, repo.get_asset(asset_key));
+  rb.asset = asset;
+  rb.book.severity = risk::default_calibration().severity;
+  BULWARK_TRY(pools, repo.pools());
+  for (const auto& pool : pools) {
+    if (pool.asset != asset_key) continue;
+    BULWARK_TRY(capital, repo.balance(accounts::pool_capital(pool.id)));
+    rb.book.capital += to_units(capital, asset.decimals);
+  }
+  std::map<std::string, std::size_t> dependency_index;
+  BULWARK_TRY(products, repo.products());
+  for (const auto& product : products) {
+    if (product.asset != asset_key) continue;
+    RiskBookEntry e;
+    e.product = product;
+    BULWARK_TRY(found, repo.find_product_risk(product.id));
+    e.risk = found.value_or(ProductRisk{product.id, std::nullopt, {}, 1, 0});
+    std::vector<risk::LiveSignal> signals;
+    for (const auto& s : e.risk.signals) signals.push_back(s.signal);
+    const risk::RiskFactors factors = factors_of(product, e.risk);
+    BULWARK_TRY(sc, risk::score(factors, signals));
+    e.score = sc;
+    BULWARK_TRY(backings, repo.backings_of_product(product.id));
+    U256 allocated, available;
+    for (const auto& b : backings) {
+      allocated = allocated.checked_add(b.allocated).value_or(U256::max());
+      if (b.weight == 0) continue;
+      BULWARK_TRY(pool, repo.get_pool(b.pool_id));
+      BULWARK_TRY(capital, repo.balance(accounts::pool_capital(pool.id)));
+      BULWARK_TRY(cap, capacity_of(capital, pool, b.weight));
+      available = available.checked_add(saturating_sub(cap, b.allocated)).value_or(U256::max());
+    }
+    e.exposure = to_units(allocated, asset.decimals);
+    e.capacity_available = to_units(available, asset.decimals);
+    risk::ProductExposure pe;
+    pe.name = product.name;
+    pe.exposure = e.exposure;
+    pe.tvl = factors.tvl_usd / sc.severity_scale;  // a loss X takes min(1, scale * X / TVL) of the cover
+    pe.frequency = sc.own_frequency;
+    for (const auto& d : factors.dependencies) {
+      auto [it, added] = dependency_index.try_emplace(d.key(), rb.book.dependencies.size());
+      if (added) rb.book.dependencies.push_back({d.key(), d.rate()});
+      pe.dependencies.push_back(it->second);
+    }
+    rb.book.products.push_back(std::move(pe));
+    rb.entries.push_back(std::move(e));
+  }
+  return rb;
+}
+
+Result<Quote> Ledger::price(Repo& repo, const QuoteRequest& req, UnixTime now) {
   if (req.amount.is_zero())
     return fail(ErrorCode::kInvalidArgument, "cover amount must be greater than zero");
   BULWARK_TRY(product, repo.get_product(req.product_id));
@@ -298,34 +392,51 @@ Result<Quote> Ledger::price(Repo& repo, const QuoteRequest& req) {
                                                  str(product.id) + "'s limits of " +
                                                  str(product.min_period_days) + ".." +
                                                  str(product.max_period_days) + " days");
+  BULWARK_TRY(found_risk, repo.find_product_risk(product.id));
+  const ProductRisk risk_record = found_risk.value_or(ProductRisk{product.id, std::nullopt, {}, 1, 0});
+  for (const auto& s : risk_record.signals)
+    if (s.signal.severity == risk::SignalSeverity::kIncident)
+      return fail(ErrorCode::kFailedPrecondition, "sales of product " + str(product.id) +
+                                                      " are suspended: incident-grade finding " + str(s.id) +
+                                                      " ('" + s.signal.kind + "') is open until reviewed");
   Quote q;
   q.product_id = product.id;
   q.asset = product.asset;
   q.amount = req.amount;
   q.period_days = req.period_days;
-  q.rate_bps = product.base_rate_bps;
-  // Nexus Mutual v2: premium = amount * price * period / 365 days, rounded up to the asset's unit.
-  BULWARK_TRY(premium, risk::market_premium(req.amount, q.rate_bps, req.period_days * kSecondsPerDay));
-  q.premium = premium;
-  BULWARK_TRY(fee, mul_div(premium, U256(std::uint64_t(config_.fee_bps)), U256(std::uint64_t(kBps)),
-                           U256::Rounding::kDown));
-  BULWARK_TRY(reserve, mul_div(premium, U256(std::uint64_t(config_.reserve_bps)), U256(std::uint64_t(kBps)),
-                               U256::Rounding::kDown));
-  q.fee = fee;
-  q.reserve = reserve;
-  q.reward = *premium.checked_sub(fee)->checked_sub(reserve);
+  PriceBreakdown& b = q.breakdown;
+  const std::int64_t period = req.period_days * kSecondsPerDay;
+
+  // Market price (Nexus Mutual v2): the product's base rate is the target, raised by open findings.
+  b.signal_multiplier = signals_multiplier(risk_record.signals);
+  b.target_price_bps = std::min<std::int64_t>(
+      kBps, std::int64_t(std::ceil(double(product.base_rate_bps) * b.signal_multiplier - 1e-9)));
+  const risk::MarketPriceParams params{b.target_price_bps, config_.market_bump_bps,
+                                       config_.market_decay_bps_per_day, config_.market_min_price_bps};
+  BULWARK_TRY(market_row, repo.find_market_price(product.id));
+  const risk::MarketPriceState state =
+      market_row ? risk::MarketPriceState{market_row->price_bps, market_row->updated_at}
+                 : risk::MarketPriceState{};
+  b.market_price_bps = risk::market_base_price_bps(params, state, now);
+  BULWARK_TRY(market, risk::market_premium(req.amount, b.market_price_bps, period));
+  BULWARK_TRY(at_target,
+              risk::market_premium(req.amount, std::max(b.target_price_bps, params.min_price_bps), period));
+  b.market = market;
+  b.market_at_target = std::min(at_target, market);
+  b.utilisation_bump = *market.checked_sub(b.market_at_target);
 
   // Free capacity per backing pool; the cover is split pro rata to it, rounding remainders to the
   // pools in id order while they have room.
   BULWARK_TRY(backings, repo.backings_of_product(product.id));
   std::vector<std::pair<Id, U256>> free;
   U256 total_free;
-  for (const auto& b : backings) {
-    if (b.weight == 0) continue;
-    BULWARK_TRY(pool, repo.get_pool(b.pool_id));
+  for (const auto& bk : backings) {
+    if (bk.weight == 0) continue;
+    BULWARK_TRY(pool, repo.get_pool(bk.pool_id));
     BULWARK_TRY(capital, repo.balance(accounts::pool_capital(pool.id)));
-    BULWARK_TRY(cap, capacity_of(capital, pool, b.weight));
-    const U256 avail = saturating_sub(cap, b.allocated);
+    BULWARK_TRY(cap, capacity_of(capital, pool, bk.weight));
+    q.capacity_total = q.capacity_total.checked_add(cap).value_or(U256::max());
+    const U256 avail = saturating_sub(cap, bk.allocated);
     if (avail.is_zero()) continue;
     free.emplace_back(pool.id, avail);
     BULWARK_TRY(sum, total_free.checked_add(avail));
@@ -339,6 +450,69 @@ Result<Quote> Ledger::price(Repo& repo, const QuoteRequest& req) {
                                                       asset.symbol + " of capacity left, cannot cover " +
                                                       format_units(req.amount, asset.decimals));
   }
+  BULWARK_TRY(after, risk::market_price_after_purchase(params, state, now, req.amount, q.capacity_total));
+  q.market_price_after_bps = after.bumped_price_bps;
+
+  // Actuarial floor (Ensuro's structure), for scored products: expected loss, plus the cost of the
+  // marginal capital the cover consumes in the asset's book at 99.5%, plus fees; and the solvency limit.
+  if (risk_record.factors) {
+    b.scored = true;
+    BULWARK_TRY(rb, book_of(repo, product.asset));
+    std::size_t index = 0;
+    while (index < rb.entries.size() && rb.entries[index].product.id != product.id) ++index;
+    if (index == rb.entries.size()) return fail(ErrorCode::kInternal, "product missing from its own book");
+    const double amount = to_units(req.amount, rb.asset.decimals);
+    rb.book.products[index].exposure += amount;
+    b.score = rb.entries[index].score;
+    BULWARK_TRY(sim, risk::simulate(rb.book, {.years = config_.risk_years, .seed = config_.risk_seed}));
+    const double duration = double(req.period_days) / 365.0;
+    b.expected_loss = amount * b.score->expected_loss_rate;
+    b.marginal_capital = sim.marginal_capital[index] * amount / rb.book.products[index].exposure;
+    b.capital = rb.book.capital;
+    b.scr = sim.scr;
+    b.solvency_ratio = sim.solvency_ratio;
+    if (b.solvency_ratio < config_.solvency_target)
+      return fail(ErrorCode::kInsufficientCapacity,
+                  "product " + str(product.id) + ": this cover would leave the " + rb.asset.symbol +
+                      " book's solvency ratio at " + fmt_percent(b.solvency_ratio) + " (capital " +
+                      fmt_number(b.capital) + ", SCR " + fmt_number(b.scr) + "), below the target of " +
+                      fmt_percent(config_.solvency_target));
+    const double pure_rate = b.score->expected_loss_rate * duration;
+    const double capital_rate =
+        std::max(0.0, b.marginal_capital / amount - pure_rate) * config_.cost_of_capital * duration;
+    BULWARK_TRY(pure, part_of(req.amount, pure_rate));
+    BULWARK_TRY(capital_cost, part_of(req.amount, capital_rate));
+    b.pure_premium = pure;
+    b.capital_cost = capital_cost;
+    BULWARK_TRY(net, pure.checked_add(capital_cost));
+    const std::int64_t cut = config_.fee_bps + config_.reserve_bps;
+    BULWARK_TRY(fees,
+                mul_div(net, U256(std::uint64_t(cut)), U256(std::uint64_t(kBps - cut)), U256::Rounding::kUp));
+    b.fees = fees;
+    BULWARK_TRY(floor, net.checked_add(fees));
+    b.floor = floor;
+  }
+  q.premium = std::max(b.floor, b.market);
+  b.binding = b.scored && b.floor >= b.market ? "floor" : "market";
+  b.market_loading = saturating_sub(q.premium, b.floor);
+  // The annual rate the premium amounts to (the market price when that binds), for the policy's terms.
+  q.rate_bps = b.market_price_bps;
+  if (b.binding == "floor") {
+    BULWARK_TRY(per_year,
+                mul_div(q.premium, U256(std::uint64_t(kBps * 365)), req.amount, U256::Rounding::kUp));
+    BULWARK_TRY(rate, mul_div(per_year, U256(1), U256(std::uint64_t(req.period_days)), U256::Rounding::kUp));
+    q.rate_bps = rate.fits_u64() && rate.low_u64() < std::uint64_t(1) << 62 ? std::int64_t(rate.low_u64())
+                                                                            : std::int64_t(1) << 62;
+  }
+  const U256 premium = q.premium;
+  BULWARK_TRY(fee, mul_div(premium, U256(std::uint64_t(config_.fee_bps)), U256(std::uint64_t(kBps)),
+                           U256::Rounding::kDown));
+  BULWARK_TRY(reserve, mul_div(premium, U256(std::uint64_t(config_.reserve_bps)), U256(std::uint64_t(kBps)),
+                               U256::Rounding::kDown));
+  q.fee = fee;
+  q.reserve = reserve;
+  q.reward = *premium.checked_sub(fee)->checked_sub(reserve);
+
   U256 assigned;
   for (const auto& [pool_id, avail] : free) {
     BULWARK_TRY(part, mul_div(req.amount, avail, total_free, U256::Rounding::kDown));
@@ -365,10 +539,88 @@ Result<Quote> Ledger::price(Repo& repo, const QuoteRequest& req) {
   return q;
 }
 
+namespace {
+template <class T, class F>
+Result<T> read_value(store::Store& store, F f) {
+  T out{};
+  Status s = store.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    auto r = f(repo);
+    if (!r) return std::unexpected(r.error());
+    out = std::move(*r);
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+}  // namespace
+
+Result<ProductRisk> Ledger::product_risk(Id id) {
+  return read_value<ProductRisk>(store_, [&](Repo& r) -> Result<ProductRisk> {
+    BULWARK_TRY(p, r.get_product(id));
+    BULWARK_TRY(found, r.find_product_risk(p.id));
+    return found.value_or(ProductRisk{p.id, std::nullopt, {}, 1, 0});
+  });
+}
+
+Result<ProductRisk> Ledger::set_risk_factors(Id id, const risk::RiskFactors& factors) {
+  BULWARK_CHECK(risk::validate(factors));
+  ProductRisk out;
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(p, repo.get_product(id));
+    BULWARK_CHECK(emit(
+        repo, now, "risk_profile_set",
+        json{{"product", p.id}, {"time", now}, {"factors", json::parse(risk::factors_to_json(factors))}}));
+    BULWARK_TRY(r, repo.find_product_risk(p.id));
+    out = *r;
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+Result<OpenSignal> Ledger::record_signal(Id id, const risk::LiveSignal& signal) {
+  if (signal.kind.empty() || signal.kind.size() > 200)
+    return fail(ErrorCode::kInvalidArgument, "a signal's kind must be 1 to 200 characters");
+  OpenSignal out;
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(p, repo.get_product(id));
+    BULWARK_TRY(found, repo.find_product_risk(p.id));
+    const std::int64_t next = found ? found->next_signal : 1;
+    const UnixTime time = signal.time ? signal.time : now;
+    BULWARK_CHECK(emit(repo, now, "risk_signal_recorded",
+                       json{{"product", p.id},
+                            {"id", next},
+                            {"severity", risk::to_string(signal.severity)},
+                            {"kind", signal.kind},
+                            {"time", time}}));
+    out = OpenSignal{next, risk::LiveSignal{signal.severity, signal.kind, time}};
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+Status Ledger::review_signal(Id id, std::int64_t signal_id) {
+  return write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(p, repo.get_product(id));
+    BULWARK_TRY(found, repo.find_product_risk(p.id));
+    const bool open = found && std::any_of(found->signals.begin(), found->signals.end(),
+                                           [&](const OpenSignal& o) { return o.id == signal_id; });
+    if (!open)
+      return fail(ErrorCode::kNotFound, "product " + str(id) + " has no open signal " + str(signal_id));
+    return emit(repo, now, "risk_signal_reviewed", json{{"product", p.id}, {"id", signal_id}, {"time", now}});
+  });
+}
+
+Result<RiskBook> Ledger::risk_book(const std::string& asset) {
+  return read_value<RiskBook>(store_, [&](Repo& r) { return book_of(r, asset); });
+}
+
 Result<Quote> Ledger::quote(const QuoteRequest& request) {
   Quote q;
   Status s = read([&](Repo& repo) -> Status {
-    BULWARK_TRY(r, price(repo, request));
+    BULWARK_TRY(r, price(repo, request, clock_.now()));
     q = std::move(r);
     return {};
   });
@@ -380,7 +632,7 @@ Result<Policy> Ledger::buy(const BuyRequest& req) {
   if (req.holder.is_zero()) return fail(ErrorCode::kInvalidArgument, "holder must not be the zero address");
   Policy policy;
   Status s = write([&](Repo& repo, UnixTime now) -> Status {
-    BULWARK_TRY(q, price(repo, req.quote));
+    BULWARK_TRY(q, price(repo, req.quote, now));
     if (q.premium > req.max_premium) {
       BULWARK_TRY(asset, repo.get_asset(q.asset));
       return fail(ErrorCode::kFailedPrecondition, "premium " + format_units(q.premium, asset.decimals) + " " +
@@ -403,7 +655,9 @@ Result<Policy> Ledger::buy(const BuyRequest& req) {
     policy.terms =
         Terms{product.cover_type, product.parametric, product.grace_days, product.deductible, q.rate_bps};
     return emit(repo, now, "policy_bought",
-                json{{"policy", to_json(policy)}, {"allocations", allocations_json(q.allocations)}});
+                json{{"policy", to_json(policy)},
+                     {"allocations", allocations_json(q.allocations)},
+                     {"market", {{"price_bps", q.market_price_after_bps}, {"at", now}}}});
   });
   if (!s) return std::unexpected(s.error());
   return policy;
@@ -522,22 +776,6 @@ Result<PoolView> Ledger::pool_view(Id id) {
   if (!s) return std::unexpected(s.error());
   return v;
 }
-
-namespace {
-template <class T, class F>
-Result<T> read_value(store::Store& store, F f) {
-  T out{};
-  Status s = store.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
-    Repo repo(tx);
-    auto r = f(repo);
-    if (!r) return std::unexpected(r.error());
-    out = std::move(*r);
-    return {};
-  });
-  if (!s) return std::unexpected(s.error());
-  return out;
-}
-}  // namespace
 
 Result<Product> Ledger::product(Id id) {
   return read_value<Product>(store_, [&](Repo& r) { return r.get_product(id); });

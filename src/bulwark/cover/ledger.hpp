@@ -13,6 +13,8 @@
 #include "bulwark/core/clock.hpp"
 #include "bulwark/cover/model.hpp"
 #include "bulwark/cover/repo.hpp"
+#include "bulwark/risk/capital_model.hpp"
+#include "bulwark/risk/score.hpp"
 
 namespace bulwark::cover {
 
@@ -24,6 +26,20 @@ struct LedgerConfig {
   std::int64_t reserve_bps = 500;
   /// Most policies retired per command (the rest on the next one).
   std::size_t expiry_batch = 1'000;
+  /// Market price (Nexus Mutual v2): each product's target is its base rate; a purchase bumps the
+  /// price by bump * amount / capacity, which decays by decay per day; never below the minimum.
+  std::int64_t market_bump_bps = 500;
+  std::int64_t market_decay_bps_per_day = 200;
+  std::int64_t market_min_price_bps = 100;
+  /// Actuarial floor of scored products (Ensuro's structure): annual return asked on the marginal
+  /// capital a cover consumes.
+  double cost_of_capital = 0.10;
+  /// A scored sale must leave capital / SCR of the asset's book at least this.
+  double solvency_target = 1.0;
+  /// Monte Carlo years per scored quote, and their seed (the same every quote: common random
+  /// numbers, so prices move with the book and not with sampling noise).
+  std::size_t risk_years = 20'000;
+  std::uint64_t risk_seed = 1;
 };
 
 struct ProductSpec {
@@ -61,6 +77,30 @@ struct QuotedAllocation {
   U256 reward;
 };
 
+/// How a premium was reached: premium = max(floor, market), rounded up to the asset's unit.
+/// Always pure_premium + capital_cost + fees + market_loading == premium, and
+/// market_at_target + utilisation_bump == market.
+struct PriceBreakdown {
+  bool scored = false;  ///< The product has risk factors; else the floor is not computed (all zero).
+  U256 pure_premium;    ///< Expected loss over the period.
+  U256 capital_cost;    ///< max(0, marginal capital - pure premium) x cost of capital x duration.
+  U256 fees;            ///< Gross-up so that the ledger's fee and reserve come on top of the two above.
+  U256 floor;           ///< pure_premium + capital_cost + fees.
+  std::int64_t target_price_bps = 0;  ///< The product's base rate, raised by open signals.
+  std::int64_t market_price_bps = 0;  ///< The market price now (target plus the undecayed bump).
+  U256 market_at_target;              ///< The cover at the target price.
+  U256 utilisation_bump;              ///< What the recent purchases' bump adds.
+  U256 market;                        ///< market_at_target + utilisation_bump.
+  U256 market_loading;                ///< premium - floor when the market price is higher, else 0.
+  std::string binding;                ///< "floor" or "market".
+  double signal_multiplier = 1;       ///< Open findings' multiplier on the target and frequency.
+  // The capital model on the asset's book with this cover added (scored products only), in asset units.
+  double expected_loss = 0;     ///< Annual expected loss of the cover.
+  double marginal_capital = 0;  ///< The cover's Euler share of the book's 99.5% tail capital.
+  double capital = 0, scr = 0, solvency_ratio = 0;
+  std::optional<risk::RiskScore> score;
+};
+
 /// A price, with its parts and where the cover would come from.
 struct Quote {
   Id product_id = 0;
@@ -73,7 +113,10 @@ struct Quote {
   U256 fee;
   U256 reserve;
   U256 capacity_available;  ///< Free capacity for the product before this cover.
+  U256 capacity_total;      ///< The product's whole capacity (what the market bump is measured against).
   std::vector<QuotedAllocation> allocations;
+  PriceBreakdown breakdown;
+  std::int64_t market_price_after_bps = 0;  ///< The market price once this cover is bought.
 };
 
 struct BuyRequest {
@@ -117,6 +160,23 @@ struct PoolView {
   std::vector<Unlock> unlocks;  ///< Next times at which more capital frees up (at most 10).
 };
 
+/// One product of an asset's book, as the capital model sees it.
+struct RiskBookEntry {
+  Product product;
+  ProductRisk risk;
+  risk::RiskScore score;  ///< From its factors, or from the reference factors on its chain if unscored.
+  double exposure = 0;    ///< Active cover, in asset units.
+  double capacity_available = 0;
+};
+
+/// Everything sold in one asset: the capital model's book (products in the same order) and the
+/// capital of the asset's pools.
+struct RiskBook {
+  Asset asset;
+  std::vector<RiskBookEntry> entries;
+  risk::Book book;
+};
+
 /// The books: every account, and for each asset whether they add up.
 struct Books {
   std::vector<Account> accounts;
@@ -139,6 +199,20 @@ class Ledger {
   /// Withdraws `amount` of the owner's capital. Fails with kFailedPrecondition, saying how much is
   /// free and when more frees up, if the amount exceeds the pool's unlocked capital or the owner's holding.
   Result<DepositReceipt> withdraw(Id pool, const Address& owner, const U256& amount);
+
+  /// A product's risk record (an empty one if it was never scored or flagged).
+  Result<ProductRisk> product_risk(Id product);
+  /// Sets a product's risk factors: from then on its premium has an actuarial floor and its sales
+  /// a solvency limit.
+  Result<ProductRisk> set_risk_factors(Id product, const risk::RiskFactors& factors);
+  /// Records a live finding (time 0: now). An incident-grade one suspends sales; others raise the
+  /// price until reviewed.
+  Result<OpenSignal> record_signal(Id product, const risk::LiveSignal& signal);
+  /// Closes an open finding.
+  Status review_signal(Id product, std::int64_t signal_id);
+  /// The book of one asset (every product sold in it, with its active cover) for the capital model.
+  Result<RiskBook> risk_book(const std::string& asset);
+  const LedgerConfig& config() const { return config_; }
 
   Result<Quote> quote(const QuoteRequest& request);
   /// Sells cover: all or nothing. kInsufficientCapacity when the backing pools cannot carry it.
@@ -166,7 +240,8 @@ class Ledger {
   Status read(const std::function<Status(Repo&)>& body);
   Result<std::size_t> expire(Repo& repo, UnixTime now);
   Status accrue(Repo& repo, const Pool& pool, UnixTime now);
-  Result<Quote> price(Repo& repo, const QuoteRequest& request);
+  Result<Quote> price(Repo& repo, const QuoteRequest& request, UnixTime now);
+  Result<RiskBook> book_of(Repo& repo, const std::string& asset);
   Result<PoolView> view(Repo& repo, Id id, UnixTime now);
 
   store::Store& store_;

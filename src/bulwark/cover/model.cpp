@@ -386,6 +386,70 @@ Result<Asset> asset_from_row(const Row& r) {
   return *a;
 }
 
+Row to_row(const ProductRisk& r) {
+  return {str(r.product_id), r.factors ? risk::factors_to_json(*r.factors) : "",
+          signals_to_json(r.signals).dump(), str(r.next_signal), str(r.updated_at)};
+}
+
+Result<ProductRisk> product_risk_from_row(const Row& r) {
+  BULWARK_CHECK(expect_width(r, store::schema::product_risk()));
+  ProductRisk out;
+  BULWARK_TRY(id, to_i64(r[0], "product id"));
+  out.product_id = id;
+  if (!r[1].empty()) {
+    auto f = risk::factors_from_json(r[1]);
+    if (!f) return fail(ErrorCode::kCorrupt, "stored risk factors: " + f.error().message);
+    out.factors = *f;
+  }
+  auto sj = json::parse(r[2], nullptr, false);
+  auto signals = signals_from_json(sj);
+  if (!signals) return fail(ErrorCode::kCorrupt, "stored signals: " + signals.error().message);
+  out.signals = *signals;
+  BULWARK_TRY(next, to_i64(r[3], "next signal id"));
+  BULWARK_TRY(updated, to_i64(r[4], "updated_at"));
+  out.next_signal = next;
+  out.updated_at = updated;
+  return out;
+}
+
+Row to_row(const MarketPrice& m) {
+  return {str(m.product_id), str(m.price_bps), str(m.updated_at)};
+}
+
+Result<MarketPrice> market_price_from_row(const Row& r) {
+  BULWARK_CHECK(expect_width(r, store::schema::market_prices()));
+  BULWARK_TRY(id, to_i64(r[0], "product id"));
+  BULWARK_TRY(price, to_i64(r[1], "market price"));
+  BULWARK_TRY(updated, to_i64(r[2], "updated_at"));
+  return MarketPrice{id, price, updated};
+}
+
+json signals_to_json(const std::vector<OpenSignal>& signals) {
+  json out = json::array();
+  for (const auto& s : signals)
+    out.push_back({{"id", s.id},
+                   {"severity", risk::to_string(s.signal.severity)},
+                   {"kind", s.signal.kind},
+                   {"time", s.signal.time}});
+  return out;
+}
+
+Result<std::vector<OpenSignal>> signals_from_json(const json& j) {
+  if (!j.is_array()) return fail(ErrorCode::kInvalidArgument, "signals are not a JSON array");
+  std::vector<OpenSignal> out;
+  for (const auto& e : j) {
+    if (!e.is_object()) return fail(ErrorCode::kInvalidArgument, "a signal is not a JSON object");
+    JsonReader r(e);
+    BULWARK_TRY(id, r.get<std::int64_t>("id"));
+    BULWARK_TRY(sev, r.get<std::string>("severity"));
+    BULWARK_TRY(kind, r.get<std::string>("kind"));
+    BULWARK_TRY(time, r.get<std::int64_t>("time"));
+    BULWARK_TRY(severity, risk::parse_signal_severity(sev));
+    out.push_back({id, risk::LiveSignal{severity, kind, time}});
+  }
+  return out;
+}
+
 // ---- JSON ----
 
 json to_json(const Product& p) {

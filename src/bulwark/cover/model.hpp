@@ -15,6 +15,7 @@
 #include "bulwark/core/amount.hpp"
 #include "bulwark/core/clock.hpp"
 #include "bulwark/core/u256.hpp"
+#include "bulwark/risk/score.hpp"
 #include "bulwark/store/store.hpp"
 
 namespace bulwark::cover {
@@ -112,6 +113,26 @@ struct Allocation {
   bool active = true;
 };
 
+/// A product's risk record: its documented factors (none while unscored) and its open live signals.
+struct OpenSignal {
+  std::int64_t id = 0;  ///< Per product, 1, 2, 3, ...
+  risk::LiveSignal signal;
+};
+struct ProductRisk {
+  Id product_id = 0;
+  std::optional<risk::RiskFactors> factors;  ///< nullopt: unscored, sold at the market price alone.
+  std::vector<OpenSignal> signals;           ///< Open findings, until reviewed.
+  std::int64_t next_signal = 1;
+  UnixTime updated_at = 0;
+};
+
+/// A product's market price state (Nexus Mutual v2): the price right after the last purchase.
+struct MarketPrice {
+  Id product_id = 0;
+  std::int64_t price_bps = 0;
+  UnixTime updated_at = 0;
+};
+
 /// A balance of one asset.
 struct Account {
   std::string key;
@@ -160,6 +181,8 @@ store::Row to_row(const Allocation& a);
 store::Row to_row(const Account& a);
 store::Row to_row(const JournalEntry& e);
 store::Row to_row(const Asset& a);
+store::Row to_row(const ProductRisk& r);
+store::Row to_row(const MarketPrice& m);
 Result<Product> product_from_row(const store::Row& r);
 Result<Pool> pool_from_row(const store::Row& r);
 Result<Backing> backing_from_row(const store::Row& r);
@@ -169,6 +192,11 @@ Result<Allocation> allocation_from_row(const store::Row& r);
 Result<Account> account_from_row(const store::Row& r);
 Result<JournalEntry> journal_from_row(const store::Row& r);
 Result<Asset> asset_from_row(const store::Row& r);
+Result<ProductRisk> product_risk_from_row(const store::Row& r);
+Result<MarketPrice> market_price_from_row(const store::Row& r);
+/// The open signals as a JSON array [{id, severity, kind, time}], and back.
+nlohmann::json signals_to_json(const std::vector<OpenSignal>& signals);
+Result<std::vector<OpenSignal>> signals_from_json(const nlohmann::json& j);
 
 // JSON forms (for events, CLI --json output and the journal export). Amounts are decimal strings.
 nlohmann::json to_json(const Product& p);

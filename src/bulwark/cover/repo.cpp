@@ -132,6 +132,13 @@ Result<std::vector<Policy>> Repo::due_policies(UnixTime now, std::size_t limit) 
   return select_all(tx_, t, q, policy_from_row);
 }
 
+Result<std::optional<ProductRisk>> Repo::find_product_risk(Id product) {
+  return find_one(tx_, sc::product_risk(), {str(product)}, product_risk_from_row);
+}
+Result<std::optional<MarketPrice>> Repo::find_market_price(Id product) {
+  return find_one(tx_, sc::market_prices(), {str(product)}, market_price_from_row);
+}
+
 Result<std::vector<Allocation>> Repo::allocations(Id policy) {
   return select_all(tx_, sc::allocations(), Query{.equal = {{0, str(policy)}}}, allocation_from_row);
 }

@@ -49,6 +49,11 @@ class Repo {
   /// Active policies whose end time is at or before `now`, oldest id first.
   Result<std::vector<Policy>> due_policies(UnixTime now, std::size_t limit);
 
+  /// The product's risk record; nullopt if it has never been scored or flagged.
+  Result<std::optional<ProductRisk>> find_product_risk(Id product);
+  /// The product's market price state; nullopt before its first purchase.
+  Result<std::optional<MarketPrice>> find_market_price(Id product);
+
   Result<std::vector<Allocation>> allocations(Id policy);
   Result<std::vector<Allocation>> active_allocations_of_pool(Id pool);
 

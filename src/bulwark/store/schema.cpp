@@ -110,10 +110,22 @@ const TableDef& journal() {
   return t;
 }
 
+const TableDef& product_risk() {
+  static const TableDef t =
+      make("product_risk",
+           {{"product_id", I}, {"factors", T}, {"signals", T}, {"next_signal", I}, {"updated_at", I}}, 1);
+  return t;
+}
+const TableDef& market_prices() {
+  static const TableDef t =
+      make("market_prices", {{"product_id", I}, {"price_bps", I}, {"updated_at", I}}, 1);
+  return t;
+}
+
 const std::vector<const TableDef*>& all_tables() {
-  static const std::vector<const TableDef*> all{&settings(), &assets(),   &products(), &pools(),
-                                                &backings(), &holdings(), &policies(), &allocations(),
-                                                &accounts(), &journal()};
+  static const std::vector<const TableDef*> all{&settings(), &assets(),   &products(),     &pools(),
+                                                &backings(), &holdings(), &policies(),     &allocations(),
+                                                &accounts(), &journal(),  &product_risk(), &market_prices()};
   return all;
 }
 
@@ -157,6 +169,16 @@ const std::vector<Migration>& migrations() {
            "PRIMARY KEY (key))",
            "CREATE TABLE journal (seq {INT} NOT NULL, time {INT} NOT NULL, kind {TEXT} NOT NULL, payload "
            "{TEXT} NOT NULL, prev_hash {TEXT} NOT NULL, hash {TEXT} NOT NULL, PRIMARY KEY (seq))",
+       }},
+      {2,
+       "risk: product risk factors and open signals, market price state",
+       {
+           "CREATE TABLE product_risk (product_id {INT} NOT NULL, factors {TEXT} NOT NULL, signals {TEXT} "
+           "NOT "
+           "NULL, next_signal {INT} NOT NULL, updated_at {INT} NOT NULL, PRIMARY KEY (product_id))",
+           "CREATE TABLE market_prices (product_id {INT} NOT NULL, price_bps {INT} NOT NULL, updated_at "
+           "{INT} "
+           "NOT NULL, PRIMARY KEY (product_id))",
        }},
   };
   return all;

@@ -28,6 +28,11 @@ const TableDef& allocations();
 const TableDef& accounts();
 /// The hash-chained journal of every state change.
 const TableDef& journal();
+/// Per product: its risk factors (JSON; empty while unscored) and open live signals (JSON array).
+const TableDef& product_risk();
+/// Per product: the market price's moving part (Nexus Mutual v2): the price right after the last
+/// purchase, in basis points a year, and when that was.
+const TableDef& market_prices();
 /// Every table above, in creation order.
 const std::vector<const TableDef*>& all_tables();
 
