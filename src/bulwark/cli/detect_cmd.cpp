@@ -23,6 +23,8 @@ struct AnalyzeOptions {
   std::size_t max_flows = 64;
   double drain_fraction = 0.5;
   double price_move = 0.10;
+  double native_usd = 1000;
+  double profit_usd = 100'000;
 };
 
 Result<std::string> read_file(const std::string& path) {
@@ -93,6 +95,8 @@ int run_analyze_trace(const AnalyzeOptions& o) {
   detect::DetectConfig cfg;
   cfg.drain_fraction = o.drain_fraction;
   cfg.price_move = o.price_move;
+  cfg.native_usd = o.native_usd;
+  cfg.profit_usd = o.profit_usd;
   std::size_t done = 0, failed = 0, incidents = 0;
   for (const auto& path : o.files) {
     const std::string name = std::filesystem::path(path).stem().string();
@@ -135,6 +139,13 @@ void add_detect_commands(CLI::App& app, std::function<int()>& run) {
       ->capture_default_str();
   cmd->add_option("--price-move", o.price_move, "Pool price move (fraction) that counts as manipulation")
       ->check(CLI::Range(0.0, 10.0))
+      ->capture_default_str();
+  cmd->add_option("--native-usd", o.native_usd,
+                  "Dollar value of one native coin where the transaction never traded it against stablecoins")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--profit-usd", o.profit_usd, "Dollar profit taken from contracts that is an incident")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->callback([&run] { run = [] { return run_analyze_trace(o); }; });
 
