@@ -26,10 +26,10 @@ fi
 
 cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBULWARK_FUZZ=ON -DBULWARK_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target rpc_response_fuzz -j "${JOBS:-2}"
+cmake --build "$build" --target rpc_response_fuzz trace_parse_fuzz -j "${JOBS:-2}"
 
 mkdir -p "$build/crashes"
-for target in rpc_response; do
+for target in rpc_response trace_parse; do
   corpus="$build/corpus/$target"
   mkdir -p "$corpus"
   cp -n "$root/fuzz/corpus/$target/"* "$corpus/" 2>/dev/null || true
