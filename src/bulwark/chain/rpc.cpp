@@ -429,14 +429,16 @@ HttpTransport::Attempt HttpTransport::attempt_once(std::string_view request_body
             ErrorCode::kUnavailable,
             "node unreachable at " + where + ": connecting timed out after " + ms_text(options_.timeout));
       case httplib::Error::Read:
+        // A read that fails after (nearly) the whole timeout is the node going silent, not a drop.
+        if (elapsed >= options_.timeout * 9 / 10) {
+          return retry(ErrorCode::kUnavailable,
+                       "request to " + where + " timed out after " + ms_text(options_.timeout) + " (" +
+                           std::to_string(body.size()) + " bytes of the response received)");
+        }
         if (got_headers) {
           std::string of = declared && !encoded ? " of " + std::to_string(*declared) : "";
           return retry(ErrorCode::kIo, "truncated body from " + where + ": the connection closed after " +
                                            std::to_string(body.size()) + of + " bytes");
-        }
-        if (elapsed >= options_.timeout * 9 / 10) {
-          return retry(ErrorCode::kUnavailable, "request to " + where + " timed out after " +
-                                                    ms_text(options_.timeout) + " without a response");
         }
         return retry(ErrorCode::kUnavailable, "the connection to " + where + " closed before a response");
       case httplib::Error::Write:

@@ -231,6 +231,25 @@ TEST(Rpc, SlowResponsePastTheTimeoutIsUnavailable) {
   EXPECT_LT(waited, milliseconds(2500));
 }
 
+TEST(Rpc, NodeFallingSilentMidBodyIsATimeoutNotATruncation) {
+  LoopbackNode* self = nullptr;
+  LoopbackNode node([&self](const httplib::Request&, httplib::Response& res, int) {
+    res.set_content_provider(1000, "application/json",
+                             [&self](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                               if (offset == 0) return sink.write("{\"jsonrpc\"", 10);
+                               self->stall(milliseconds(3000));
+                               return false;
+                             });
+  });
+  self = &node;
+  auto rpc = client_for(node, quick(1, milliseconds(300)));
+  auto r = rpc->call("eth_blockNumber", "[]");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(contains(r.error().message, "timed out after 300 ms (10 bytes of the response received)"))
+      << r.error().message;
+}
+
 TEST(Rpc, TricklingResponseHitsTheWholeRequestDeadline) {
   LoopbackNode* self = nullptr;
   LoopbackNode node([&self](const httplib::Request&, httplib::Response& res, int) {
