@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include "bulwark/core/hex.hpp"
 
@@ -700,6 +701,242 @@ Result<Trace> parse_parity_trace(std::string_view json, const ParseLimits& limit
     return fail(ErrorCode::kInvalidArgument, "a parity trace must be a JSON array of trace entries");
   Builder b(limits);
   BULWARK_CHECK(parse_parity(b, a));
+  propagate_failure(b.trace);
+  return std::move(b.trace);
+}
+
+namespace {
+
+/// One step of the struct-log tracer, as much of it as the call tree needs.
+struct Step {
+  std::string_view op;
+  std::uint64_t depth = 0;
+  array stack;
+  array memory;
+  bool has_memory = false;
+};
+
+/// The stack word `back` places below the top (0 = the top). False when the stack is shorter.
+bool stack_word(const Step& st, std::size_t back, U256& out) {
+  const std::size_t n = st.stack.size();
+  if (back >= n) return false;
+  element e = st.stack.at(n - 1 - back).value_unsafe();
+  std::string_view s;
+  if (e.get(s) != simdjson::SUCCESS) return false;
+  auto v = U256::from_hex(s);
+  if (!v) return false;
+  out = *v;
+  return true;
+}
+
+/// `size` bytes of memory from `offset` (zero beyond what was recorded), as hex appended to `hex`.
+Status memory_hex(Builder& b, const Step& st, const U256& offset, const U256& size, std::uint32_t& out_off,
+                  std::uint32_t& out_size) {
+  out_off = static_cast<std::uint32_t>(b.trace.hex.size());
+  out_size = 0;
+  if (!st.has_memory || size.is_zero()) return {};
+  if (!offset.fits_u64() || !size.fits_u64() || size.low_u64() > (1u << 24))
+    return b.fail_at("a call or log reads more memory than a transaction can hold");
+  const std::uint64_t off = offset.low_u64(), len = size.low_u64();
+  std::string out;
+  out.reserve(2 * len);
+  for (std::uint64_t k = off; k < off + len; ++k) {
+    const std::uint64_t w = k / 32, in = k % 32;
+    std::string_view word;
+    if (w < st.memory.size() && st.memory.at(w).get(word) == simdjson::SUCCESS) {
+      word = strip_hex_prefix(word);
+      if (word.size() == 64) {
+        out.append(word.substr(2 * in, 2));
+        continue;
+      }
+    }
+    out.append("00");
+  }
+  BULWARK_CHECK(b.bytes(out, out_off, out_size, "memory"));
+  return {};
+}
+
+}  // namespace
+
+Result<Trace> parse_struct_logs(std::string_view json, const TxCall& tx, const ParseLimits& limits) {
+  thread_local simdjson::dom::parser parser;
+  BULWARK_TRY(root, open_document(parser, json, limits));
+  object top;
+  array logs;
+  if (root.get(top) != simdjson::SUCCESS || top["structLogs"].get(logs) != simdjson::SUCCESS)
+    return fail(ErrorCode::kInvalidArgument, "a struct-log trace must be an object with a structLogs array");
+  Builder b(limits);
+  auto bad = [&](const std::string& m) { return std::unexpected(b.fail_at(m).error()); };
+  BULWARK_TRY(r, b.open(-1, 0));
+  {
+    Frame& f = b.trace.frames[r];
+    f.kind = tx.create ? CallKind::kCreate : CallKind::kCall;
+    f.from = tx.from;
+    f.to = tx.to;
+    f.value = tx.value;
+  }
+  BULWARK_CHECK(b.bytes(tx.input_hex, b.trace.frames[r].input_offset, b.trace.frames[r].input_size, "input"));
+  b.set_selector(r);
+  bool failed = false;
+  if (top["failed"].get(failed) == simdjson::SUCCESS && failed) b.mark_reverted(r);
+
+  auto context = [&](std::size_t i) -> const Address& {
+    const Frame& f = b.trace.frames[i];
+    return f.kind == CallKind::kDelegateCall || f.kind == CallKind::kCallCode ? f.from : f.to;
+  };
+  std::vector<std::size_t> open{r};    // frames executing, outermost first (struct-log depth = index + 1)
+  std::optional<std::size_t> pending;  // a call just made, not yet known to run code
+  std::uint64_t pending_depth = 0;
+  bool steps_have_memory = false;
+
+  // After a call returns to its caller (or ran no code), the caller's next step has the result on top
+  // of its stack: the success flag of a call, the new address of a create (0 on failure).
+  std::map<std::size_t, std::pair<U256, U256>> ret_area;  // call frame -> (retOffset, retLength)
+  auto settle = [&](std::size_t child, const Step& st) -> Status {
+    // The return data lands in the caller's memory at retOffset: the output as the caller saw it.
+    if (auto it = ret_area.find(child);
+        it != ret_area.end() && st.has_memory && !it->second.second.is_zero()) {
+      std::uint32_t oo = 0, os = 0;
+      BULWARK_CHECK(memory_hex(b, st, it->second.first, it->second.second, oo, os));
+      b.trace.frames[child].output_offset = oo;
+      b.trace.frames[child].output_size = os;
+      b.trace.frames[child].has_output = true;
+    }
+    Frame& f = b.trace.frames[child];
+    U256 top_word;
+    const bool known = stack_word(st, 0, top_word);
+    if (f.kind == CallKind::kCreate || f.kind == CallKind::kCreate2) {
+      if (known && !top_word.is_zero()) {
+        const auto bytes = top_word.to_be_bytes();
+        f.to = Address::from_bytes(std::span<const std::uint8_t, 20>(bytes.data() + 12, 20));
+      } else {
+        b.mark_reverted(child);
+      }
+    } else if (f.kind != CallKind::kSelfDestruct && known && top_word.is_zero()) {
+      b.mark_reverted(child);
+    }
+    return {};
+  };
+
+  std::size_t k = 0;
+  for (element le : logs) {
+    ++k;
+    object lo;
+    if (le.get(lo) != simdjson::SUCCESS) return bad("struct log " + std::to_string(k) + " is not an object");
+    Step st;
+    if (lo["op"].get(st.op) != simdjson::SUCCESS)
+      return bad("struct log " + std::to_string(k) + " has no op");
+    element d;
+    U256 depth;
+    if (lo["depth"].get(d) != simdjson::SUCCESS)
+      return bad("struct log " + std::to_string(k) + " has no depth");
+    BULWARK_CHECK(b.quantity(d, depth, "depth"));
+    st.depth = depth.low_u64();
+    if (st.depth == 0 || st.depth > limits.max_depth + 1) return bad("struct log depth out of range");
+    if (lo["stack"].get(st.stack) != simdjson::SUCCESS) st.stack = array();
+    st.has_memory = lo["memory"].get(st.memory) == simdjson::SUCCESS;
+    steps_have_memory = steps_have_memory || st.has_memory;
+
+    if (pending) {
+      if (st.depth == pending_depth + 1) {
+        open.push_back(*pending);  // the callee runs code
+      } else {
+        b.close(*pending);  // no code ran (an account without code, a precompile)
+        BULWARK_CHECK(settle(*pending, st));
+      }
+      pending.reset();
+    }
+    while (open.size() > st.depth) {
+      const std::size_t child = open.back();
+      open.pop_back();
+      b.close(child);
+      if (open.size() == st.depth) BULWARK_CHECK(settle(child, st));
+    }
+    if (open.size() < st.depth) return bad("struct log " + std::to_string(k) + " jumps in depth");
+    const std::size_t cur = open.back();
+    const std::string_view op = st.op;
+    const bool call = op == "CALL" || op == "CALLCODE" || op == "DELEGATECALL" || op == "STATICCALL";
+    const bool create = op == "CREATE" || op == "CREATE2";
+    if (call || create) {
+      BULWARK_TRY(c, b.open(static_cast<std::int32_t>(cur), static_cast<std::uint32_t>(open.size())));
+      Frame& f = b.trace.frames[c];
+      f.from = context(cur);
+      U256 addr, value, off, len;
+      if (call) {
+        f.kind = op == "CALL"           ? CallKind::kCall
+                 : op == "CALLCODE"     ? CallKind::kCallCode
+                 : op == "DELEGATECALL" ? CallKind::kDelegateCall
+                                        : CallKind::kStaticCall;
+        const bool has_value = f.kind == CallKind::kCall || f.kind == CallKind::kCallCode;
+        if (!stack_word(st, 1, addr) || (has_value && !stack_word(st, 2, value)) ||
+            !stack_word(st, has_value ? 3 : 2, off) || !stack_word(st, has_value ? 4 : 3, len))
+          return bad("struct log " + std::to_string(k) + ": " + std::string(op) + " with a short stack");
+        const auto bytes = addr.to_be_bytes();
+        b.trace.frames[c].to = Address::from_bytes(std::span<const std::uint8_t, 20>(bytes.data() + 12, 20));
+        U256 ret_off, ret_len;
+        if (stack_word(st, has_value ? 5 : 4, ret_off) && stack_word(st, has_value ? 6 : 5, ret_len))
+          ret_area[c] = {ret_off, ret_len};
+        b.trace.frames[c].value = has_value ? value
+                                  : b.trace.frames[c].kind == CallKind::kDelegateCall
+                                      ? b.trace.frames[cur].value
+                                      : U256{};
+      } else {
+        f.kind = op == "CREATE" ? CallKind::kCreate : CallKind::kCreate2;
+        if (!stack_word(st, 0, value) || !stack_word(st, 1, off) || !stack_word(st, 2, len))
+          return bad("struct log " + std::to_string(k) + ": " + std::string(op) + " with a short stack");
+        b.trace.frames[c].value = value;
+      }
+      std::uint32_t io = 0, is = 0;
+      BULWARK_CHECK(memory_hex(b, st, off, len, io, is));
+      b.trace.frames[c].input_offset = io;
+      b.trace.frames[c].input_size = is;
+      b.set_selector(c);
+      pending = c;
+      pending_depth = st.depth;
+    } else if (op == "SELFDESTRUCT" || op == "SUICIDE") {
+      BULWARK_TRY(c, b.open(static_cast<std::int32_t>(cur), static_cast<std::uint32_t>(open.size())));
+      U256 to;
+      stack_word(st, 0, to);
+      const auto bytes = to.to_be_bytes();
+      b.trace.frames[c].kind = CallKind::kSelfDestruct;
+      b.trace.frames[c].from = context(cur);
+      b.trace.frames[c].to = Address::from_bytes(std::span<const std::uint8_t, 20>(bytes.data() + 12, 20));
+      b.close(c);
+    } else if (op.size() == 4 && op.substr(0, 3) == "LOG" && op[3] >= '0' && op[3] <= '4' && st.has_memory) {
+      const std::size_t n = static_cast<std::size_t>(op[3] - '0');
+      U256 off, len;
+      if (!stack_word(st, 0, off) || !stack_word(st, 1, len))
+        return bad("struct log " + std::to_string(k) + ": " + std::string(op) + " with a short stack");
+      TraceLog log;
+      log.address = context(cur);
+      for (std::size_t t = 0; t < n; ++t) {
+        U256 topic;
+        if (!stack_word(st, 2 + t, topic))
+          return bad("struct log " + std::to_string(k) + ": " + std::string(op) + " with a short stack");
+        log.topics.push_back(Hash32{topic.to_be_bytes()});
+      }
+      BULWARK_CHECK(memory_hex(b, st, off, len, log.data_offset, log.data_size));
+      // Logs are grouped by frame: this frame's logs must be contiguous, so only the latest frame logs
+      // in place; an outer frame logging after a call is appended the same way (its range grows).
+      Frame& f = b.trace.frames[cur];
+      if (f.log_count == 0) f.log_begin = static_cast<std::uint32_t>(b.trace.logs.size());
+      if (f.log_begin + f.log_count != b.trace.logs.size()) {
+        // Not contiguous (a child logged in between): move this frame's earlier logs to the end.
+        std::vector<TraceLog> mine(b.trace.logs.begin() + f.log_begin,
+                                   b.trace.logs.begin() + f.log_begin + f.log_count);
+        for (auto& l : mine) b.trace.logs.push_back(l);
+        f.log_begin = static_cast<std::uint32_t>(b.trace.logs.size() - mine.size());
+      }
+      b.trace.logs.push_back(std::move(log));
+      ++f.log_count;
+    }
+  }
+  if (pending) b.close(*pending);
+  while (!open.empty()) {
+    b.close(open.back());
+    open.pop_back();
+  }
+  b.trace.has_logs = steps_have_memory;
   propagate_failure(b.trace);
   return std::move(b.trace);
 }

@@ -113,6 +113,26 @@ Result<Trace> parse_call_trace(std::string_view json, const ParseLimits& limits 
 /// type, subtraces, error}`), or a JSON-RPC response whose result is one, into the same tree.
 Result<Trace> parse_parity_trace(std::string_view json, const ParseLimits& limits = {});
 
+/// What the default struct-log tracer does not say about the transaction itself (from
+/// eth_getTransactionByHash): the root frame's caller, callee (zero with `create`), value and input.
+struct TxCall {
+  Address from;
+  Address to;
+  bool create = false;
+  U256 value;
+  std::string input_hex;  ///< With or without 0x.
+};
+
+/// Rebuilds the call tree from the default struct-log tracer's result (`{failed, gas, returnValue,
+/// structLogs: [{pc, op, gas, depth, stack, memory?}]}`, bare or in a JSON-RPC envelope), as geth,
+/// erigon, hardhat, ganache and anvil (with --steps-tracing) give it: gas as a number or hex, stack words
+/// with or without 0x, memory as 32-byte words or absent. Calls, creates and self-destructs open frames
+/// (callee, value and calldata read from the stack and memory); a callee that runs no code is a leaf; a
+/// call whose success flag comes back 0 is reverted; logs are read from LOG0..LOG4 when memory is
+/// present. Without memory, inputs and log data are empty (flows from token calls cannot be seen).
+/// Errors: as parse_call_trace.
+Result<Trace> parse_struct_logs(std::string_view json, const TxCall& tx, const ParseLimits& limits = {});
+
 /// Parses whichever of the shapes above `json` holds (an array or a `{"result": [...]}` is parity-style).
 Result<Trace> parse_any_trace(std::string_view json, const ParseLimits& limits = {});
 

@@ -126,6 +126,71 @@ TEST(TraceTest, TenThousandLevelsDeepIsAnErrorNotACrash) {
   EXPECT_EQ(e.error().code, ErrorCode::kInvalidArgument);
 }
 
+/// One struct-log step: op, depth, stack (bottom first), memory words.
+json step(std::string op, int depth, std::vector<std::string> stack, std::vector<std::string> memory = {}) {
+  json j{{"pc", 0}, {"op", std::move(op)}, {"gas", 100000}, {"gasCost", 3}, {"depth", depth}, {"stack", stack}};
+  j["memory"] = memory;
+  return j;
+}
+
+TEST(TraceTest, StructLogsRebuildCallsCreatesLogsAndReverts) {
+  using bulwark::testing::word_addr;
+  using bulwark::testing::word_num;
+  const std::string calldata = "a9059cbb" + word_addr(6) + word_num(20);  // transfer(6, 20): 68 bytes
+  std::vector<std::string> mem{calldata.substr(0, 64), calldata.substr(64, 64), calldata.substr(128) + std::string(56, '0')};
+  const std::string transfer_topic = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+  json logs = json::array({
+      step("PUSH1", 1, {}),
+      // CALL(gas, to=4, value=0, argsOffset=0, argsLength=68, ret...) into a token that logs Transfer
+      step("CALL", 1, {"0x0", "0x0", "0x0", "0x44", "0x0", "0x0", addr(4), "0xffff"}, mem),
+      step("PUSH1", 2, {}),
+      step("LOG3", 2, {addr(6), addr(2), transfer_topic, "0x20", "0x0"}, {word_num(20)}),
+      step("STOP", 2, {}),
+      step("SWAP1", 1, {"0x1"}),  // success
+      // A value call to an account without code: the next step is at the same depth.
+      step("CALL", 1, {"0x0", "0x0", "0x0", "0x0", "0x7", addr(9), "0x0"}),
+      step("POP", 1, {"0x1"}),
+      // A call that reverts: the flag comes back 0.
+      step("CALL", 1, {"0x0", "0x0", "0x0", "0x0", "0x0", addr(5), "0x0"}),
+      step("REVERT", 2, {"0x0", "0x0"}),
+      step("POP", 1, {"0x0"}),
+      // CREATE(value=0, offset=0, length=0): the new address comes back on the stack.
+      step("CREATE", 1, {"0x0", "0x0", "0x0"}),
+      step("STOP", 2, {}),
+      step("POP", 1, {addr(12)}),
+      step("STOP", 1, {}),
+  });
+  json result{{"failed", false}, {"gas", 50000}, {"returnValue", ""}, {"structLogs", logs}};
+  TxCall tx{*Address::parse(addr(1)), *Address::parse(addr(2)), false, U256(0), "0x12345678"};
+  auto t = parse_struct_logs(json{{"jsonrpc", "2.0"}, {"id", 1}, {"result", result}}.dump(), tx);
+  ASSERT_TRUE(t) << t.error().message;
+  ASSERT_EQ(t->frames.size(), 5u);
+  EXPECT_EQ(t->frames[0].end, 5u);
+  EXPECT_EQ(t->selector(t->frames[0]), 0x12345678u);
+  EXPECT_EQ(t->frames[1].to.to_lower_hex(), addr(4));
+  EXPECT_EQ(t->frames[1].from.to_lower_hex(), addr(2));
+  EXPECT_EQ(t->selector(t->frames[1]), 0xa9059cbbu);
+  EXPECT_EQ(t->frames[1].input_size, 68u);
+  ASSERT_EQ(t->frames[1].log_count, 1u);
+  U256 amount;
+  ASSERT_TRUE(t->data_word(t->logs[t->frames[1].log_begin], 0, amount));
+  EXPECT_EQ(amount, U256(20));
+  EXPECT_EQ(t->logs[t->frames[1].log_begin].address.to_lower_hex(), addr(4));
+  EXPECT_EQ(t->frames[2].to.to_lower_hex(), addr(9));
+  EXPECT_EQ(t->frames[2].value, U256(7));
+  EXPECT_EQ(t->frames[2].end, 3u);
+  EXPECT_FALSE(t->frames[2].reverted);
+  EXPECT_TRUE(t->frames[3].reverted);
+  EXPECT_EQ(t->frames[4].kind, CallKind::kCreate);
+  EXPECT_EQ(t->frames[4].to.to_lower_hex(), addr(12));
+  EXPECT_TRUE(t->has_logs);
+  // A step that jumps two levels deeper is malformed.
+  json broken = result;
+  broken["structLogs"] = json::array({step("PUSH1", 1, {}), step("PUSH1", 3, {})});
+  EXPECT_FALSE(parse_struct_logs(broken.dump(), tx));
+  EXPECT_FALSE(parse_struct_logs("{\"structLogs\": 3}", tx));
+}
+
 TEST(TraceTest, ParityFlatTraceGivesTheSameTree) {
   auto entry = [](std::vector<int> path, std::string ctype, unsigned from, unsigned to, std::string input,
                   int subtraces) {

@@ -54,9 +54,41 @@ nlohmann::json error_line(std::string tx, const Error& e) {
 
 struct AnalyzeTxOptions {
   std::string rpc;
+  std::string tracer = "call";
   std::vector<std::string> txs;
   std::size_t max_flows = 64;
 };
+
+/// A transaction's call tree from the default struct-log tracer (with memory), for nodes without
+/// callTracer: the transaction itself (eth_getTransactionByHash) gives the root frame.
+Result<chain::Trace> struct_log_trace(chain::RpcClient& rpc, const Hash32& h) {
+  const std::string params = "[\"" + h.to_hex() + "\"]";
+  BULWARK_TRY(txt, rpc.call("eth_getTransactionByHash", params));
+  const auto tx = nlohmann::json::parse(txt, nullptr, false);
+  if (!tx.is_object()) return fail(ErrorCode::kNotFound, "the node does not know transaction " + h.to_hex());
+  chain::TxCall call;
+  auto addr = [&](const char* key, Address& out) -> Status {
+    if (!tx.contains(key) || tx[key].is_null()) return {};
+    if (!tx[key].is_string())
+      return fail(ErrorCode::kCorrupt, std::string("transaction field ") + key + " is not a string");
+    auto a = Address::parse(tx[key].get<std::string>());
+    if (!a) return std::unexpected(with_context(a.error(), key));
+    out = *a;
+    return {};
+  };
+  BULWARK_CHECK(addr("from", call.from));
+  BULWARK_CHECK(addr("to", call.to));
+  call.create = !tx.contains("to") || tx["to"].is_null();
+  if (tx.contains("value") && tx["value"].is_string()) {
+    auto v = U256::parse(tx["value"].get<std::string>());
+    if (!v) return std::unexpected(with_context(v.error(), "value"));
+    call.value = *v;
+  }
+  if (tx.contains("input") && tx["input"].is_string()) call.input_hex = tx["input"].get<std::string>();
+  BULWARK_TRY(raw, rpc.call("debug_traceTransaction",
+                            "[\"" + h.to_hex() + "\",{\"enableMemory\":true,\"disableStorage\":true}]"));
+  return chain::parse_struct_logs(raw, call);
+}
 
 int run_analyze_tx(const AnalyzeTxOptions& o) {
   std::vector<Hash32> hashes;
@@ -78,8 +110,10 @@ int run_analyze_tx(const AnalyzeTxOptions& o) {
   std::size_t incidents = 0;
   int rc = 0;
   for (const auto& h : hashes) {
-    auto raw = node.trace_transaction_call(h, true);
-    auto trace = raw ? chain::parse_call_trace(*raw) : Result<chain::Trace>(std::unexpected(raw.error()));
+    auto trace = o.tracer == "struct" ? struct_log_trace(**client, h) : [&]() -> Result<chain::Trace> {
+      BULWARK_TRY(raw, node.trace_transaction_call(h, true));
+      return chain::parse_call_trace(raw);
+    }();
     if (!trace) {
       std::cout << error_line(h.to_hex(), trace.error()).dump() << '\n';
       std::cerr << "error: " << h.to_hex() << ": " << trace.error().message << '\n';
@@ -158,6 +192,12 @@ void add_detect_commands(CLI::App& app, std::function<int()>& run) {
   txc->add_option("--rpc", tx.rpc, "The node's JSON-RPC URL (http:// or https://)")->required();
   txc->add_option("txs", tx.txs, "Transaction hashes (0x + 64 hex digits)")->required();
   txc->add_option("--max-flows", tx.max_flows, "Net changes listed per transaction")->capture_default_str();
+  txc->add_option(
+         "--tracer", tx.tracer,
+         "call: debug_traceTransaction with callTracer and logs; struct: the default struct-log tracer "
+         "with memory (nodes without callTracer)")
+      ->check(CLI::IsMember({"call", "struct"}))
+      ->capture_default_str();
   txc->callback([&run] { run = [] { return run_analyze_tx(tx); }; });
 }
 
