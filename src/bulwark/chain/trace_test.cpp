@@ -128,7 +128,8 @@ TEST(TraceTest, TenThousandLevelsDeepIsAnErrorNotACrash) {
 
 /// One struct-log step: op, depth, stack (bottom first), memory words.
 json step(std::string op, int depth, std::vector<std::string> stack, std::vector<std::string> memory = {}) {
-  json j{{"pc", 0}, {"op", std::move(op)}, {"gas", 100000}, {"gasCost", 3}, {"depth", depth}, {"stack", stack}};
+  json j{{"pc", 0},      {"op", std::move(op)}, {"gas", 100000},
+         {"gasCost", 3}, {"depth", depth},      {"stack", stack}};
   j["memory"] = memory;
   return j;
 }
@@ -137,7 +138,8 @@ TEST(TraceTest, StructLogsRebuildCallsCreatesLogsAndReverts) {
   using bulwark::testing::word_addr;
   using bulwark::testing::word_num;
   const std::string calldata = "a9059cbb" + word_addr(6) + word_num(20);  // transfer(6, 20): 68 bytes
-  std::vector<std::string> mem{calldata.substr(0, 64), calldata.substr(64, 64), calldata.substr(128) + std::string(56, '0')};
+  std::vector<std::string> mem{calldata.substr(0, 64), calldata.substr(64, 64),
+                               calldata.substr(128) + std::string(56, '0')};
   const std::string transfer_topic = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
   json logs = json::array({
       step("PUSH1", 1, {}),

@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bulwark/cli/detect_cmd.hpp"
 #include "bulwark/cli/context.hpp"
+#include "bulwark/cli/detect_cmd.hpp"
 #include "bulwark/cli/risk_cmd.hpp"
 #include "bulwark/cover/verify.hpp"
 #include "bulwark/store/store.hpp"
