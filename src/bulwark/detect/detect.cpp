@@ -84,6 +84,15 @@ struct Facts {
       if (in(t.selector(f), kLiquidationSelectors)) liquidation = true;
     }
     if (root.kind == CallKind::kCall && root.input_size > 0) actors.insert(root.to);
+    // Where the sender's side sends what it takes: accounts that run no code in the transaction, are
+    // paid by the sender's side and end with a gain (the attacker's other wallets). Only direct
+    // payments count, and only once: the set is not grown transitively.
+    std::vector<Address> paid;
+    for (const auto& f2 : flows.flows)
+      if (actors.contains(f2.from) && !actors.contains(f2.to) && !contracts.contains(f2.to) &&
+          !f2.to.is_zero() && flows.net_of(f2.to, f2.asset).gain())
+        paid.push_back(f2.to);
+    for (const auto& p : paid) actors.insert(p);
   }
 
   bool is_actor(const Address& a) const { return actors.contains(a); }
