@@ -296,6 +296,59 @@ struct PriceMove {
   std::size_t first = 0, peak = 0;
 };
 
+/// A round trip through one pool at a profit: the sender's side sold A for B in pool P and later sold
+/// the B (or less) back to P for more A than it paid. A constant-function pool only loses on a round trip
+/// if someone changed its state in between (a donation, a burn, a skewed sync), so the pool's price was
+/// manipulated within the transaction. Found from flows alone, for traces without outputs.
+struct RoundTrip {
+  Address pool;
+  AssetRef paid;      // A
+  AssetRef received;  // B
+  std::size_t first_frame, second_frame;
+  double gain;  // a2 / a1 - 1
+};
+
+std::vector<RoundTrip> find_round_trips(const Facts& x) {
+  struct Leg {
+    AssetRef in, out;
+    double a_in = 0, a_out = 0;
+    std::size_t frame = 0;
+  };
+  // Legs per pool: an inflow from the sender's side followed by an outflow to it of another asset.
+  std::map<Address, std::vector<Leg>> legs;
+  std::map<Address, std::pair<bool, Flow>> open_in;  // pool -> last inflow not yet matched
+  for (const auto& fl : x.flows.flows) {
+    if (x.is_actor(fl.to) && !x.is_actor(fl.from) && x.contracts.contains(fl.from) &&
+        !x.neutral(fl.from, fl.asset)) {
+      auto it = open_in.find(fl.from);
+      if (it != open_in.end() && it->second.first && it->second.second.asset != fl.asset) {
+        const Flow& in = it->second.second;
+        legs[fl.from].push_back(
+            Leg{in.asset, fl.asset, to_double(in.amount), to_double(fl.amount), fl.frame});
+        it->second.first = false;
+      }
+    } else if (x.is_actor(fl.from) && !x.is_actor(fl.to) && x.contracts.contains(fl.to) &&
+               !x.neutral(fl.to, fl.asset)) {
+      open_in[fl.to] = {true, fl};
+    }
+  }
+  std::vector<RoundTrip> out;
+  for (const auto& [pool, ls] : legs)
+    for (std::size_t i = 0; i < ls.size(); ++i)
+      for (std::size_t j = i + 1; j < ls.size(); ++j) {
+        const Leg& a = ls[i];
+        const Leg& b = ls[j];
+        if (b.in != a.out || b.out != a.in || a.a_in <= 0 || b.a_in <= 0) continue;
+        // Back in: at most what it got; out: clearly more than it paid.
+        if (b.a_in <= a.a_out * 1.001 && b.a_out >= a.a_in * 1.05) {
+          out.push_back(RoundTrip{pool, a.in, a.out, a.frame, b.frame, b.a_out / a.a_in - 1});
+          i = ls.size();
+          break;
+        }
+      }
+  return out;
+}
+
 std::vector<PriceMove> find_price_moves(const Facts& x) {
   struct Obs {
     std::size_t frame;
@@ -550,6 +603,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   const bool profit = !gains.empty();
   const auto reentries = find_reentries(x);
   const auto moves = find_price_moves(x);
+  const auto trips = find_round_trips(x);
   const auto pre = observed_pre_balances(x);
 
   std::vector<std::string> signals;
@@ -559,6 +613,9 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   for (const auto& r : reentries) signals.push_back("re-entered " + r.contract.to_checksum());
   for (const auto& m : moves)
     signals.push_back(fmt::format("price of {} moved {:.1f}%", m.pool.to_checksum(), 100 * m.max_move));
+  for (const auto& r : trips)
+    signals.push_back(fmt::format("round trip through {} returned {:.0f}% more than it paid",
+                                  r.pool.to_checksum(), 100 * r.gain));
   if (x.liquidation) signals.push_back("liquidation call");
   if (!x.created.empty())
     signals.push_back(fmt::format("{} contract(s) deployed in the transaction", x.created.size()));
@@ -693,9 +750,33 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
       consider(std::move(f));
     }
   }
+  if (!trips.empty() && profit && !x.liquidation) {
+    const auto& r = *std::max_element(trips.begin(), trips.end(),
+                                      [](const RoundTrip& p, const RoundTrip& q) { return p.gain < q.gain; });
+    Finding f{FindingKind::kPriceManipulation, Severity::kHigh, 0.75};
+    f.rule = fmt::format(
+        "the sender's side sold into pool {} and bought back {:.0f}% more than it paid for no more than it "
+        "got: the "
+        "pool's state was changed between the two trades within the transaction",
+        r.pool.to_checksum(), 100 * r.gain);
+    std::vector<Victim> hurt = victims;
+    if (std::none_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == r.pool; })) {
+      Victim v{r.pool, {}};
+      for (const auto& [key, n] : a.flows.net)
+        if (key.first == r.pool && n.loss() && !x.neutral(r.pool, key.second))
+          v.losses.push_back(Loss{r.pool, key.second, n.magnitude()});
+      if (!v.losses.empty()) hurt.push_back(std::move(v));
+    }
+    add_losses(f, hurt);
+    f.attackers = attackers_of(x, gains);
+    f.evidence.push_back(evidence_of(x, r.first_frame, "first trade"));
+    f.evidence.push_back(evidence_of(x, r.second_frame, "trade back at the moved price"));
+    consider(std::move(f));
+  }
   // A whole balance moved by a plain call is what an owner's sweep looks like too: a drain is incident-grade
   // only with another sign of attack (a flash loan, a re-entry, a price move or an attack contract).
-  const bool corroborated = !loans.empty() || !reentries.empty() || !moves.empty() || !x.created.empty();
+  const bool corroborated =
+      !loans.empty() || !reentries.empty() || !moves.empty() || !trips.empty() || !x.created.empty();
   if (const auto pulls = find_approval_pulls(x); !pulls.empty() && profit) {
     Finding f{FindingKind::kExtraction, Severity::kHigh, 0.8};
     f.rule =
