@@ -230,6 +230,29 @@ TEST(DetectTest, PriceMovedAndReadByTheVictimIsManipulation) {
   EXPECT_TRUE(names(f->victims, lending));
 }
 
+TEST(DetectTest, ProfitableRoundTripThroughOnePoolIsManipulation) {
+  // Sell 100 A for 50 B, have the pool's state changed (here: a skim by a third contract), buy back
+  // 200 A with the same 50 B. A fair constant-product pool never pays out on a round trip.
+  const unsigned pool = 40, tokA = 41, tokB = 42, helper = 43;
+  auto xfer = [](unsigned from, unsigned token, unsigned to, const U256& v) {
+    return frame("CALL", from, token, transfer_input(to, v));
+  };
+  json j = frame("CALL", kEoa, kAttack, "0x01",
+                 {xfer(kAttack, tokA, pool, 100),
+                  frame("CALL", kAttack, pool, "0x022c0d9f", {xfer(pool, tokB, kAttack, 50)}),
+                  frame("CALL", kAttack, helper, "0x66666666"), xfer(kAttack, tokB, pool, 50),
+                  frame("CALL", kAttack, pool, "0x022c0d9f", {xfer(pool, tokA, kAttack, 200)})});
+  const auto an = run(j);
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kPriceManipulation);
+  EXPECT_TRUE(names(f->victims, pool));
+  // An ordinary round trip loses the fee: no finding of that kind.
+  json fair = j;
+  fair["calls"][4]["calls"][0]["input"] = transfer_input(kAttack, 99);
+  for (const auto& g : run(fair).findings) EXPECT_NE(g.kind, FindingKind::kPriceManipulation);
+}
+
 TEST(DetectTest, VotingWithFlashBorrowedTokensIsAGovernanceAttack) {
   const unsigned governor = 30;
   json j =
