@@ -648,7 +648,18 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   double profit_usd = 0;
   bool profit_known = true;  // false when the sender's side gave up something we cannot value
   std::map<Address, double> value_change;
+  std::map<Address, std::vector<Loss>> unseen_mints;
   for (const auto& [key, n] : a.flows.net) {
+    // A contract deployed in this transaction started with nothing: tokens it gave away beyond what it
+    // was seen to receive were minted to it unseen (no logs in the trace), at the token holders' expense.
+    if (x.created.contains(key.first) && n.loss() && !key.second.native &&
+        !x.neutral(key.first, key.second)) {
+      if (auto it = values.find(key.second); it != values.end()) {
+        value_change[key.second.token] -= it->second * to_double(n.magnitude());
+        unseen_mints[key.second.token].push_back(Loss{key.second.token, key.second, n.magnitude()});
+      }
+      continue;
+    }
     if (x.is_actor(key.first) && n.loss() && !values.contains(key.second) && !key.first.is_zero())
       profit_known = false;
     if (x.neutral(key.first, key.second)) continue;
@@ -681,6 +692,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     if (usd >= 0) continue;
     lost_usd -= usd;
     Victim v{holder, minted[holder]};
+    for (const auto& l : unseen_mints[holder]) v.losses.push_back(l);
     for (const auto& [key, n] : a.flows.net)
       if (key.first == holder && n.loss() && !x.neutral(holder, key.second))
         v.losses.push_back(Loss{holder, key.second, n.magnitude()});
