@@ -97,11 +97,47 @@ class Builder {
     s = strip_hex_prefix(s);
     if (s.size() % 2 != 0) return fail_at(std::string(field) + " has an odd number of hex digits");
     if (!all_hex(s)) return fail_at(std::string(field) + " has a non-hex character");
-    if (trace.hex.size() + s.size() > 0xffffffffULL) return fail_at("trace bytes exceed 2 GiB");
-    offset = static_cast<std::uint32_t>(trace.hex.size());
     size = static_cast<std::uint32_t>(s.size() / 2);
-    trace.hex.append(s);
+    // In place: the digits already sit in the source text the trace keeps (calldata read as raw JSON).
+    if (in_place_ && s.data() >= trace.hex.data() &&
+        s.data() + s.size() <= trace.hex.data() + trace.hex.size()) {
+      offset = static_cast<std::uint32_t>(s.data() - trace.hex.data());
+      return {};
+    }
+    // Otherwise copied; while the source is being parsed it cannot grow, so copies wait in a side buffer
+    // and their offsets (marked by the top bit) are rebased when parsing ends.
+    std::string& dst = in_place_ ? side_ : trace.hex;
+    if (dst.size() + s.size() >= 0x7fffffffULL || trace.hex.size() >= 0x7fffffffULL)
+      return fail_at("trace bytes exceed 2 GiB");
+    offset = static_cast<std::uint32_t>(dst.size()) | (in_place_ ? kSideBit : 0u);
+    dst.append(s);
     return {};
+  }
+
+  /// Keeps `json` as the trace's own text (with simdjson's padding) for in-place parsing; returns a
+  /// padded view of it.
+  simdjson::padded_string_view adopt_source(std::string_view json) {
+    trace.hex.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+    trace.hex.assign(json.data(), json.size());
+    in_place_ = true;
+    return simdjson::padded_string_view(trace.hex.data(), trace.hex.size(), trace.hex.capacity());
+  }
+
+  /// Ends in-place parsing: moves the side buffer behind the source and rebases its offsets.
+  void finish_source() {
+    if (!in_place_) return;
+    const auto base = static_cast<std::uint32_t>(trace.hex.size());
+    trace.hex.append(side_);
+    auto fix = [&](std::uint32_t& off) {
+      if (off & kSideBit) off = (off & ~kSideBit) + base;
+    };
+    for (auto& f : trace.frames) {
+      fix(f.input_offset);
+      fix(f.output_offset);
+    }
+    for (auto& l : trace.logs) fix(l.data_offset);
+    side_.clear();
+    in_place_ = false;
   }
 
   /// A quantity given as a hex string, a decimal string or a JSON number.
@@ -179,6 +215,12 @@ class Builder {
 
   std::vector<std::uint32_t> path_;  ///< Child indices from the root to the frame being parsed.
 
+ private:
+  static constexpr std::uint32_t kSideBit = 0x80000000u;
+  bool in_place_ = false;
+  std::string side_;
+
+ public:
  private:
   ParseLimits limits_;
 };
@@ -348,7 +390,7 @@ Status od_logs(Builder& b, od::array logs) {
           log.topics.push_back(*h);
         }
       } else if (key == "data") {
-        BULWARK_CHECK(od_string(b, field.value(), s, "log data"));
+        BULWARK_CHECK(od_raw_string(b, field.value(), s, "log data"));
         BULWARK_CHECK(b.bytes(s, log.data_offset, log.data_size, "log data"));
       }
     }
@@ -621,7 +663,7 @@ enum class RootShape { kFrame, kParity };
 /// kParity (and leaves `b` empty) when the envelope holds an array: a parity-style trace.
 Result<RootShape> parse_root_ondemand(Builder& b, std::string_view json) {
   thread_local od::parser parser;
-  const simdjson::padded_string padded(json);
+  const auto padded = b.adopt_source(json);
   od::document doc;
   auto invalid = [](simdjson::error_code e) {
     return fail(ErrorCode::kInvalidArgument,
@@ -646,6 +688,7 @@ Result<RootShape> parse_root_ondemand(Builder& b, std::string_view json) {
   }
   if (k != "jsonrpc" && k != "id" && k != "result" && !error_object) {
     BULWARK_CHECK(od_frame(b, o, -1, 0));
+    b.finish_source();
     return RootShape::kFrame;
   }
   for (auto fr : o) {
@@ -676,6 +719,7 @@ Result<RootShape> parse_root_ondemand(Builder& b, std::string_view json) {
     if (v.get_object().get(frame) != simdjson::SUCCESS)
       return fail(ErrorCode::kInvalidArgument, "a callTracer trace must be a JSON object (its root frame)");
     BULWARK_CHECK(od_frame(b, frame, -1, 0));
+    b.finish_source();
     return RootShape::kFrame;
   }
   return fail(ErrorCode::kInvalidArgument, "the JSON-RPC response holds no result");
