@@ -87,10 +87,13 @@ struct Facts {
     // Where the sender's side sends what it takes: accounts that run no code in the transaction, are
     // paid by the sender's side and end with a gain (the attacker's other wallets). Only direct
     // payments count, and only once: the set is not grown transitively.
+    std::unordered_set<Address> losing;  // accounts with a net loss in some asset: not pure beneficiaries
+    for (const auto& [key, n] : flows.net)
+      if (n.loss()) losing.insert(key.first);
     std::vector<Address> paid;
     for (const auto& f2 : flows.flows)
       if (actors.contains(f2.from) && !actors.contains(f2.to) && !contracts.contains(f2.to) &&
-          !f2.to.is_zero() && flows.net_of(f2.to, f2.asset).gain())
+          !f2.to.is_zero() && !losing.contains(f2.to) && flows.net_of(f2.to, f2.asset).gain())
         paid.push_back(f2.to);
     for (const auto& p : paid) actors.insert(p);
   }
@@ -538,7 +541,10 @@ std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains
   for (const auto& fl : x.flows.flows) {
     if (!x.is_actor(fl.from) || x.is_actor(fl.to) || x.contracts.contains(fl.to) || fl.to.is_zero()) continue;
     if (std::find(a.begin(), a.end(), fl.to) != a.end()) continue;
-    if (x.flows.net_of(fl.to, fl.asset).gain()) a.push_back(fl.to);
+    bool lost = false;
+    for (const auto& [key, n] : x.flows.net)
+      if (key.first == fl.to && n.loss()) lost = true;
+    if (!lost && x.flows.net_of(fl.to, fl.asset).gain()) a.push_back(fl.to);
   }
   return a;
 }
