@@ -24,7 +24,8 @@ struct AnalyzeOptions {
   double drain_fraction = 0.5;
   double price_move = 0.10;
   double native_usd = 1000;
-  double profit_usd = 100'000;
+  double profit_usd = 40'000;
+  double profit_usd_alone = 1'000'000;
 };
 
 Result<std::string> read_file(const std::string& path) {
@@ -131,6 +132,7 @@ int run_analyze_trace(const AnalyzeOptions& o) {
   cfg.price_move = o.price_move;
   cfg.native_usd = o.native_usd;
   cfg.profit_usd = o.profit_usd;
+  cfg.profit_usd_alone = o.profit_usd_alone;
   std::size_t done = 0, failed = 0, incidents = 0;
   for (const auto& path : o.files) {
     const std::string name = std::filesystem::path(path).stem().string();
@@ -178,7 +180,12 @@ void add_detect_commands(CLI::App& app, std::function<int()>& run) {
                   "Dollar value of one native coin where the transaction never traded it against stablecoins")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--profit-usd", o.profit_usd, "Dollar profit taken from contracts that is an incident")
+  cmd->add_option("--profit-usd", o.profit_usd,
+                  "Dollar profit taken from contracts that is an incident, with another sign of attack")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--profit-usd-alone", o.profit_usd_alone,
+                  "Dollar profit taken from contracts that is an incident without another sign of attack")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->callback([&run] { run = [] { return run_analyze_trace(o); }; });

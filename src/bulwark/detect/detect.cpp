@@ -844,7 +844,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   // A large dollar profit taken from contracts: whatever the mechanism, someone's money moved to the sender.
   // Without another sign of attack a controller moving its own funds looks the same, so the bar is ten times
   // higher.
-  const double profit_bar = corroborated ? cfg.profit_usd : 10 * cfg.profit_usd;
+  const double profit_bar = corroborated ? cfg.profit_usd : cfg.profit_usd_alone;
   if (profit_known && profit_usd >= profit_bar && lost_usd >= 0.5 * profit_usd && !x.liquidation &&
       !value_losers.empty()) {
     const bool loan = !loans.empty();

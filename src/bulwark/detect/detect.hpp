@@ -79,8 +79,11 @@ struct DetectConfig {
   double price_move = 0.10;       ///< A pool price moved at least this far within the transaction.
   std::size_t max_evidence = 12;  ///< Evidence entries kept per finding.
   double native_usd = 1000;       ///< Dollar value of one native coin (ETH, BNB), for valuing profits.
-  double profit_usd =
-      100'000;  ///< A sender's-side profit at least this large, taken from contracts, is an incident.
+  /// A sender's-side profit this large (dollars), taken from contracts, with another sign of attack (a
+  /// flash loan, a re-entry, a price move, an attack contract) is an incident ...
+  double profit_usd = 40'000;
+  /// ... and this large without one (a controller moving its own funds looks alike).
+  double profit_usd_alone = 1'000'000;
 };
 
 /// The analysis of one transaction: its flows and its findings (at most one incident-grade).
