@@ -596,7 +596,7 @@ int run(int argc, char** argv) {
 
   // ---- detection ----
   std::function<int()> detect_run;
-  add_detect_commands(app, detect_run);
+  add_detect_commands(app, detect_run, ctx.global.db);
 
   // ---- demo ----
   app.add_subcommand("demo", "A guided tour of the ledger on the embedded store (what `make run` shows)")

@@ -13,6 +13,11 @@
 #include "bulwark/chain/rpc.hpp"
 #include "bulwark/core/hex.hpp"
 #include "bulwark/detect/detect.hpp"
+#include "bulwark/monitor/follower.hpp"
+#include "bulwark/store/store.hpp"
+
+#include <chrono>
+#include <thread>
 
 namespace bulwark::cli {
 namespace {
@@ -156,9 +161,117 @@ int run_analyze_trace(const AnalyzeOptions& o) {
   return failed ? exit_code(ErrorCode::kInvalidArgument) : 0;
 }
 
+struct MonitorOptions {
+  std::vector<std::string> rpc;  // URL or CHAIN_ID=URL
+  std::optional<std::uint64_t> from, to;
+  std::string watch;
+  std::uint64_t confirmations = 0;
+  std::uint64_t depeg_duration = 3600;
+  double depeg_band = 0.03;
+  int poll_ms = 1000;
+  bool quiet = false;
+};
+
+/// One followed chain: its client, node, source and follower.
+struct Chain {
+  std::uint64_t id = 0;
+  std::unique_ptr<chain::RpcClient> rpc;
+  std::unique_ptr<chain::Node> node;
+  std::unique_ptr<monitor::NodeBlockSource> source;
+  std::unique_ptr<monitor::Follower> follower;
+  int failures = 0;
+};
+
+int run_monitor(const MonitorOptions& o, const std::string& db) {
+  auto report = [](const Error& e) {
+    std::cerr << "error: " << e.message << '\n';
+    return exit_code(e.code);
+  };
+  std::vector<monitor::FeedWatch> feeds;
+  if (!o.watch.empty()) {
+    auto text = read_file(o.watch);
+    if (!text) return report(text.error());
+    const auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_discarded())
+      return report(Error{ErrorCode::kInvalidArgument, "--watch " + o.watch + " is not JSON"});
+    auto f = monitor::parse_watch(j);
+    if (!f) return report(f.error());
+    feeds = std::move(*f);
+  }
+  auto store = store::open_store(db);
+  if (!store) return report(store.error());
+  std::vector<Chain> chains;
+  for (const auto& spec : o.rpc) {
+    Chain c;
+    std::string url = spec;
+    std::optional<std::uint64_t> want;
+    if (auto eq = spec.find('='); eq != std::string::npos && spec.find("://") > eq) {
+      auto id = U256::from_dec(spec.substr(0, eq));
+      if (!id || !id->fits_u64())
+        return report(
+            Error{ErrorCode::kInvalidArgument, "--rpc " + spec + ": the chain id before = is not a number"});
+      want = id->low_u64();
+      url = spec.substr(eq + 1);
+    }
+    auto client = chain::connect_http(url);
+    if (!client) return report(with_context(client.error(), "--rpc " + url));
+    c.rpc = std::move(*client);
+    c.node = std::make_unique<chain::Node>(*c.rpc);
+    auto id = c.node->chain_id();
+    if (!id) return report(with_context(id.error(), "--rpc " + url));
+    if (want && *want != *id)
+      return report(Error{ErrorCode::kInvalidArgument, "--rpc " + spec + ": the node serves chain " +
+                                                           std::to_string(*id) + ", not " +
+                                                           std::to_string(*want)});
+    for (const auto& other : chains)
+      if (other.id == *id)
+        return report(Error{ErrorCode::kInvalidArgument, "chain " + std::to_string(*id) + " given twice"});
+    c.id = *id;
+    monitor::FollowerConfig cfg;
+    cfg.chain_id = c.id;
+    cfg.from = o.from;
+    cfg.to = o.to;
+    cfg.confirmations = o.confirmations;
+    cfg.feeds = feeds;
+    cfg.depeg_band = o.depeg_band;
+    cfg.depeg_duration = o.depeg_duration;
+    c.source = std::make_unique<monitor::NodeBlockSource>(*c.node);
+    c.follower = std::make_unique<monitor::Follower>(*c.source, **store, cfg);
+    chains.push_back(std::move(c));
+  }
+  for (;;) {
+    bool all_done = true;
+    for (auto& c : chains) {
+      if (c.follower->done()) continue;
+      all_done = false;
+      auto n = c.follower->poll(
+          [&](const monitor::Event& e) { std::cout << e.to_json(c.id).dump() << std::endl; });
+      if (!n) {
+        // A node fault (restart, timeout): keep the checkpoint and retry with backoff; a store fault or a
+        // too-deep reorg ends the run.
+        if (n.error().code != ErrorCode::kUnavailable && n.error().code != ErrorCode::kIo &&
+            n.error().code != ErrorCode::kConflict && n.error().code != ErrorCode::kNotFound)
+          return report(with_context(n.error(), "chain " + std::to_string(c.id)));
+        ++c.failures;
+        if (!o.quiet) std::cerr << "monitor: chain " << c.id << ": " << n.error().message << " (retrying)\n";
+        continue;
+      }
+      c.failures = 0;
+      if (!o.quiet && *n > 0)
+        std::cerr << "monitor: chain " << c.id << " at block " << c.follower->checkpoint().value_or(0)
+                  << " (+" << *n << ")\n";
+    }
+    if (all_done) return 0;
+    int backoff = o.poll_ms;
+    for (const auto& c : chains)
+      backoff = std::max(backoff, std::min(30'000, o.poll_ms << std::min(c.failures, 5)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
+  }
+}
+
 }  // namespace
 
-void add_detect_commands(CLI::App& app, std::function<int()>& run) {
+void add_detect_commands(CLI::App& app, std::function<int()>& run, const std::string& db) {
   static AnalyzeOptions o;
   auto* cmd = app.add_subcommand(
       "analyze-trace",
@@ -206,6 +319,36 @@ void add_detect_commands(CLI::App& app, std::function<int()>& run) {
       ->check(CLI::IsMember({"call", "struct"}))
       ->capture_default_str();
   txc->callback([&run] { run = [] { return run_analyze_tx(tx); }; });
+
+  static MonitorOptions mo;
+  auto* mon = app.add_subcommand(
+      "monitor",
+      "Follow chains block by block from the checkpoint in the store: every transaction's trace through the\n"
+      "detectors, stablecoin feeds through the depeg watch; findings printed as JSON lines and stored with\n"
+      "the checkpoint, one store transaction per block; reorgs retract the findings of orphaned blocks.\n"
+      "Progress on stderr. Runs until --to (or forever).");
+  mon->add_option("--rpc", mo.rpc,
+                  "Node URL, or CHAIN_ID=URL (checked against the node); repeat for several chains")
+      ->required();
+  mon->add_option("--from", mo.from,
+                  "First block when the store has no checkpoint for the chain (default: the head)");
+  mon->add_option("--to", mo.to, "Stop after this block");
+  mon->add_option("--watch", mo.watch,
+                  "JSON file with the stablecoins to watch ({\"stablecoins\": [{address, symbol, "
+                  "feeds: [{address, decimals}]}]})")
+      ->check(CLI::ExistingFile);
+  mon->add_option("--confirmations", mo.confirmations, "Blocks to wait behind the head")
+      ->capture_default_str();
+  mon->add_option("--depeg-duration", mo.depeg_duration, "Seconds a stablecoin must stay out of band")
+      ->capture_default_str();
+  mon->add_option("--depeg-band", mo.depeg_band, "Band around the peg (fraction)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  mon->add_option("--poll-ms", mo.poll_ms, "Milliseconds between polls of the head")
+      ->check(CLI::Range(1, 600'000))
+      ->capture_default_str();
+  mon->add_flag("--quiet,-q", mo.quiet, "No progress on stderr");
+  mon->callback([&run, &db] { run = [&db] { return run_monitor(mo, db); }; });
 }
 
 }  // namespace bulwark::cli

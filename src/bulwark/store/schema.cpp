@@ -122,6 +122,38 @@ const TableDef& market_prices() {
   return t;
 }
 
+const TableDef& chain_checkpoints() {
+  static const TableDef t =
+      make("chain_checkpoints", {{"chain_id", I}, {"number", I}, {"hash", T}, {"updated_at", I}}, 1);
+  return t;
+}
+const TableDef& chain_blocks() {
+  static const TableDef t =
+      make("chain_blocks",
+           {{"chain_id", I}, {"number", I}, {"hash", T}, {"parent_hash", T}, {"time", I}, {"status", T}}, 2);
+  return t;
+}
+const TableDef& findings() {
+  static const TableDef t = make("findings",
+                                 {{"chain_id", I},
+                                  {"tx", T},
+                                  {"kind", T},
+                                  {"block", I},
+                                  {"block_hash", T},
+                                  {"severity", T},
+                                  {"confidence", T},
+                                  {"body", T},
+                                  {"status", T},
+                                  {"reason", T},
+                                  {"recorded_at", I}},
+                                 3);
+  return t;
+}
+const std::vector<const TableDef*>& monitor_tables() {
+  static const std::vector<const TableDef*> all{&chain_checkpoints(), &chain_blocks(), &findings()};
+  return all;
+}
+
 const std::vector<const TableDef*>& all_tables() {
   static const std::vector<const TableDef*> all{&settings(), &assets(),   &products(),     &pools(),
                                                 &backings(), &holdings(), &policies(),     &allocations(),
@@ -179,6 +211,22 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE market_prices (product_id {INT} NOT NULL, price_bps {INT} NOT NULL, updated_at "
            "{INT} "
            "NOT NULL, PRIMARY KEY (product_id))",
+       }},
+      {3,
+       "monitor: chain checkpoints, followed blocks, findings",
+       {
+           "CREATE TABLE chain_checkpoints (chain_id {INT} NOT NULL, number {INT} NOT NULL, hash {TEXT} NOT "
+           "NULL, updated_at {INT} NOT NULL, PRIMARY KEY (chain_id))",
+           "CREATE TABLE chain_blocks (chain_id {INT} NOT NULL, number {INT} NOT NULL, hash {TEXT} NOT NULL, "
+           "parent_hash {TEXT} NOT NULL, time {INT} NOT NULL, status {TEXT} NOT NULL, PRIMARY KEY (chain_id, "
+           "number))",
+           "CREATE TABLE findings (chain_id {INT} NOT NULL, tx {TEXT} NOT NULL, kind {TEXT} NOT NULL, block "
+           "{INT} NOT NULL, block_hash {TEXT} NOT NULL, severity {TEXT} NOT NULL, confidence {TEXT} NOT "
+           "NULL, "
+           "body {TEXT} NOT NULL, status {TEXT} NOT NULL, reason {TEXT} NOT NULL, recorded_at {INT} NOT "
+           "NULL, "
+           "PRIMARY KEY (chain_id, tx, kind))",
+           "CREATE INDEX findings_by_block ON findings (chain_id, block)",
        }},
   };
   return all;

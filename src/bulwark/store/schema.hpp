@@ -33,7 +33,16 @@ const TableDef& product_risk();
 /// Per product: the market price's moving part (Nexus Mutual v2): the price right after the last
 /// purchase, in basis points a year, and when that was.
 const TableDef& market_prices();
-/// Every table above, in creation order.
+/// Monitor: the last block processed per chain (the follower's checkpoint).
+const TableDef& chain_checkpoints();
+/// Monitor: every block processed per chain, its hash and parent (to detect reorgs), "canonical" or
+/// "orphaned".
+const TableDef& chain_blocks();
+/// Monitor: findings per (chain, transaction or watch, kind), "active" or "retracted" (with the reason).
+const TableDef& findings();
+/// The monitor's tables (not ledger state: `ledger verify` does not replay them).
+const std::vector<const TableDef*>& monitor_tables();
+/// Every ledger table above, in creation order.
 const std::vector<const TableDef*>& all_tables();
 
 /// One schema migration: a version number and the DDL statements that bring the schema from the

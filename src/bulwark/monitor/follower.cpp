@@ -1,0 +1,248 @@
+#include "bulwark/monitor/follower.hpp"
+
+#include <cmath>
+
+#include "bulwark/store/schema.hpp"
+
+namespace bulwark::monitor {
+namespace {
+
+namespace sc = store::schema;
+
+std::string num(std::uint64_t v) {
+  return std::to_string(v);
+}
+
+double to_double(std::span<const std::uint8_t> be) {
+  double r = 0;
+  for (std::uint8_t b : be) r = r * 256.0 + b;
+  return r;
+}
+
+}  // namespace
+
+// ---- the node as a block source ----
+
+Result<std::uint64_t> NodeBlockSource::head() {
+  return node_.block_number();
+}
+
+Result<BlockInfo> NodeBlockSource::block(std::uint64_t n) {
+  BULWARK_TRY(h, node_.block_header(n));
+  return BlockInfo{h.number, h.hash, h.parent_hash, h.timestamp};
+}
+
+Result<std::vector<TxTraceText>> NodeBlockSource::traces(const BlockInfo& b) {
+  BULWARK_TRY(h, node_.block_header(b.number));
+  if (h.hash != b.hash)
+    return fail(ErrorCode::kConflict, "block " + num(b.number) + " changed while it was read");
+  BULWARK_TRY(list, node_.trace_block_calls(b.number, true));
+  if (list.size() != h.transactions.size())
+    return fail(ErrorCode::kCorrupt, "the node traced " + num(list.size()) + " transactions of block " +
+                                         num(b.number) + ", which has " + num(h.transactions.size()));
+  std::vector<TxTraceText> out;
+  for (std::size_t i = 0; i < list.size(); ++i)
+    out.push_back(TxTraceText{list[i].tx_hash.value_or(h.transactions[i]), std::move(list[i].trace)});
+  return out;
+}
+
+Result<std::optional<double>> NodeBlockSource::feed_price(const Address& feed, unsigned decimals,
+                                                          std::uint64_t n) {
+  static constexpr std::uint8_t kLatestRoundData[] = {0xfe, 0xaf, 0x96, 0x8c};  // latestRoundData()
+  BULWARK_TRY(out, node_.eth_call(feed, kLatestRoundData, chain::BlockTag::number(n)));
+  if (out.empty()) return std::optional<double>{};  // no code at the feed's address (yet)
+  if (out.size() < 64)
+    return fail(ErrorCode::kCorrupt, "feed " + feed.to_checksum() + " returned a short answer");
+  const std::span<const std::uint8_t> answer(out.data() + 32, 32);
+  const double v = to_double(answer);
+  if ((answer[0] & 0x80) || v == 0) return std::optional<double>{};  // no positive answer: no price
+  return std::optional<double>(v / std::pow(10.0, double(decimals)));
+}
+
+// ---- the watch file ----
+
+Result<std::vector<FeedWatch>> parse_watch(const nlohmann::json& j) {
+  std::vector<FeedWatch> out;
+  if (!j.is_object() || !j.contains("stablecoins")) return out;
+  if (!j["stablecoins"].is_array())
+    return fail(ErrorCode::kInvalidArgument, "watch file: stablecoins is not an array");
+  for (const auto& c : j["stablecoins"]) {
+    if (!c.is_object() || !c.contains("address") || !c["address"].is_string())
+      return fail(ErrorCode::kInvalidArgument, "watch file: a stablecoin without an address");
+    auto coin = Address::parse(c["address"].get<std::string>());
+    if (!coin) return std::unexpected(with_context(coin.error(), "watch file: stablecoin address"));
+    const std::string symbol = c.value("symbol", coin->to_checksum());
+    if (!c.contains("feeds")) continue;
+    if (!c["feeds"].is_array())
+      return fail(ErrorCode::kInvalidArgument, "watch file: " + symbol + " feeds is not an array");
+    for (const auto& f : c["feeds"]) {
+      if (!f.is_object() || !f.contains("address") || !f["address"].is_string())
+        return fail(ErrorCode::kInvalidArgument, "watch file: a feed of " + symbol + " without an address");
+      auto feed = Address::parse(f["address"].get<std::string>());
+      if (!feed) return std::unexpected(with_context(feed.error(), "watch file: feed of " + symbol));
+      const auto dec = f.value("decimals", 8);
+      if (dec < 0 || dec > 36)
+        return fail(ErrorCode::kInvalidArgument, "watch file: feed decimals out of range");
+      out.push_back(FeedWatch{*coin, symbol, *feed, static_cast<unsigned>(dec)});
+    }
+  }
+  return out;
+}
+
+nlohmann::json Event::to_json(std::uint64_t chain_id) const {
+  nlohmann::json j{{"chain_id", chain_id}, {"block", block}, {"tx", tx}};
+  if (retracted) {
+    j["retracted"] = true;
+    j["kind"] = detect::to_string(finding.kind);
+    j["reason"] = "the block was orphaned by a reorg";
+  } else {
+    j["findings"] = nlohmann::json::array({detect::to_json(finding)});
+  }
+  return j;
+}
+
+// ---- the follower ----
+
+Follower::Follower(BlockSource& source, store::Store& store, FollowerConfig config)
+    : source_(source), store_(store), cfg_(std::move(config)) {
+  for (const auto& f : cfg_.feeds) watches_.emplace_back(f.coin, cfg_.depeg_band, cfg_.depeg_duration);
+}
+
+Status Follower::load() {
+  std::optional<BlockInfo> last;
+  BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+    BULWARK_TRY(cp, tx.get(sc::chain_checkpoints(), {num(cfg_.chain_id)}));
+    if (!cp) return {};
+    BULWARK_TRY(n, U256::from_dec((*cp)[1]));
+    BULWARK_TRY(hash, Hash32::parse((*cp)[2]));
+    BlockInfo b{n.low_u64(), hash, {}, 0};
+    BULWARK_TRY(row, tx.get(sc::chain_blocks(), {num(cfg_.chain_id), num(b.number)}));
+    if (row) {
+      BULWARK_TRY(parent, Hash32::parse((*row)[3]));
+      b.parent = parent;
+    }
+    last = b;
+    return {};
+  }));
+  last_ = last;
+  loaded_ = true;
+  return {};
+}
+
+Status Follower::commit(const BlockInfo& b, const std::vector<Event>& events) {
+  return store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    const std::string chain = num(cfg_.chain_id);
+    for (const auto& e : events) {
+      const auto& f = e.finding;
+      BULWARK_CHECK(
+          tx.put(sc::findings(),
+                 {chain, e.tx, std::string(detect::to_string(f.kind)), num(b.number), b.hash.to_hex(),
+                  std::string(detect::to_string(f.severity)), std::to_string(f.confidence),
+                  detect::to_json(f).dump(), "active", "", num(b.time)}));
+    }
+    BULWARK_CHECK(tx.put(sc::chain_blocks(), {chain, num(b.number), b.hash.to_hex(), b.parent.to_hex(),
+                                              num(b.time), "canonical"}));
+    return tx.put(sc::chain_checkpoints(), {chain, num(b.number), b.hash.to_hex(), num(b.time)});
+  });
+}
+
+Result<bool> Follower::unwind(const BlockInfo& incoming, const std::function<void(const Event&)>& emit) {
+  // The last processed block is not the parent of the chain's block at its height + 1: it was orphaned.
+  const BlockInfo orphan = *last_;
+  std::vector<Event> retracted;
+  std::optional<BlockInfo> previous;
+  BULWARK_CHECK(store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    retracted.clear();
+    previous.reset();
+    const std::string chain = num(cfg_.chain_id);
+    store::Query q;
+    q.equal = {{sc::findings().column("chain_id"), chain},
+               {sc::findings().column("block"), num(orphan.number)}};
+    BULWARK_TRY(rows, tx.select(sc::findings(), q));
+    for (auto row : rows) {
+      if (row[sc::findings().column("block_hash")] != orphan.hash.to_hex() ||
+          row[sc::findings().column("status")] != "active")
+        continue;
+      row[sc::findings().column("status")] = "retracted";
+      row[sc::findings().column("reason")] =
+          "block " + num(orphan.number) + " (" + orphan.hash.to_hex() + ") was orphaned by a reorg";
+      BULWARK_CHECK(tx.put(sc::findings(), row));
+      Event e;
+      e.block = orphan.number;
+      e.tx = row[sc::findings().column("tx")];
+      auto kind = row[sc::findings().column("kind")];
+      for (auto k :
+           {detect::FindingKind::kReentrancy, detect::FindingKind::kFlashLoan,
+            detect::FindingKind::kPriceManipulation, detect::FindingKind::kDrain, detect::FindingKind::kDepeg,
+            detect::FindingKind::kGovernance, detect::FindingKind::kExtraction})
+        if (detect::to_string(k) == kind) e.finding.kind = k;
+      e.retracted = true;
+      retracted.push_back(std::move(e));
+    }
+    BULWARK_CHECK(tx.put(sc::chain_blocks(), {chain, num(orphan.number), orphan.hash.to_hex(),
+                                              orphan.parent.to_hex(), "0", "orphaned"}));
+    if (orphan.number == 0) return fail(ErrorCode::kFailedPrecondition, "reorg below block 0");
+    BULWARK_TRY(prev, tx.get(sc::chain_blocks(), {chain, num(orphan.number - 1)}));
+    if (prev && (*prev)[5] == "canonical") {
+      BULWARK_TRY(h, Hash32::parse((*prev)[2]));
+      BULWARK_TRY(p, Hash32::parse((*prev)[3]));
+      previous = BlockInfo{orphan.number - 1, h, p, 0};
+      return tx.put(sc::chain_checkpoints(), {chain, num(orphan.number - 1), h.to_hex(), (*prev)[4]});
+    }
+    // Nothing recorded below the orphan (the follower started there): restart at its height.
+    return tx.put(sc::chain_checkpoints(), {chain, num(orphan.number - 1), incoming.parent.to_hex(), "0"});
+  }));
+  last_ = previous;
+  if (!previous) last_ = BlockInfo{orphan.number - 1, incoming.parent, {}, 0};
+  for (const auto& e : retracted) emit(e);
+  return true;
+}
+
+Result<std::uint64_t> Follower::poll(const std::function<void(const Event&)>& emit) {
+  if (!loaded_) BULWARK_CHECK(load());
+  BULWARK_TRY(head, source_.head());
+  std::uint64_t processed = 0;
+  std::uint64_t depth = 0;
+  std::uint64_t next = last_ ? last_->number + 1 : cfg_.from.value_or(head);
+  while (!done_) {
+    if (cfg_.to && next > *cfg_.to) {
+      done_ = true;
+      break;
+    }
+    if (next + cfg_.confirmations > head) break;
+    BULWARK_TRY(b, source_.block(next));
+    if (last_ && last_->number + 1 == b.number && b.parent != last_->hash) {
+      if (++depth > cfg_.reorg_depth)
+        return fail(ErrorCode::kFailedPrecondition,
+                    "a reorg deeper than " + num(cfg_.reorg_depth) + " blocks");
+      BULWARK_CHECK(unwind(b, emit));
+      next = last_->number + 1;
+      continue;
+    }
+    std::vector<Event> events;
+    BULWARK_TRY(traces, source_.traces(b));
+    for (const auto& t : traces) {
+      auto trace = chain::parse_call_trace(t.trace);
+      if (!trace) return std::unexpected(with_context(trace.error(), "trace of " + t.tx.to_hex()));
+      const auto a = detect::analyze(*trace, cfg_.detect);
+      for (const auto& f : a.findings)
+        if (f.severity >= detect::Severity::kLow) events.push_back(Event{b.number, t.tx.to_hex(), f, false});
+    }
+    for (std::size_t i = 0; i < cfg_.feeds.size(); ++i) {
+      BULWARK_TRY(price, source_.feed_price(cfg_.feeds[i].feed, cfg_.feeds[i].decimals, b.number));
+      if (!price) continue;
+      if (auto f = watches_[i].observe(b.number, b.time, *price)) {
+        f->signals.push_back(cfg_.feeds[i].symbol + " priced by feed " + cfg_.feeds[i].feed.to_checksum());
+        events.push_back(Event{b.number, "depeg:" + cfg_.feeds[i].coin.to_lower_hex(), *f, false});
+      }
+    }
+    BULWARK_CHECK(commit(b, events));
+    last_ = b;
+    ++processed;
+    ++next;
+    for (const auto& e : events) emit(e);
+  }
+  return processed;
+}
+
+}  // namespace bulwark::monitor

@@ -1,0 +1,126 @@
+#pragma once
+/// The block follower: reads a chain block by block from a checkpoint kept in the store, runs the
+/// detectors on every transaction and the stablecoin watches on every block, persists findings with
+/// the checkpoint in one store transaction per block (a crash never skips or repeats a block), and
+/// handles reorgs by retracting the findings of orphaned blocks and evaluating the new ones.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bulwark/chain/node.hpp"
+#include "bulwark/detect/detect.hpp"
+#include "bulwark/store/store.hpp"
+
+namespace bulwark::monitor {
+
+/// A block as the follower needs it.
+struct BlockInfo {
+  std::uint64_t number = 0;
+  Hash32 hash;
+  Hash32 parent;
+  std::uint64_t time = 0;
+};
+
+/// One transaction's trace as the node gave it (raw callTracer JSON).
+struct TxTraceText {
+  Hash32 tx;
+  std::string trace;
+};
+
+/// Where blocks come from: a node over JSON-RPC, or a scripted chain in tests. Not thread-safe.
+class BlockSource {
+ public:
+  virtual ~BlockSource() = default;
+  /// The latest block number.
+  virtual Result<std::uint64_t> head() = 0;
+  /// Block `n` of the chain the source follows now. Errors: kNotFound past the head.
+  virtual Result<BlockInfo> block(std::uint64_t n) = 0;
+  /// The callTracer traces (with logs) of every transaction of the block with this hash, in order.
+  virtual Result<std::vector<TxTraceText>> traces(const BlockInfo& b) = 0;
+  /// A Chainlink-style feed's answer (latestRoundData) at block `n`, scaled by 10^-decimals; nullopt
+  /// when the feed has no answer there (not yet deployed, or a non-positive answer).
+  virtual Result<std::optional<double>> feed_price(const Address& feed, unsigned decimals,
+                                                   std::uint64_t n) = 0;
+};
+
+/// A BlockSource over a node (chain::Node, which must outlive it).
+class NodeBlockSource final : public BlockSource {
+ public:
+  explicit NodeBlockSource(chain::Node& node) : node_(node) {}
+  Result<std::uint64_t> head() override;
+  Result<BlockInfo> block(std::uint64_t n) override;
+  Result<std::vector<TxTraceText>> traces(const BlockInfo& b) override;
+  Result<std::optional<double>> feed_price(const Address& feed, unsigned decimals, std::uint64_t n) override;
+
+ private:
+  chain::Node& node_;
+};
+
+/// A stablecoin price feed to watch for a depeg.
+struct FeedWatch {
+  Address coin;
+  std::string symbol;
+  Address feed;
+  unsigned decimals = 8;
+};
+
+/// Reads the feeds to watch from a JSON file's "stablecoins" array (the devnet manifest's shape:
+/// [{address, symbol, feeds: [{address, decimals}]}]). Errors: kInvalidArgument naming what is wrong.
+Result<std::vector<FeedWatch>> parse_watch(const nlohmann::json& j);
+
+struct FollowerConfig {
+  std::uint64_t chain_id = 1;
+  std::optional<std::uint64_t> from;  ///< First block when there is no checkpoint (default: the head).
+  std::optional<std::uint64_t> to;    ///< Stop after this block.
+  std::uint64_t confirmations = 0;    ///< Process block n once the head is at least n + confirmations.
+  std::uint64_t reorg_depth = 64;     ///< The deepest reorg handled; deeper is an error.
+  std::vector<FeedWatch> feeds;
+  double depeg_band = 0.03;
+  std::uint64_t depeg_duration = 3600;  ///< Seconds out of band before a depeg is reported.
+  detect::DetectConfig detect;
+};
+
+/// What the follower reports: a new finding, or the retraction of one on an orphaned block.
+struct Event {
+  std::uint64_t block = 0;
+  std::string tx;  ///< Transaction hash, or "depeg:<coin>" for a watch.
+  detect::Finding finding;
+  bool retracted = false;
+  nlohmann::json to_json(std::uint64_t chain_id) const;
+};
+
+/// Follows one chain. `source` and `store` must outlive it. Not thread-safe (one follower per chain).
+class Follower {
+ public:
+  Follower(BlockSource& source, store::Store& store, FollowerConfig config);
+  /// Processes every block now available (up to `to`), calling `emit` for each event after its block
+  /// is committed. Returns the number of blocks processed. Errors: the source's (the checkpoint stays
+  /// at the last committed block), the store's, or kFailedPrecondition for a reorg deeper than allowed.
+  Result<std::uint64_t> poll(const std::function<void(const Event&)>& emit);
+  /// True once the block `to` has been processed.
+  bool done() const { return done_; }
+  /// The last block committed (nullopt before the first).
+  std::optional<std::uint64_t> checkpoint() const {
+    return last_ ? std::optional(last_->number) : std::nullopt;
+  }
+
+ private:
+  Status load();
+  Result<bool> unwind(const BlockInfo& incoming, const std::function<void(const Event&)>& emit);
+  Status commit(const BlockInfo& b, const std::vector<Event>& events);
+
+  BlockSource& source_;
+  store::Store& store_;
+  FollowerConfig cfg_;
+  bool loaded_ = false;
+  bool done_ = false;
+  std::optional<BlockInfo> last_;
+  std::vector<detect::DepegWatch> watches_;
+};
+
+}  // namespace bulwark::monitor
