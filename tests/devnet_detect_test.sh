@@ -7,23 +7,9 @@
 # struct-log tracer (anvil records steps with ANVIL_STEPS_TRACING=1), which must find the same.
 #
 #   devnet_detect_test.sh BULWARK_BINARY
-set -euo pipefail
-BULWARK="$(realpath "$1")"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DEVNET="$ROOT/devnet"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/bulwark-devnet.XXXXXX")"
-PID=""
-cleanup() {
-  local rc=$?
-  [ -n "$PID" ] && "$DEVNET/run-anvil.sh" stop "$PID" || true
-  rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
-cd "$DEVNET"
-node compile.js >/dev/null
-read -r PORT PID < <(ANVIL_STEPS_TRACING=1 ANVIL_LOG="$WORK/anvil.log" ./run-anvil.sh start)
-URL="http://127.0.0.1:$PORT"
+export ANVIL_STEPS_TRACING=1
+# shellcheck source=support/devnet.sh
+source "$(dirname "${BASH_SOURCE[0]}")/support/devnet.sh"
 node play.js --rpc "$URL" --out "$WORK/manifest.json" >/dev/null
 # One analyze-tx run per scenario: its transactions' findings, one JSON line each.
 node -e '

@@ -9,26 +9,11 @@
 #    in the store and on stdout, and the follower continues on the new chain.
 #
 #   devnet_monitor_test.sh BULWARK_BINARY
-set -euo pipefail
-BULWARK="$(realpath "$1")"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DEVNET="$ROOT/devnet"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/bulwark-monitor.XXXXXX")"
-PID=""
-cleanup() {
-  local rc=$?
-  [ -n "$PID" ] && "$DEVNET/run-anvil.sh" stop "$PID" || true
-  rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
+# shellcheck source=support/devnet.sh
+source "$(dirname "${BASH_SOURCE[0]}")/support/devnet.sh"
 rpc() { curl -sS --fail -m 30 -H 'Content-Type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$URL"; }
 json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
 
-cd "$DEVNET"
-node compile.js >/dev/null
-read -r PORT PID < <(ANVIL_LOG="$WORK/anvil.log" ./run-anvil.sh start)
-URL="http://127.0.0.1:$PORT"
 node play.js --rpc "$URL" --out "$WORK/manifest.json" >/dev/null 2>&1
 LAST=$(json_field last_block <"$WORK/manifest.json")
 DB="$WORK/monitor.db"
