@@ -1,5 +1,6 @@
 #include "bulwark/cover/events.hpp"
 
+#include "bulwark/cover/claims_events.hpp"
 #include "bulwark/store/schema.hpp"
 
 namespace bulwark::cover {
@@ -206,6 +207,7 @@ Status apply_event(Repo& repo, std::string_view kind, const json& p) {
   if (kind == "policy_bought") return policy_bought(repo, p);
   if (kind == "policy_expired") return policy_closed(repo, p, PolicyStatus::kExpired);
   if (kind == "policy_cancelled") return policy_closed(repo, p, PolicyStatus::kCancelled);
+  if (is_claims_event(kind)) return apply_claims_event(repo, kind, p);
   return fail(ErrorCode::kInvalidArgument, "unknown event kind '" + std::string(kind) + "'");
 }
 
