@@ -85,15 +85,15 @@ Result<Incident> Assessment::vote(const VoteRequest& v) {
                     " is parametric and unchallenged: it is decided by its trigger");
     if (inc.vote_ends != 0 && now >= inc.vote_ends)
       return refuse("the vote on incident " + str(inc.id) + " ended at unix time " + str(inc.vote_ends));
-    BULWARK_TRY(cover, repo.policies({.holder = v.assessor, .product_id = inc.product_id}));
-    if (!cover.empty())
-      return refuse(v.assessor.to_checksum() + " is conflicted: it holds cover on product " +
-                    str(inc.product_id) + " (policy " + str(cover.front().id) + ")");
     BULWARK_TRY(claims, cr.claims_of_incident(inc.id));
     for (const auto& c : claims)
       if (c.holder == v.assessor)
         return refuse(v.assessor.to_checksum() + " is conflicted: it claims on incident " + str(inc.id) +
                       " (claim " + str(c.id) + ")");
+    BULWARK_TRY(cover, repo.policies({.holder = v.assessor, .product_id = inc.product_id}));
+    if (!cover.empty())
+      return refuse(v.assessor.to_checksum() + " is conflicted: it holds cover on product " +
+                    str(inc.product_id) + " (policy " + str(cover.front().id) + ")");
     BULWARK_TRY(votes, cr.votes_of_incident(inc.id));
     for (const auto& existing : votes)
       if (existing.assessor == v.assessor)

@@ -130,14 +130,14 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
     if (policy.holder != r.holder)
       return reject("policy " + str(policy.id) + " belongs to " + policy.holder.to_checksum() + ", not " +
                     r.holder.to_checksum() + ": only the holder can claim");
+    if (policy.terms.parametric)
+      return reject("policy " + str(policy.id) + " is parametric cover: it is paid without a claim");
     if (incident.status != IncidentStatus::kVerified && incident.status != IncidentStatus::kConfirmed)
       return reject("incident " + str(incident.id) + " is " + std::string(to_string(incident.status)) +
                     (incident.status == IncidentStatus::kOpen ? " (its evidence is not verified yet)" : ""));
     if (incident.product_id != policy.product_id)
       return reject("incident " + str(incident.id) + " concerns product " + str(incident.product_id) +
                     ", policy " + str(policy.id) + " covers product " + str(policy.product_id));
-    if (policy.terms.parametric)
-      return reject("policy " + str(policy.id) + " is parametric cover: it is paid without a claim");
     const Proof& proof = *incident.proof;
     // Timing: bought before the incident, outside the cooling-off window, active at its time, in grace.
     const UnixTime t = incident.time;
@@ -187,7 +187,7 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
       if (c.status == ClaimStatus::kRejected) continue;
       if (c.holder == r.holder) {
         holder_addresses.insert(c.addresses.begin(), c.addresses.end());
-        BULWARK_TRY(sum, holder_claimed.checked_add(c.status == ClaimStatus::kPaid ? c.paid : c.payable));
+        BULWARK_TRY(sum, holder_claimed.checked_add(c.claimed));
         holder_claimed = sum;
         holder_claims.push_back(c.id);
         continue;
@@ -227,6 +227,7 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
       return reject("the holder's proven loss of " + units(holder_proven) + " for incident " +
                     str(incident.id) + " is already claimed through claim(s) " + ids);
     }
+    // What the holder has claimed (not only what it was paid) counts against its proven loss.
     const U256 holder_left = *holder_proven.checked_sub(holder_claimed);
     const U256 gross = std::min({r.claimed, proven, cover_left, holder_left});
     if (gross <= policy.terms.deductible)

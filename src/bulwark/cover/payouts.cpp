@@ -69,15 +69,17 @@ Result<std::vector<Entitlement>> entitlements(Repo& repo, const Incident& inc, c
   BULWARK_TRY(product, repo.get_product(inc.product_id));
   if (!product.parametric || !inc.proof) return out;
   BULWARK_TRY(policies, repo.policies({.product_id = product.id}));
+  BULWARK_TRY(all_payouts, cr.payouts());
+  std::map<Id, U256> paid_before;  // per policy, across incidents
+  for (const auto& e : all_payouts)
+    paid_before[e.policy_id] = paid_before[e.policy_id].checked_add(e.amount).value_or(U256::max());
   for (const auto& p : policies) {
     if (!p.terms.parametric || paid_policies.contains(p.id)) continue;
     const UnixTime cover_end = p.status == PolicyStatus::kCancelled ? p.closed_at : p.end_time;
     if (p.start_time >= inc.time || inc.time - p.start_time < config.cooling_off || inc.time >= cover_end)
       continue;
     if (inc.proof->is_attacker(p.holder) || inc.proof->funding_of(p.holder)) continue;
-    BULWARK_TRY(earlier, cr.payouts_of_policy(p.id));
-    U256 cover_left = p.amount;
-    for (const auto& e : earlier) cover_left = sub_or_zero(cover_left, e.amount);
+    const U256 cover_left = sub_or_zero(p.amount, paid_before[p.id]);
     U256 gross = cover_left;
     if (p.terms.cover_type == CoverType::kSmartContract)
       gross = std::min(gross, inc.proof->loss_of(p.holder, p.asset));
