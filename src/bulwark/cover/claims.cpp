@@ -117,6 +117,7 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
 
   Claim claim;
   Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    claim = Claim{};  // the store may run the body again
     Repo repo(tx);
     ClaimsRepo cr(repo);
     const UnixTime now = clock_.now();

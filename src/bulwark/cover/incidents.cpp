@@ -187,6 +187,7 @@ Result<std::vector<Incident>> Incidents::open_from_finding(const FindingEvent& e
   if (!detect::incident_grade(ev.finding.severity)) return out;
   const std::set<Address> victims(ev.finding.victims.begin(), ev.finding.victims.end());
   Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    out.clear();  // the store may run the body again
     ClaimsRepo cr(repo);
     BULWARK_TRY(products, repo.products());
     for (const auto& product : products) {
