@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/cli/claims_cmd.hpp"
 #include "bulwark/cli/context.hpp"
 #include "bulwark/cli/detect_cmd.hpp"
 #include "bulwark/cli/risk_cmd.hpp"
@@ -597,6 +598,8 @@ int run(int argc, char** argv) {
   // ---- detection ----
   std::function<int()> detect_run;
   add_detect_commands(app, detect_run, ctx.global.db);
+  std::function<int()> claims_run;
+  add_claims_commands(app, ctx.global.db, ctx.global.json_out, claims_run);
 
   // ---- demo ----
   app.add_subcommand("demo", "A guided tour of the ledger on the embedded store (what `make run` shows)")
@@ -615,6 +618,7 @@ int run(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   if (detect_run) return detect_run();
+  if (claims_run) return claims_run();
   if (!command) return 2;
   auto report = [&](const Error& e) {
     if (ctx.global.json_out)

@@ -1,5 +1,6 @@
 #include "bulwark/cover/events.hpp"
 
+#include "bulwark/cover/claims_events.hpp"
 #include "bulwark/store/schema.hpp"
 
 namespace bulwark::cover {
@@ -254,6 +255,7 @@ Status apply_event(Repo& repo, std::string_view kind, const json& p) {
   if (kind == "policy_cancelled") return policy_closed(repo, p, PolicyStatus::kCancelled);
   if (kind == "risk_profile_set" || kind == "risk_signal_recorded" || kind == "risk_signal_reviewed")
     return risk_event(repo, kind, p);
+  if (is_claims_event(kind)) return apply_claims_event(repo, kind, p);
   return fail(ErrorCode::kInvalidArgument, "unknown event kind '" + std::string(kind) + "'");
 }
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/cover/claims_events.hpp"
 #include "bulwark/cover/events.hpp"
 #include "bulwark/cover/repo.hpp"
 #include "bulwark/store/memory_store.hpp"
@@ -67,13 +68,20 @@ Status check_invariants(VerifyReport& report, Repo& repo) {
   for (const auto& [k, _] : flows) assets.insert(k);
   for (const auto& asset : assets) {
     auto& f = flows[asset];
+    // Money in: deposits, premiums, claim deposits; out: withdrawals, refunds, deposit refunds, payouts.
     auto in = f["deposits"].checked_add(f["premiums"]);
+    if (in) in = in->checked_add(f["claim_deposits"]);
     auto out = f["withdrawals"].checked_add(f["refunds"]);
+    if (out) out = out->checked_add(f["deposit_refunds"]);
+    if (out) out = out->checked_add(f["payouts"]);
     if (!in || !out || *in < *out || *in->checked_sub(*out) != held[asset])
       problem(report, "asset " + asset + ": accounts hold " + held[asset].to_dec() +
-                          " but deposits + premiums - withdrawals - refunds = " + f["deposits"].to_dec() +
-                          " + " + f["premiums"].to_dec() + " - " + f["withdrawals"].to_dec() + " - " +
-                          f["refunds"].to_dec());
+                          " but deposits + premiums + claim deposits - withdrawals - refunds - deposit "
+                          "refunds - payouts = " +
+                          f["deposits"].to_dec() + " + " + f["premiums"].to_dec() + " + " +
+                          f["claim_deposits"].to_dec() + " - " + f["withdrawals"].to_dec() + " - " +
+                          f["refunds"].to_dec() + " - " + f["deposit_refunds"].to_dec() + " - " +
+                          f["payouts"].to_dec());
   }
   BULWARK_TRY(pools, repo.pools());
   for (const auto& pool : pools) {
@@ -103,6 +111,8 @@ Status check_invariants(VerifyReport& report, Repo& repo) {
                             ": allocated " + b.allocated.to_dec() + " but active policies carry " +
                             by_product[b.product_id].to_dec());
   }
+  BULWARK_TRY(claim_problems, check_claims_invariants(repo));
+  for (auto& p : claim_problems) problem(report, std::move(p));
   return {};
 }
 

@@ -155,9 +155,11 @@ const std::vector<const TableDef*>& monitor_tables() {
 }
 
 const std::vector<const TableDef*>& all_tables() {
-  static const std::vector<const TableDef*> all{&settings(), &assets(),   &products(),     &pools(),
-                                                &backings(), &holdings(), &policies(),     &allocations(),
-                                                &accounts(), &journal(),  &product_risk(), &market_prices()};
+  static const std::vector<const TableDef*> all{
+      &settings(), &assets(), &products(), &pools(), &backings(), &holdings(), &policies(), &allocations(),
+      &accounts(), &journal(), &product_risk(), &market_prices(),
+      // migration 4
+      &incidents(), &incident_txs(), &claims(), &payouts(), &signatures(), &assessors(), &votes()};
   return all;
 }
 
@@ -228,12 +230,128 @@ const std::vector<Migration>& migrations() {
            "PRIMARY KEY (chain_id, tx, kind))",
            "CREATE INDEX findings_by_block ON findings (chain_id, block)",
        }},
+      {4,
+       "claims: incidents, claims, payouts, signatures, assessors, votes",
+       {
+           "CREATE TABLE incidents (id {INT} NOT NULL, product_id {INT} NOT NULL, chain_id {INT} NOT NULL, "
+           "status {TEXT} NOT NULL, source {TEXT} NOT NULL, kind {TEXT} NOT NULL, block {INT} NOT NULL, time "
+           "{INT} NOT NULL, opened_at {INT} NOT NULL, verified_at {INT} NOT NULL, decided_at {INT} NOT NULL, "
+           "challenge_ends {INT} NOT NULL, vote_ends {INT} NOT NULL, payable_from {INT} NOT NULL, "
+           "accept_weight "
+           "{AMOUNT} NOT NULL, deny_weight {AMOUNT} NOT NULL, reporters {TEXT} NOT NULL, description {TEXT} "
+           "NOT "
+           "NULL, txs {TEXT} NOT NULL, proof {TEXT} NOT NULL, reasons {TEXT} NOT NULL, haircut_num {AMOUNT} "
+           "NOT "
+           "NULL, haircut_den {AMOUNT} NOT NULL, PRIMARY KEY (id))",
+           "CREATE INDEX incidents_product_id_idx ON incidents (product_id)",
+           "CREATE INDEX incidents_status_idx ON incidents (status)",
+           "CREATE TABLE incident_txs (chain_id {INT} NOT NULL, tx {TEXT} NOT NULL, product_id {INT} NOT "
+           "NULL, "
+           "incident_id {INT} NOT NULL, PRIMARY KEY (chain_id, tx, product_id))",
+           "CREATE TABLE claims (id {INT} NOT NULL, policy_id {INT} NOT NULL, incident_id {INT} NOT NULL, "
+           "holder {TEXT} NOT NULL, asset {TEXT} NOT NULL, claimed {AMOUNT} NOT NULL, proven {AMOUNT} NOT "
+           "NULL, "
+           "payable {AMOUNT} NOT NULL, paid {AMOUNT} NOT NULL, deposit {AMOUNT} NOT NULL, reward {AMOUNT} "
+           "NOT "
+           "NULL, status {TEXT} NOT NULL, addresses {TEXT} NOT NULL, txs {TEXT} NOT NULL, reasons {TEXT} NOT "
+           "NULL, submitted_at {INT} NOT NULL, decided_at {INT} NOT NULL, PRIMARY KEY (id))",
+           "CREATE INDEX claims_policy_id_idx ON claims (policy_id)",
+           "CREATE INDEX claims_incident_id_idx ON claims (incident_id)",
+           "CREATE INDEX claims_holder_idx ON claims (holder)",
+           "CREATE TABLE payouts (incident_id {INT} NOT NULL, policy_id {INT} NOT NULL, claim_id {INT} NOT "
+           "NULL, holder {TEXT} NOT NULL, asset {TEXT} NOT NULL, entitled {AMOUNT} NOT NULL, amount {AMOUNT} "
+           "NOT NULL, ratio_num {AMOUNT} NOT NULL, ratio_den {AMOUNT} NOT NULL, burns {TEXT} NOT NULL, time "
+           "{INT} NOT NULL, PRIMARY KEY (incident_id, policy_id))",
+           "CREATE INDEX payouts_policy_id_idx ON payouts (policy_id)",
+           "CREATE TABLE signatures (digest {TEXT} NOT NULL, signer {TEXT} NOT NULL, purpose {TEXT} NOT "
+           "NULL, "
+           "time {INT} NOT NULL, PRIMARY KEY (digest))",
+           "CREATE TABLE assessors (address {TEXT} NOT NULL, stake {AMOUNT} NOT NULL, locked_until {INT} NOT "
+           "NULL, slashed {AMOUNT} NOT NULL, registered_at {INT} NOT NULL, PRIMARY KEY (address))",
+           "CREATE TABLE votes (incident_id {INT} NOT NULL, assessor {TEXT} NOT NULL, accept {INT} NOT NULL, "
+           "weight {AMOUNT} NOT NULL, nonce {INT} NOT NULL, time {INT} NOT NULL, PRIMARY KEY (incident_id, "
+           "assessor))",
+       }},
   };
   return all;
 }
 
 int latest_version() {
   return migrations().back().version;
+}
+
+// ---- migration 4: incidents, claims, assessment and payouts ----
+
+const TableDef& incidents() {
+  static const TableDef t =
+      make("incidents", {{"id", I},        {"product_id", I},   {"chain_id", I},      {"status", T},
+                         {"source", T},    {"kind", T},         {"block", I},         {"time", I},
+                         {"opened_at", I}, {"verified_at", I},  {"decided_at", I},    {"challenge_ends", I},
+                         {"vote_ends", I}, {"payable_from", I}, {"accept_weight", A}, {"deny_weight", A},
+                         {"reporters", T}, {"description", T},  {"txs", T},           {"proof", T},
+                         {"reasons", T},   {"haircut_num", A},  {"haircut_den", A}},
+           1);
+  return t;
+}
+const TableDef& incident_txs() {
+  static const TableDef t =
+      make("incident_txs", {{"chain_id", I}, {"tx", T}, {"product_id", I}, {"incident_id", I}}, 3);
+  return t;
+}
+const TableDef& claims() {
+  static const TableDef t = make("claims",
+                                 {{"id", I},
+                                  {"policy_id", I},
+                                  {"incident_id", I},
+                                  {"holder", T},
+                                  {"asset", T},
+                                  {"claimed", A},
+                                  {"proven", A},
+                                  {"payable", A},
+                                  {"paid", A},
+                                  {"deposit", A},
+                                  {"reward", A},
+                                  {"status", T},
+                                  {"addresses", T},
+                                  {"txs", T},
+                                  {"reasons", T},
+                                  {"submitted_at", I},
+                                  {"decided_at", I}},
+                                 1);
+  return t;
+}
+const TableDef& payouts() {
+  static const TableDef t = make("payouts",
+                                 {{"incident_id", I},
+                                  {"policy_id", I},
+                                  {"claim_id", I},
+                                  {"holder", T},
+                                  {"asset", T},
+                                  {"entitled", A},
+                                  {"amount", A},
+                                  {"ratio_num", A},
+                                  {"ratio_den", A},
+                                  {"burns", T},
+                                  {"time", I}},
+                                 2);
+  return t;
+}
+const TableDef& signatures() {
+  static const TableDef t =
+      make("signatures", {{"digest", T}, {"signer", T}, {"purpose", T}, {"time", I}}, 1);
+  return t;
+}
+const TableDef& assessors() {
+  static const TableDef t =
+      make("assessors",
+           {{"address", T}, {"stake", A}, {"locked_until", I}, {"slashed", A}, {"registered_at", I}}, 1);
+  return t;
+}
+const TableDef& votes() {
+  static const TableDef t =
+      make("votes",
+           {{"incident_id", I}, {"assessor", T}, {"accept", I}, {"weight", A}, {"nonce", I}, {"time", I}}, 2);
+  return t;
 }
 
 }  // namespace schema

@@ -60,4 +60,22 @@ const std::vector<Migration>& migrations();
 /// The latest schema version this build knows.
 int latest_version();
 
+// ---- incidents, claims, assessment and payouts (migration 4) ----
+
+/// Incidents: an exploit (or trigger) on one product, with what the chain proves and every decision.
+const TableDef& incidents();
+/// Which incident each evidence transaction belongs to, per product (a finding and a report about
+/// the same transaction make one incident).
+const TableDef& incident_txs();
+/// Claims filed by policyholders.
+const TableDef& claims();
+/// Payouts made: at most one per (incident, policy).
+const TableDef& payouts();
+/// EIP-191 signatures already used (by digest): a replayed message is refused.
+const TableDef& signatures();
+/// Registered assessors and their stake.
+const TableDef& assessors();
+/// Assessment votes: one per (incident, assessor).
+const TableDef& votes();
+
 }  // namespace bulwark::store::schema

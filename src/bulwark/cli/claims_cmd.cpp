@@ -1,0 +1,595 @@
+#include "bulwark/cli/claims_cmd.hpp"
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "bulwark/chain/node.hpp"
+#include "bulwark/chain/rpc.hpp"
+#include "bulwark/chain/trace.hpp"
+#include "bulwark/cover/assessment.hpp"
+#include "bulwark/cover/claims.hpp"
+#include "bulwark/cover/incidents.hpp"
+#include "bulwark/cover/ledger.hpp"
+#include "bulwark/cover/node_trace_source.hpp"
+#include "bulwark/cover/payouts.hpp"
+
+namespace bulwark::cli {
+namespace {
+
+using nlohmann::json;
+using namespace bulwark::cover;
+
+/// The system clock unless BULWARK_NOW (Unix seconds) pins it, as for the other commands.
+class EnvClock final : public Clock {
+ public:
+  EnvClock() {
+    if (const char* env = std::getenv("BULWARK_NOW")) pinned_ = std::strtoll(env, nullptr, 10);
+  }
+  UnixTime now() const override { return pinned_ ? *pinned_ : system_.now(); }
+
+ private:
+  std::optional<UnixTime> pinned_;
+  SystemClock system_;
+};
+
+/// Where evidence comes from: recorded trace files or a node.
+struct EvidenceOptions {
+  std::vector<std::string> traces;
+  std::string rpc;
+};
+
+void add_evidence_options(CLI::App* cmd, EvidenceOptions& o) {
+  cmd->add_option(
+      "--traces", o.traces,
+      "Directory of recorded evidence: <tx hash>.json (callTracer) and optional <tx hash>.meta.json "
+      "({\"block\", \"time\"})");
+  cmd->add_option("--rpc", o.rpc, "The chain's JSON-RPC URL: evidence fetched with debug_traceTransaction");
+}
+
+/// Everything a command needs, opened once the options are parsed.
+struct Env {
+  const std::string& db;
+  const bool& json_out;
+  EnvClock clock;
+  ClaimsConfig config;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<Ledger> ledger;
+  std::unique_ptr<chain::RpcClient> rpc;
+  std::unique_ptr<chain::Node> node;
+  std::unique_ptr<TraceSource> source;
+
+  Status open() {
+    BULWARK_TRY(s, store::open_store(db));
+    store = std::move(s);
+    ledger = std::make_unique<Ledger>(*store, clock);
+    return {};
+  }
+
+  Result<TraceSource*> evidence(const EvidenceOptions& o, std::uint64_t chain_id) {
+    if (o.rpc.empty() == o.traces.empty())
+      return fail(ErrorCode::kInvalidArgument,
+                  "give the evidence source: --traces DIR or --rpc URL (one of them)");
+    if (!o.traces.empty()) {
+      std::vector<std::filesystem::path> dirs(o.traces.begin(), o.traces.end());
+      source = std::make_unique<FileTraceSource>(dirs);
+      return source.get();
+    }
+    BULWARK_TRY(client, chain::connect_http(o.rpc));
+    rpc = std::move(client);
+    node = std::make_unique<chain::Node>(*rpc);
+    source = std::make_unique<NodeTraceSource>(chain_id, *node);
+    return source.get();
+  }
+};
+
+struct Output {
+  json data;
+  std::string text;
+};
+
+Result<Hash32> parse_hash(const std::string& s, std::string_view option) {
+  auto h = Hash32::parse(s);
+  if (!h) return std::unexpected(with_context(h.error(), option));
+  return *h;
+}
+
+Result<Address> parse_addr(const std::string& s, std::string_view option) {
+  auto a = Address::parse(s);
+  if (!a) return std::unexpected(with_context(a.error(), option));
+  return *a;
+}
+
+Result<std::vector<Hash32>> parse_hashes(const std::vector<std::string>& v, std::string_view option) {
+  std::vector<Hash32> out;
+  for (const auto& s : v) {
+    BULWARK_TRY(h, parse_hash(s, option));
+    out.push_back(h);
+  }
+  return out;
+}
+
+/// A signature from --signature, or made here with --key (whose address must be the signer's).
+Result<Signature> signature_for(const std::string& message, const std::string& sig,
+                                const std::string& key_hex, const Address& signer) {
+  if (sig.empty() == key_hex.empty())
+    return fail(ErrorCode::kInvalidArgument,
+                "give --signature SIG (personal_sign of the message) or --key KEY");
+  if (!sig.empty()) {
+    auto s = Signature::parse(sig);
+    if (!s) return std::unexpected(with_context(s.error(), "--signature"));
+    return *s;
+  }
+  auto k = PrivateKey::parse(key_hex);
+  if (!k) return std::unexpected(with_context(k.error(), "--key"));
+  if (k->address() != signer)
+    return fail(ErrorCode::kInvalidArgument,
+                "--key belongs to " + k->address().to_checksum() + ", not to " + signer.to_checksum());
+  return sign_personal(*k, message);
+}
+
+/// The signer: --key's address when given, else the named option's address.
+Result<Address> signer_of(const std::string& addr, const std::string& key_hex, std::string_view option) {
+  if (!addr.empty()) return parse_addr(addr, option);
+  if (key_hex.empty())
+    return fail(ErrorCode::kInvalidArgument, std::string("give ") + std::string(option) + " or --key");
+  auto k = PrivateKey::parse(key_hex);
+  if (!k) return std::unexpected(with_context(k.error(), "--key"));
+  return k->address();
+}
+
+std::string amount_text(Ledger& ledger, const U256& v, const std::string& asset) {
+  auto a = ledger.asset(asset);
+  if (!a) return v.to_dec() + " (" + asset + ")";
+  return format_units(v, a->decimals) + " " + a->symbol;
+}
+
+Output incident_output(Ledger& ledger, const Incident& i) {
+  Output o{to_json(i), ""};
+  o.text = fmt::format("incident {}: product {} on chain {}, {} ({})\n", i.id, i.product_id, i.chain_id,
+                       to_string(i.status), i.source);
+  if (!i.kind.empty()) o.text += fmt::format("  {} in block {} at unix time {}\n", i.kind, i.block, i.time);
+  for (const auto& t : i.txs) o.text += "  evidence " + t.to_hex() + "\n";
+  if (i.proof) {
+    for (const auto& l : i.proof->losses)
+      o.text += "  lost: " + l.holder.to_checksum() + " " + amount_text(ledger, l.amount, l.asset) + "\n";
+    for (const auto& a : i.proof->attackers) o.text += "  attacker: " + a.to_checksum() + "\n";
+  }
+  for (const auto& r : i.reasons) o.text += "  - " + r + "\n";
+  return o;
+}
+
+Output claim_output(Ledger& ledger, const Claim& c) {
+  Output o{to_json(c), ""};
+  o.text = fmt::format(
+      "claim {}: policy {} on incident {} by {}, {}\n  claimed {}, proven {}, payable {}, paid {}\n"
+      "  deposit {}\n",
+      c.id, c.policy_id, c.incident_id, c.holder.to_checksum(), to_string(c.status),
+      amount_text(ledger, c.claimed, c.asset), amount_text(ledger, c.proven, c.asset),
+      amount_text(ledger, c.payable, c.asset), amount_text(ledger, c.paid, c.asset),
+      amount_text(ledger, c.deposit, c.asset));
+  for (const auto& r : c.reasons) o.text += "  - " + r + "\n";
+  return o;
+}
+
+Output payout_output(Ledger& ledger, const Payout& p) {
+  Output o{to_json(p), ""};
+  o.text =
+      fmt::format("payout: incident {} policy {} (claim {}) to {}: {} of {} (ratio {}/{})\n", p.incident_id,
+                  p.policy_id, p.claim_id, p.holder.to_checksum(), amount_text(ledger, p.amount, p.asset),
+                  amount_text(ledger, p.entitled, p.asset), p.ratio_num.to_dec(), p.ratio_den.to_dec());
+  return o;
+}
+
+template <class T, class F>
+Output list_output(const std::vector<T>& items, F one, const char* key) {
+  Output o{json{{key, json::array()}}, ""};
+  for (const auto& i : items) {
+    Output x = one(i);
+    o.data[key].push_back(x.data);
+    o.text += x.text;
+  }
+  if (items.empty()) o.text = std::string("no ") + key + "\n";
+  return o;
+}
+
+using Command = std::function<Result<Output>(Env&)>;
+
+/// Runs a chosen command: opens the store, prints the output, maps errors to exit codes.
+int execute(Env& env, const Command& command) {
+  auto report = [&](const Error& e) {
+    if (env.json_out)
+      std::cerr << json{{"error", {{"code", to_string(e.code)}, {"message", e.message}}}}.dump() << '\n';
+    else
+      std::cerr << "error: " << e.message << '\n';
+    return exit_code(e.code);
+  };
+  try {
+    if (auto s = env.open(); !s) return report(s.error());
+    auto out = command(env);
+    if (!out) return report(out.error());
+    if (env.json_out) {
+      if (!out->data.is_null()) std::cout << out->data.dump() << '\n';
+    } else {
+      std::cout << out->text;
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    return report(Error{ErrorCode::kInternal, e.what()});
+  }
+}
+
+/// A verified-or-not incident as a command result: a rejected one is a failure with its reason.
+Result<Output> incident_result(Env& env, const Incident& i) {
+  Output o = incident_output(*env.ledger, i);
+  if (i.status == IncidentStatus::kRejected) {
+    std::cout << (env.json_out ? o.data.dump() + "\n" : o.text);
+    return fail(ErrorCode::kFailedPrecondition,
+                "incident " + std::to_string(i.id) + " " +
+                    (i.reasons.empty() ? std::string("rejected") : i.reasons.back()));
+  }
+  return o;
+}
+
+}  // namespace
+
+void add_claims_commands(CLI::App& app, const std::string& db, const bool& json_out,
+                         std::function<int()>& run) {
+  static std::unique_ptr<Env> env;
+  env = std::make_unique<Env>(Env{db, json_out, {}, {}, {}, {}, {}, {}, {}});
+  auto chosen = [&run](Command c) { run = [c = std::move(c)] { return execute(*env, c); }; };
+
+  // ---- incident ----
+  auto* incident = app.add_subcommand("incident", "Exploit incidents: open, report, verify, decide, vote");
+  incident->require_subcommand(1);
+
+  static struct {
+    std::string tx;
+    std::uint64_t chain = 1;
+    EvidenceOptions ev;
+  } op;
+  auto* open = incident->add_subcommand(
+      "open",
+      "Analyse a transaction; open and verify an incident for each product whose contracts an\n"
+      "incident-grade finding names as victims");
+  open->add_option("--tx", op.tx, "The exploit transaction hash")->required();
+  open->add_option("--chain", op.chain, "Chain id")->capture_default_str();
+  add_evidence_options(open, op.ev);
+  open->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      BULWARK_TRY(tx, parse_hash(op.tx, "--tx"));
+      BULWARK_TRY(source, e.evidence(op.ev, op.chain));
+      BULWARK_TRY(trace_ev, source->fetch(op.chain, tx));
+      BULWARK_TRY(trace, chain::parse_any_trace(trace_ev.trace_json));
+      const auto analysis = detect::analyze(trace, {});
+      Incidents incidents(*e.store, e.clock, e.config);
+      std::vector<Incident> opened;
+      for (const auto& f : analysis.findings) {
+        if (!detect::incident_grade(f.severity)) continue;
+        BULWARK_TRY(v, incidents.open_from_finding({op.chain, tx, f, trace_ev.block, trace_ev.time}));
+        for (auto& i : v) {
+          BULWARK_TRY(verified, incidents.verify(i.id, *source));
+          opened.push_back(std::move(verified));
+        }
+      }
+      if (opened.empty())
+        return fail(
+            ErrorCode::kFailedPrecondition,
+            "no incident opened: " +
+                std::string(detect::incident_grade(analysis.max_severity())
+                                ? "the finding names no covered contract on chain " + std::to_string(op.chain)
+                                : "no incident-grade finding in " + op.tx));
+      return list_output(
+          opened, [&](const Incident& i) { return incident_output(*e.ledger, i); }, "incidents");
+    });
+  });
+
+  static struct {
+    Id product = 0;
+    std::vector<std::string> txs;
+    std::string description, reporter, signature, key;
+    bool print_message = false;
+    EvidenceOptions ev;
+  } rp;
+  auto* report = incident->add_subcommand(
+      "report",
+      "Report an exploit (signed with EIP-191 by the reporter); its evidence is fetched and verified");
+  report->add_option("--product", rp.product, "The product hit")->required();
+  report->add_option("--tx", rp.txs, "Exploit transaction hash (repeatable)")->required();
+  report->add_option("--description", rp.description, "What happened");
+  report->add_option("--reporter", rp.reporter, "The reporter's address (with --signature)");
+  report->add_option("--signature", rp.signature, "personal_sign signature of the report message");
+  report->add_option("--key", rp.key, "Sign here with this secp256k1 key (hex) instead");
+  report->add_flag("--print-message", rp.print_message, "Print the exact message to sign and stop");
+  add_evidence_options(report, rp.ev);
+  report->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      BULWARK_TRY(reporter, signer_of(rp.reporter, rp.key, "--reporter"));
+      BULWARK_TRY(txs, parse_hashes(rp.txs, "--tx"));
+      ReportRequest r{reporter, rp.product, txs, rp.description, {}};
+      const std::string message = report_message(r);
+      if (rp.print_message) return Output{json{{"message", message}}, message + "\n"};
+      BULWARK_TRY(sig, signature_for(message, rp.signature, rp.key, reporter));
+      r.signature = sig;
+      BULWARK_TRY(product, e.ledger->product(rp.product));
+      BULWARK_TRY(source, e.evidence(rp.ev, product.chain_id));
+      Incidents incidents(*e.store, e.clock, e.config);
+      BULWARK_TRY(inc, incidents.report(r, *source));
+      return incident_result(e, inc);
+    });
+  });
+
+  static struct {
+    Id id = 0;
+    EvidenceOptions ev;
+  } vo;
+  auto* verify = incident->add_subcommand("verify", "Fetch an open incident's evidence and verify it");
+  verify->add_option("id", vo.id, "Incident id")->required();
+  add_evidence_options(verify, vo.ev);
+  verify->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      Incidents incidents(*e.store, e.clock, e.config);
+      BULWARK_TRY(current, incidents.incident(vo.id));
+      BULWARK_TRY(source, e.evidence(vo.ev, current.chain_id));
+      BULWARK_TRY(inc, incidents.verify(vo.id, *source));
+      return incident_result(e, inc);
+    });
+  });
+
+  static Id show_id = 0;
+  auto* show = incident->add_subcommand("show", "Show an incident: status, proof, every decision's reasons");
+  show->add_option("id", show_id, "Incident id")->required();
+  show->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      Incidents incidents(*e.store, e.clock, e.config);
+      BULWARK_TRY(inc, incidents.incident(show_id));
+      return incident_output(*e.ledger, inc);
+    });
+  });
+
+  static struct {
+    std::string status;
+    Id product = 0;
+  } il;
+  auto* list = incident->add_subcommand("list", "List incidents");
+  list->add_option("--status", il.status, "open, verified, confirmed, rejected or denied");
+  list->add_option("--product", il.product, "Only this product's");
+  list->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      IncidentFilter f;
+      if (!il.status.empty()) {
+        BULWARK_TRY(s, parse_incident_status(il.status));
+        f.status = s;
+      }
+      if (il.product != 0) f.product_id = il.product;
+      Incidents incidents(*e.store, e.clock, e.config);
+      BULWARK_TRY(all, incidents.incidents(f));
+      return list_output(
+          all, [&](const Incident& i) { return incident_output(*e.ledger, i); }, "incidents");
+    });
+  });
+
+  static struct {
+    Id id = 0;
+    bool accept = false, deny = false;
+    std::string reason;
+  } rs;
+  auto* resolve = incident->add_subcommand("resolve", "Governance decision on a verified incident");
+  resolve->add_option("id", rs.id, "Incident id")->required();
+  resolve->add_flag("--accept", rs.accept, "Confirm it");
+  resolve->add_flag("--deny", rs.deny, "Deny it");
+  resolve->add_option("--reason", rs.reason, "Why (stored with the decision)")->required();
+  resolve->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      if (rs.accept == rs.deny) return fail(ErrorCode::kInvalidArgument, "give --accept or --deny");
+      Incidents incidents(*e.store, e.clock, e.config);
+      BULWARK_TRY(inc, incidents.resolve(rs.id, rs.accept, rs.reason));
+      return incident_output(*e.ledger, inc);
+    });
+  });
+
+  static struct {
+    Id id = 0;
+    bool accept = false, deny = false;
+    std::int64_t nonce = 0, expiry = 0;
+    std::string assessor, signature, key;
+    bool print_message = false;
+  } vt;
+  auto* vote = incident->add_subcommand("vote", "Cast an assessor's signed vote on a discretionary incident");
+  vote->add_option("id", vt.id, "Incident id")->required();
+  vote->add_flag("--accept", vt.accept, "Vote to accept");
+  vote->add_flag("--deny", vt.deny, "Vote to deny");
+  vote->add_option("--nonce", vt.nonce, "Any number making this signed vote unique")->required();
+  vote->add_option("--expiry", vt.expiry, "Unix time after which the signature is refused")->required();
+  vote->add_option("--assessor", vt.assessor, "The assessor's address (with --signature)");
+  vote->add_option("--signature", vt.signature, "personal_sign signature of the vote message");
+  vote->add_option("--key", vt.key, "Sign here with this secp256k1 key (hex) instead");
+  vote->add_flag("--print-message", vt.print_message, "Print the exact message to sign and stop");
+  vote->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      if (vt.accept == vt.deny) return fail(ErrorCode::kInvalidArgument, "give --accept or --deny");
+      BULWARK_TRY(assessor, signer_of(vt.assessor, vt.key, "--assessor"));
+      VoteRequest v{vt.id, assessor, vt.accept, vt.nonce, vt.expiry, {}};
+      const std::string message = vote_message(v);
+      if (vt.print_message) return Output{json{{"message", message}}, message + "\n"};
+      BULWARK_TRY(sig, signature_for(message, vt.signature, vt.key, assessor));
+      v.signature = sig;
+      Assessment assessment(*e.store, e.clock, e.config);
+      BULWARK_TRY(inc, assessment.vote(v));
+      return incident_output(*e.ledger, inc);
+    });
+  });
+
+  // ---- assessor ----
+  auto* assessor = app.add_subcommand("assessor", "Assessors of discretionary incidents");
+  assessor->require_subcommand(1);
+  static struct {
+    std::string address;
+    std::string stake;
+  } ar;
+  auto* reg =
+      assessor->add_subcommand("register", "Register an assessor, or change its stake (voting weight)");
+  reg->add_option("--address", ar.address, "The assessor's address")->required();
+  reg->add_option("--stake", ar.stake, "Stake, an integer (its voting weight)")->required();
+  reg->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      BULWARK_TRY(a, parse_addr(ar.address, "--address"));
+      auto stake = U256::from_dec(ar.stake);
+      if (!stake) return std::unexpected(with_context(stake.error(), "--stake"));
+      Assessment assessment(*e.store, e.clock, e.config);
+      BULWARK_TRY(r, assessment.register_assessor(a, *stake));
+      return Output{to_json(r),
+                    "assessor " + r.address.to_checksum() + " with stake " + r.stake.to_dec() + "\n"};
+    });
+  });
+  assessor->add_subcommand("list", "List the assessors")->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      Assessment assessment(*e.store, e.clock, e.config);
+      BULWARK_TRY(all, assessment.assessors());
+      return list_output(
+          all,
+          [](const Assessor& a) {
+            return Output{to_json(a), a.address.to_checksum() + " stake " + a.stake.to_dec() +
+                                          ", locked until " + std::to_string(a.locked_until) + "\n"};
+          },
+          "assessors");
+    });
+  });
+
+  // ---- claim ----
+  auto* claim = app.add_subcommand("claim", "Claims by policyholders");
+  claim->require_subcommand(1);
+  static struct {
+    Id policy = 0, incident = 0;
+    std::string claimed, max_deposit, holder, signature, key;
+    std::vector<std::string> addresses, txs;
+    bool print_message = false;
+  } cs;
+  auto* submit = claim->add_subcommand(
+      "submit",
+      "Submit a claim signed by the policy holder; every automatic check that fails prints its reason");
+  submit->add_option("--policy", cs.policy, "The policy")->required();
+  submit->add_option("--incident", cs.incident, "The incident")->required();
+  submit->add_option("--claimed", cs.claimed, "Loss claimed, in the policy's asset units (e.g. 1.5)")
+      ->required();
+  submit->add_option("--address", cs.addresses, "An affected address of the holder (repeatable)")->required();
+  submit->add_option("--tx", cs.txs, "Evidence transaction hash (repeatable)");
+  submit->add_option("--max-deposit", cs.max_deposit,
+                     "The most paid as claim deposit (asset units; default any)");
+  submit->add_option("--holder", cs.holder, "The holder's address (with --signature)");
+  submit->add_option("--signature", cs.signature, "personal_sign signature of the claim message");
+  submit->add_option("--key", cs.key, "Sign here with this secp256k1 key (hex) instead");
+  submit->add_flag("--print-message", cs.print_message, "Print the exact message to sign and stop");
+  submit->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      BULWARK_TRY(holder, signer_of(cs.holder, cs.key, "--holder"));
+      BULWARK_TRY(policy, e.ledger->policy(cs.policy));
+      BULWARK_TRY(asset, e.ledger->asset(policy.asset));
+      ClaimRequest r;
+      r.policy_id = cs.policy;
+      r.incident_id = cs.incident;
+      r.holder = holder;
+      auto claimed = parse_units(cs.claimed, asset.decimals);
+      if (!claimed) return std::unexpected(with_context(claimed.error(), "--claimed"));
+      r.claimed = *claimed;
+      for (const auto& a : cs.addresses) {
+        BULWARK_TRY(addr, parse_addr(a, "--address"));
+        r.addresses.push_back(addr);
+      }
+      BULWARK_TRY(txs, parse_hashes(cs.txs, "--tx"));
+      r.txs = txs;
+      r.max_deposit = U256::max();
+      if (!cs.max_deposit.empty()) {
+        auto m = parse_units(cs.max_deposit, asset.decimals);
+        if (!m) return std::unexpected(with_context(m.error(), "--max-deposit"));
+        r.max_deposit = *m;
+      }
+      const std::string message = claim_message(r);
+      if (cs.print_message) return Output{json{{"message", message}}, message + "\n"};
+      BULWARK_TRY(sig, signature_for(message, cs.signature, cs.key, holder));
+      r.signature = sig;
+      Claims claims(*e.store, e.clock, e.config);
+      BULWARK_TRY(c, claims.submit(r));
+      return claim_output(*e.ledger, c);
+    });
+  });
+  static Id claim_id = 0;
+  auto* cshow = claim->add_subcommand("show", "Show a claim with its reasons");
+  cshow->add_option("id", claim_id, "Claim id")->required();
+  cshow->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      Claims claims(*e.store, e.clock, e.config);
+      BULWARK_TRY(c, claims.claim(claim_id));
+      return claim_output(*e.ledger, c);
+    });
+  });
+  static struct {
+    std::string holder, status;
+    Id incident = 0, policy = 0;
+  } cl;
+  auto* clist = claim->add_subcommand("list", "List claims");
+  clist->add_option("--holder", cl.holder, "Only this holder's");
+  clist->add_option("--incident", cl.incident, "Only this incident's");
+  clist->add_option("--policy", cl.policy, "Only this policy's");
+  clist->add_option("--status", cl.status, "pending, approved, rejected or paid");
+  clist->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      ClaimFilter f;
+      if (!cl.holder.empty()) {
+        BULWARK_TRY(h, parse_addr(cl.holder, "--holder"));
+        f.holder = h;
+      }
+      if (cl.incident != 0) f.incident_id = cl.incident;
+      if (cl.policy != 0) f.policy_id = cl.policy;
+      if (!cl.status.empty()) {
+        BULWARK_TRY(s, parse_claim_status(cl.status));
+        f.status = s;
+      }
+      Claims claims(*e.store, e.clock, e.config);
+      BULWARK_TRY(all, claims.claims(f));
+      return list_output(
+          all, [&](const Claim& c) { return claim_output(*e.ledger, c); }, "claims");
+    });
+  });
+
+  // ---- payout ----
+  auto* payout = app.add_subcommand("payout", "Payouts of confirmed incidents");
+  payout->require_subcommand(1);
+  static Id payout_incident = 0;
+  auto* prun = payout->add_subcommand(
+      "run", "Pay every approved claim and parametric entitlement that is due (each exactly once)");
+  prun->add_option("--incident", payout_incident, "Only this incident");
+  prun->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      Payouts payouts(*e.store, e.clock, e.config);
+      BULWARK_TRY(done, payouts.run(payout_incident ? std::optional<Id>(payout_incident) : std::nullopt));
+      Output o = list_output(
+          done.payouts, [&](const Payout& p) { return payout_output(*e.ledger, p); }, "payouts");
+      o.data["count"] = done.payouts.size();
+      o.text += fmt::format("{} payout(s) made in {} batch(es)\n", done.payouts.size(), done.batches);
+      return o;
+    });
+  });
+  static Id payout_list_incident = 0;
+  auto* plist = payout->add_subcommand("list", "List payouts made");
+  plist->add_option("--incident", payout_list_incident, "Only this incident's");
+  plist->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      Payouts payouts(*e.store, e.clock, e.config);
+      BULWARK_TRY(all, payouts.payouts(payout_list_incident ? std::optional<Id>(payout_list_incident)
+                                                            : std::nullopt));
+      return list_output(
+          all, [&](const Payout& p) { return payout_output(*e.ledger, p); }, "payouts");
+    });
+  });
+}
+
+}  // namespace bulwark::cli

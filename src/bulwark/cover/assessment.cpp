@@ -1,0 +1,161 @@
+#include "bulwark/cover/assessment.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "bulwark/cover/events.hpp"
+#include "bulwark/cover/incidents.hpp"
+#include "bulwark/store/schema.hpp"
+
+namespace bulwark::cover {
+namespace {
+
+using nlohmann::json;
+
+std::string str(std::int64_t v) {
+  return std::to_string(v);
+}
+
+std::unexpected<Error> refuse(std::string why) {
+  return fail(ErrorCode::kFailedPrecondition, "vote refused: " + std::move(why));
+}
+
+}  // namespace
+
+std::string vote_message(const VoteRequest& v) {
+  return "Bulwark assessment vote\nassessor: " + v.assessor.to_checksum() +
+         "\nincident: " + str(v.incident_id) + "\nvote: " + (v.accept ? "accept" : "deny") +
+         "\nnonce: " + str(v.nonce) + "\nexpiry: " + str(v.expiry);
+}
+
+Assessment::Assessment(store::Store& store, const Clock& clock, ClaimsConfig config)
+    : store_(store), clock_(clock), config_(std::move(config)) {}
+
+Result<Assessor> Assessment::register_assessor(const Address& address, const U256& stake) {
+  if (address.is_zero()) return fail(ErrorCode::kInvalidArgument, "assessor must not be the zero address");
+  if (stake.is_zero()) return fail(ErrorCode::kInvalidArgument, "assessor stake must be greater than zero");
+  Assessor out;
+  Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    const UnixTime now = clock_.now();
+    BULWARK_CHECK(advance_incidents(repo, now, config_));
+    BULWARK_TRY(existing, ClaimsRepo(repo).find_assessor(address));
+    Assessor a = existing.value_or(Assessor{address, U256{}, 0, U256{}, now});
+    if (existing && stake < a.stake && now < a.locked_until)
+      return fail(ErrorCode::kFailedPrecondition, address.to_checksum() +
+                                                      "'s stake is locked until unix time " +
+                                                      str(a.locked_until) + " behind its votes");
+    a.stake = stake;
+    out = a;
+    auto e = record_event(repo, now, "assessor_registered", json{{"assessor", to_json(a)}});
+    if (!e) return std::unexpected(e.error());
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+Result<Incident> Assessment::vote(const VoteRequest& v) {
+  const std::string message = vote_message(v);
+  if (auto ok = verify_personal(message, v.signature, v.assessor); !ok)
+    return std::unexpected(with_context(ok.error(), "vote signature"));
+  const Hash32 digest = eip191_hash(message);
+  Incident out;
+  Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    ClaimsRepo cr(repo);
+    const UnixTime now = clock_.now();
+    BULWARK_CHECK(advance_incidents(repo, now, config_));
+    BULWARK_TRY(seen, cr.find_signature(digest));
+    if (seen)
+      return fail(ErrorCode::kAlreadyExists, "vote signature was already used at unix time " +
+                                                 str(seen->time) + ": a replayed vote is refused");
+    if (now > v.expiry) return refuse("the signed vote expired at unix time " + str(v.expiry));
+    BULWARK_TRY(assessor, cr.find_assessor(v.assessor));
+    if (!assessor || assessor->stake.is_zero())
+      return refuse(v.assessor.to_checksum() + " is not a registered assessor");
+    BULWARK_TRY(inc, cr.get_incident(v.incident_id));
+    BULWARK_TRY(product, repo.get_product(inc.product_id));
+    if (inc.status != IncidentStatus::kVerified)
+      return refuse("incident " + str(inc.id) + " is " + std::string(to_string(inc.status)) +
+                    ", not in assessment");
+    if (product.parametric && inc.challenge_ends > 0)
+      return refuse("incident " + str(inc.id) +
+                    " is parametric and unchallenged: it is decided by its trigger");
+    if (inc.vote_ends != 0 && now >= inc.vote_ends)
+      return refuse("the vote on incident " + str(inc.id) + " ended at unix time " + str(inc.vote_ends));
+    BULWARK_TRY(claims, cr.claims_of_incident(inc.id));
+    for (const auto& c : claims)
+      if (c.holder == v.assessor)
+        return refuse(v.assessor.to_checksum() + " is conflicted: it claims on incident " + str(inc.id) +
+                      " (claim " + str(c.id) + ")");
+    BULWARK_TRY(cover, repo.policies({.holder = v.assessor, .product_id = inc.product_id}));
+    if (!cover.empty())
+      return refuse(v.assessor.to_checksum() + " is conflicted: it holds cover on product " +
+                    str(inc.product_id) + " (policy " + str(cover.front().id) + ")");
+    BULWARK_TRY(votes, cr.votes_of_incident(inc.id));
+    for (const auto& existing : votes)
+      if (existing.assessor == v.assessor)
+        return fail(ErrorCode::kAlreadyExists,
+                    v.assessor.to_checksum() + " already voted on incident " + str(inc.id));
+    const U256 weight = assessor->stake;
+    if (v.accept)
+      inc.accept_weight = inc.accept_weight.checked_add(weight).value_or(U256::max());
+    else
+      inc.deny_weight = inc.deny_weight.checked_add(weight).value_or(U256::max());
+    const U256 voted = inc.accept_weight.checked_add(inc.deny_weight).value_or(U256::max());
+    if (inc.vote_ends == 0) {
+      inc.vote_ends = now + config_.voting_period;
+      inc.reasons.push_back("assessment opened by the first vote; it ends at unix time " +
+                            str(inc.vote_ends));
+    } else if (inc.vote_ends - now < config_.silent_extension) {
+      // Nexus Mutual v2 (Assessment.sol): a late vote extends the end by its share of the voted stake.
+      BULWARK_TRY(ext, U256::mul_div(U256(std::uint64_t(config_.silent_extension)), weight, voted,
+                                     U256::Rounding::kDown));
+      const std::int64_t extension =
+          std::min<std::int64_t>(config_.silent_extension, std::int64_t(ext.low_u64()));
+      inc.vote_ends += extension;
+      inc.reasons.push_back("a late vote extended the assessment by " + str(extension) +
+                            " seconds to unix time " + str(inc.vote_ends));
+    }
+    Assessor a = *assessor;
+    a.locked_until = std::max(a.locked_until, inc.vote_ends + config_.stake_lock);
+    const Vote vote{inc.id, v.assessor, v.accept, weight, v.nonce, now};
+    const SignatureUse used{digest, v.assessor, "vote", now};
+    auto e = record_event(repo, now, "vote_cast",
+                          json{{"vote", to_json(vote)},
+                               {"incident", to_json(inc)},
+                               {"assessor", to_json(a)},
+                               {"signature", to_json(used)}});
+    if (!e) return std::unexpected(e.error());
+    out = std::move(inc);
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+Result<std::vector<Assessor>> Assessment::assessors() {
+  std::vector<Assessor> out;
+  BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    BULWARK_TRY(v, ClaimsRepo(repo).assessors());
+    out = std::move(v);
+    return {};
+  }));
+  return out;
+}
+
+Result<std::vector<Vote>> Assessment::votes(Id incident) {
+  std::vector<Vote> out;
+  BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    BULWARK_TRY(v, ClaimsRepo(repo).votes_of_incident(incident));
+    out = std::move(v);
+    return {};
+  }));
+  return out;
+}
+
+}  // namespace bulwark::cover

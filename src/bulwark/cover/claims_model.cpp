@@ -1,0 +1,743 @@
+#include "bulwark/cover/claims_model.hpp"
+
+#include <charconv>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "bulwark/store/schema.hpp"
+
+namespace bulwark::cover {
+namespace {
+
+namespace sc = store::schema;
+using nlohmann::json;
+using store::Row;
+
+std::string str(std::int64_t v) {
+  return std::to_string(v);
+}
+
+// ---- JSON field readers: a clear kInvalidArgument instead of an exception ----
+
+Result<const json*> field(const json& j, const char* key) {
+  if (!j.is_object())
+    return fail(ErrorCode::kInvalidArgument, std::string("expected an object for '") + key + "'");
+  auto it = j.find(key);
+  if (it == j.end()) return fail(ErrorCode::kInvalidArgument, std::string("missing field '") + key + "'");
+  return &*it;
+}
+
+Result<std::int64_t> get_int(const json& j, const char* key) {
+  BULWARK_TRY(v, field(j, key));
+  if (v->is_boolean()) return v->get<bool>() ? 1 : 0;
+  if (!v->is_number_integer())
+    return fail(ErrorCode::kInvalidArgument, std::string("field '") + key + "' is not an integer");
+  return v->get<std::int64_t>();
+}
+
+Result<std::string> get_str(const json& j, const char* key) {
+  BULWARK_TRY(v, field(j, key));
+  if (!v->is_string())
+    return fail(ErrorCode::kInvalidArgument, std::string("field '") + key + "' is not a string");
+  return v->get<std::string>();
+}
+
+Result<U256> get_amount(const json& j, const char* key) {
+  BULWARK_TRY(s, get_str(j, key));
+  auto v = U256::from_dec(s);
+  if (!v) return std::unexpected(with_context(v.error(), key));
+  return *v;
+}
+
+Result<Address> get_address(const json& j, const char* key) {
+  BULWARK_TRY(s, get_str(j, key));
+  auto a = Address::parse(s);
+  if (!a) return std::unexpected(with_context(a.error(), key));
+  return *a;
+}
+
+Result<Hash32> get_hash(const json& j, const char* key) {
+  BULWARK_TRY(s, get_str(j, key));
+  auto h = Hash32::parse(s);
+  if (!h) return std::unexpected(with_context(h.error(), key));
+  return *h;
+}
+
+Result<const json*> get_array(const json& j, const char* key) {
+  BULWARK_TRY(v, field(j, key));
+  if (!v->is_array())
+    return fail(ErrorCode::kInvalidArgument, std::string("field '") + key + "' is not an array");
+  return v;
+}
+
+Result<std::vector<Address>> get_addresses(const json& j, const char* key) {
+  BULWARK_TRY(arr, get_array(j, key));
+  std::vector<Address> out;
+  for (const auto& e : *arr) {
+    if (!e.is_string())
+      return fail(ErrorCode::kInvalidArgument, std::string("'") + key + "' holds a non-string");
+    auto a = Address::parse(e.get<std::string>());
+    if (!a) return std::unexpected(with_context(a.error(), key));
+    out.push_back(*a);
+  }
+  return out;
+}
+
+Result<std::vector<Hash32>> get_hashes(const json& j, const char* key) {
+  BULWARK_TRY(arr, get_array(j, key));
+  std::vector<Hash32> out;
+  for (const auto& e : *arr) {
+    if (!e.is_string())
+      return fail(ErrorCode::kInvalidArgument, std::string("'") + key + "' holds a non-string");
+    auto h = Hash32::parse(e.get<std::string>());
+    if (!h) return std::unexpected(with_context(h.error(), key));
+    out.push_back(*h);
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> get_strings(const json& j, const char* key) {
+  BULWARK_TRY(arr, get_array(j, key));
+  std::vector<std::string> out;
+  for (const auto& e : *arr) {
+    if (!e.is_string())
+      return fail(ErrorCode::kInvalidArgument, std::string("'") + key + "' holds a non-string");
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+json addresses_json(const std::vector<Address>& v) {
+  json out = json::array();
+  for (const auto& a : v) out.push_back(a.to_checksum());
+  return out;
+}
+
+json hashes_json(const std::vector<Hash32>& v) {
+  json out = json::array();
+  for (const auto& h : v) out.push_back(h.to_hex());
+  return out;
+}
+
+json losses_json(const std::vector<ProvenLoss>& v) {
+  json out = json::array();
+  for (const auto& l : v)
+    out.push_back({{"holder", l.holder.to_checksum()}, {"asset", l.asset}, {"amount", l.amount.to_dec()}});
+  return out;
+}
+
+Result<std::vector<ProvenLoss>> get_losses(const json& j, const char* key) {
+  BULWARK_TRY(arr, get_array(j, key));
+  std::vector<ProvenLoss> out;
+  for (const auto& e : *arr) {
+    BULWARK_TRY(holder, get_address(e, "holder"));
+    BULWARK_TRY(asset, get_str(e, "asset"));
+    BULWARK_TRY(amount, get_amount(e, "amount"));
+    out.push_back({holder, asset, amount});
+  }
+  return out;
+}
+
+// ---- rows as JSON objects: one column per field of the same name ----
+
+/// Text columns that hold JSON (arrays, objects, null) rather than a plain string.
+bool json_column(const store::TableDef& t, const std::string& col) {
+  static const std::set<std::pair<std::string, std::string>> cols{
+      {"incidents", "reporters"}, {"incidents", "txs"}, {"incidents", "proof"}, {"incidents", "reasons"},
+      {"claims", "addresses"},    {"claims", "txs"},    {"claims", "reasons"},  {"payouts", "burns"}};
+  return cols.contains({t.name, col});
+}
+
+Row row_of(const store::TableDef& t, const json& j) {
+  Row r;
+  r.reserve(t.columns.size());
+  for (const auto& c : t.columns) {
+    const json& v = j.at(c.name);
+    if (v.is_boolean())
+      r.push_back(v.get<bool>() ? "1" : "0");
+    else if (v.is_number_integer())
+      r.push_back(str(v.get<std::int64_t>()));
+    else if (v.is_string() && !json_column(t, c.name))
+      r.push_back(v.get<std::string>());
+    else
+      r.push_back(v.dump());
+  }
+  return r;
+}
+
+Result<json> json_of(const store::TableDef& t, const Row& r) {
+  if (r.size() != t.columns.size())
+    return fail(ErrorCode::kCorrupt, "row of " + t.name + " has " + str(std::int64_t(r.size())) + " columns");
+  json j = json::object();
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    const auto& c = t.columns[i];
+    if (c.type == store::ColumnType::kInt) {
+      std::int64_t v = 0;
+      auto [p, ec] = std::from_chars(r[i].data(), r[i].data() + r[i].size(), v);
+      if (ec != std::errc() || p != r[i].data() + r[i].size())
+        return fail(ErrorCode::kCorrupt,
+                    "stored " + t.name + "." + c.name + " is not an integer: '" + r[i] + "'");
+      j[c.name] = v;
+    } else if (json_column(t, c.name)) {
+      json v = json::parse(r[i], nullptr, false);
+      if (v.is_discarded())
+        return fail(ErrorCode::kCorrupt, "stored " + t.name + "." + c.name + " is not JSON");
+      j[c.name] = std::move(v);
+    } else {
+      j[c.name] = r[i];
+    }
+  }
+  return j;
+}
+
+template <class T, class F>
+Result<T> from_row_via_json(const store::TableDef& t, const Row& r, F parse) {
+  BULWARK_TRY(j, json_of(t, r));
+  auto v = parse(j);
+  if (!v) return fail(ErrorCode::kCorrupt, "stored " + t.name + " row: " + v.error().message);
+  return std::move(*v);
+}
+
+template <class T, class F>
+Result<std::optional<T>> find_one(store::Tx& tx, const store::TableDef& t, const Row& key, F parse) {
+  BULWARK_TRY(row, tx.get(t, key));
+  if (!row) return std::optional<T>{};
+  BULWARK_TRY(v, parse(*row));
+  return std::optional<T>{std::move(v)};
+}
+
+template <class T, class F>
+Result<std::vector<T>> select_all(store::Tx& tx, const store::TableDef& t, const store::Query& q, F parse) {
+  BULWARK_TRY(rows, tx.select(t, q));
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    BULWARK_TRY(v, parse(r));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(IncidentStatus s) {
+  switch (s) {
+    case IncidentStatus::kOpen: return "open";
+    case IncidentStatus::kVerified: return "verified";
+    case IncidentStatus::kConfirmed: return "confirmed";
+    case IncidentStatus::kRejected: return "rejected";
+    case IncidentStatus::kDenied: return "denied";
+  }
+  return "open";
+}
+
+Result<IncidentStatus> parse_incident_status(std::string_view s) {
+  for (auto v : {IncidentStatus::kOpen, IncidentStatus::kVerified, IncidentStatus::kConfirmed,
+                 IncidentStatus::kRejected, IncidentStatus::kDenied})
+    if (s == to_string(v)) return v;
+  return fail(ErrorCode::kInvalidArgument, "unknown incident status '" + std::string(s) +
+                                               "': use open, verified, confirmed, rejected or denied");
+}
+
+std::string_view to_string(ClaimStatus s) {
+  switch (s) {
+    case ClaimStatus::kPending: return "pending";
+    case ClaimStatus::kApproved: return "approved";
+    case ClaimStatus::kRejected: return "rejected";
+    case ClaimStatus::kPaid: return "paid";
+  }
+  return "pending";
+}
+
+Result<ClaimStatus> parse_claim_status(std::string_view s) {
+  for (auto v : {ClaimStatus::kPending, ClaimStatus::kApproved, ClaimStatus::kRejected, ClaimStatus::kPaid})
+    if (s == to_string(v)) return v;
+  return fail(ErrorCode::kInvalidArgument,
+              "unknown claim status '" + std::string(s) + "': use pending, approved, rejected or paid");
+}
+
+U256 Proof::loss_of(const Address& holder, const std::string& asset) const {
+  for (const auto& l : losses)
+    if (l.holder == holder && l.asset == asset) return l.amount;
+  for (const auto& l : net_losses)
+    if (l.holder == holder && l.asset == asset) return l.amount;
+  return U256{};
+}
+
+bool Proof::is_attacker(const Address& a) const {
+  for (const auto& x : attackers)
+    if (x == a) return true;
+  return false;
+}
+
+std::optional<Funding> Proof::funding_of(const Address& a) const {
+  for (const auto& f : funded)
+    if (f.recipient == a) return f;
+  return std::nullopt;
+}
+
+namespace accounts {
+std::string claim_deposits(const std::string& asset) {
+  return "claims:deposits:" + asset;
+}
+std::string flow_claim_deposits(const std::string& asset) {
+  return "flow:claim_deposits:" + asset;
+}
+std::string flow_deposit_refunds(const std::string& asset) {
+  return "flow:deposit_refunds:" + asset;
+}
+std::string flow_payouts(const std::string& asset) {
+  return "flow:payouts:" + asset;
+}
+}  // namespace accounts
+
+std::string asset_key(std::uint64_t chain_id, bool native, const Address& token) {
+  return std::to_string(chain_id) + ":" + (native ? std::string("native") : token.to_lower_hex());
+}
+
+// ---- JSON ----
+
+json to_json(const Proof& p) {
+  json funded = json::array();
+  for (const auto& f : p.funded)
+    funded.push_back({{"attacker", f.attacker.to_checksum()},
+                      {"recipient", f.recipient.to_checksum()},
+                      {"tx", f.tx.to_hex()}});
+  json txs = json::array();
+  for (const auto& t : p.txs)
+    txs.push_back({{"tx", t.tx.to_hex()},
+                   {"block", std::int64_t(t.block)},
+                   {"time", t.time},
+                   {"kind", t.kind},
+                   {"severity", t.severity}});
+  return {{"kind", p.kind},
+          {"block", std::int64_t(p.block)},
+          {"time", p.time},
+          {"losses", losses_json(p.losses)},
+          {"net_losses", losses_json(p.net_losses)},
+          {"attackers", addresses_json(p.attackers)},
+          {"funded", funded},
+          {"txs", txs}};
+}
+
+Result<Proof> proof_from_json(const json& j) {
+  Proof p;
+  BULWARK_TRY(kind, get_str(j, "kind"));
+  BULWARK_TRY(block, get_int(j, "block"));
+  BULWARK_TRY(time, get_int(j, "time"));
+  BULWARK_TRY(losses, get_losses(j, "losses"));
+  BULWARK_TRY(net, get_losses(j, "net_losses"));
+  BULWARK_TRY(attackers, get_addresses(j, "attackers"));
+  BULWARK_TRY(funded, get_array(j, "funded"));
+  BULWARK_TRY(txs, get_array(j, "txs"));
+  p.kind = kind;
+  p.block = std::uint64_t(block);
+  p.time = time;
+  p.losses = std::move(losses);
+  p.net_losses = std::move(net);
+  p.attackers = std::move(attackers);
+  for (const auto& f : *funded) {
+    BULWARK_TRY(a, get_address(f, "attacker"));
+    BULWARK_TRY(r, get_address(f, "recipient"));
+    BULWARK_TRY(tx, get_hash(f, "tx"));
+    p.funded.push_back({a, r, tx});
+  }
+  for (const auto& t : *txs) {
+    EvidenceTx e;
+    BULWARK_TRY(tx, get_hash(t, "tx"));
+    BULWARK_TRY(b, get_int(t, "block"));
+    BULWARK_TRY(tm, get_int(t, "time"));
+    BULWARK_TRY(k, get_str(t, "kind"));
+    BULWARK_TRY(s, get_str(t, "severity"));
+    e.tx = tx;
+    e.block = std::uint64_t(b);
+    e.time = tm;
+    e.kind = k;
+    e.severity = s;
+    p.txs.push_back(std::move(e));
+  }
+  return p;
+}
+
+json to_json(const Incident& i) {
+  return {{"id", i.id},
+          {"product_id", i.product_id},
+          {"chain_id", std::int64_t(i.chain_id)},
+          {"status", to_string(i.status)},
+          {"source", i.source},
+          {"kind", i.kind},
+          {"block", std::int64_t(i.block)},
+          {"time", i.time},
+          {"opened_at", i.opened_at},
+          {"verified_at", i.verified_at},
+          {"decided_at", i.decided_at},
+          {"challenge_ends", i.challenge_ends},
+          {"vote_ends", i.vote_ends},
+          {"payable_from", i.payable_from},
+          {"accept_weight", i.accept_weight.to_dec()},
+          {"deny_weight", i.deny_weight.to_dec()},
+          {"reporters", addresses_json(i.reporters)},
+          {"description", i.description},
+          {"txs", hashes_json(i.txs)},
+          {"proof", i.proof ? to_json(*i.proof) : json(nullptr)},
+          {"reasons", i.reasons},
+          {"haircut_num", i.haircut_num.to_dec()},
+          {"haircut_den", i.haircut_den.to_dec()}};
+}
+
+Result<Incident> incident_from_json(const json& j) {
+  Incident i;
+  BULWARK_TRY(id, get_int(j, "id"));
+  BULWARK_TRY(product, get_int(j, "product_id"));
+  BULWARK_TRY(chain, get_int(j, "chain_id"));
+  BULWARK_TRY(status_s, get_str(j, "status"));
+  BULWARK_TRY(status, parse_incident_status(status_s));
+  BULWARK_TRY(source, get_str(j, "source"));
+  BULWARK_TRY(kind, get_str(j, "kind"));
+  BULWARK_TRY(block, get_int(j, "block"));
+  BULWARK_TRY(time, get_int(j, "time"));
+  BULWARK_TRY(opened, get_int(j, "opened_at"));
+  BULWARK_TRY(verified, get_int(j, "verified_at"));
+  BULWARK_TRY(decided, get_int(j, "decided_at"));
+  BULWARK_TRY(challenge, get_int(j, "challenge_ends"));
+  BULWARK_TRY(vote_ends, get_int(j, "vote_ends"));
+  BULWARK_TRY(payable_from, get_int(j, "payable_from"));
+  BULWARK_TRY(accept, get_amount(j, "accept_weight"));
+  BULWARK_TRY(deny, get_amount(j, "deny_weight"));
+  BULWARK_TRY(reporters, get_addresses(j, "reporters"));
+  BULWARK_TRY(description, get_str(j, "description"));
+  BULWARK_TRY(txs, get_hashes(j, "txs"));
+  BULWARK_TRY(proof_j, field(j, "proof"));
+  BULWARK_TRY(reasons, get_strings(j, "reasons"));
+  BULWARK_TRY(hnum, get_amount(j, "haircut_num"));
+  BULWARK_TRY(hden, get_amount(j, "haircut_den"));
+  i.id = id;
+  i.product_id = product;
+  i.chain_id = std::uint64_t(chain);
+  i.status = status;
+  i.source = source;
+  i.kind = kind;
+  i.block = std::uint64_t(block);
+  i.time = time;
+  i.opened_at = opened;
+  i.verified_at = verified;
+  i.decided_at = decided;
+  i.challenge_ends = challenge;
+  i.vote_ends = vote_ends;
+  i.payable_from = payable_from;
+  i.accept_weight = accept;
+  i.deny_weight = deny;
+  i.reporters = std::move(reporters);
+  i.description = description;
+  i.txs = std::move(txs);
+  if (!proof_j->is_null()) {
+    BULWARK_TRY(proof, proof_from_json(*proof_j));
+    i.proof = std::move(proof);
+  }
+  i.reasons = std::move(reasons);
+  i.haircut_num = hnum;
+  i.haircut_den = hden;
+  return i;
+}
+
+json to_json(const Claim& c) {
+  return {{"id", c.id},
+          {"policy_id", c.policy_id},
+          {"incident_id", c.incident_id},
+          {"holder", c.holder.to_checksum()},
+          {"asset", c.asset},
+          {"claimed", c.claimed.to_dec()},
+          {"proven", c.proven.to_dec()},
+          {"payable", c.payable.to_dec()},
+          {"paid", c.paid.to_dec()},
+          {"deposit", c.deposit.to_dec()},
+          {"reward", c.reward.to_dec()},
+          {"status", to_string(c.status)},
+          {"addresses", addresses_json(c.addresses)},
+          {"txs", hashes_json(c.txs)},
+          {"reasons", c.reasons},
+          {"submitted_at", c.submitted_at},
+          {"decided_at", c.decided_at}};
+}
+
+Result<Claim> claim_from_json(const json& j) {
+  Claim c;
+  BULWARK_TRY(id, get_int(j, "id"));
+  BULWARK_TRY(policy, get_int(j, "policy_id"));
+  BULWARK_TRY(incident, get_int(j, "incident_id"));
+  BULWARK_TRY(holder, get_address(j, "holder"));
+  BULWARK_TRY(asset, get_str(j, "asset"));
+  BULWARK_TRY(claimed, get_amount(j, "claimed"));
+  BULWARK_TRY(proven, get_amount(j, "proven"));
+  BULWARK_TRY(payable, get_amount(j, "payable"));
+  BULWARK_TRY(paid, get_amount(j, "paid"));
+  BULWARK_TRY(deposit, get_amount(j, "deposit"));
+  BULWARK_TRY(reward, get_amount(j, "reward"));
+  BULWARK_TRY(status_s, get_str(j, "status"));
+  BULWARK_TRY(status, parse_claim_status(status_s));
+  BULWARK_TRY(addresses, get_addresses(j, "addresses"));
+  BULWARK_TRY(txs, get_hashes(j, "txs"));
+  BULWARK_TRY(reasons, get_strings(j, "reasons"));
+  BULWARK_TRY(submitted, get_int(j, "submitted_at"));
+  BULWARK_TRY(decided, get_int(j, "decided_at"));
+  c.id = id;
+  c.policy_id = policy;
+  c.incident_id = incident;
+  c.holder = holder;
+  c.asset = asset;
+  c.claimed = claimed;
+  c.proven = proven;
+  c.payable = payable;
+  c.paid = paid;
+  c.deposit = deposit;
+  c.reward = reward;
+  c.status = status;
+  c.addresses = std::move(addresses);
+  c.txs = std::move(txs);
+  c.reasons = std::move(reasons);
+  c.submitted_at = submitted;
+  c.decided_at = decided;
+  return c;
+}
+
+json to_json(const Payout& p) {
+  json burns = json::array();
+  for (const auto& b : p.burns) burns.push_back({{"pool", b.pool_id}, {"amount", b.amount.to_dec()}});
+  return {{"incident_id", p.incident_id},
+          {"policy_id", p.policy_id},
+          {"claim_id", p.claim_id},
+          {"holder", p.holder.to_checksum()},
+          {"asset", p.asset},
+          {"entitled", p.entitled.to_dec()},
+          {"amount", p.amount.to_dec()},
+          {"ratio_num", p.ratio_num.to_dec()},
+          {"ratio_den", p.ratio_den.to_dec()},
+          {"burns", burns},
+          {"time", p.time}};
+}
+
+Result<Payout> payout_from_json(const json& j) {
+  Payout p;
+  BULWARK_TRY(incident, get_int(j, "incident_id"));
+  BULWARK_TRY(policy, get_int(j, "policy_id"));
+  BULWARK_TRY(claim, get_int(j, "claim_id"));
+  BULWARK_TRY(holder, get_address(j, "holder"));
+  BULWARK_TRY(asset, get_str(j, "asset"));
+  BULWARK_TRY(entitled, get_amount(j, "entitled"));
+  BULWARK_TRY(amount, get_amount(j, "amount"));
+  BULWARK_TRY(num, get_amount(j, "ratio_num"));
+  BULWARK_TRY(den, get_amount(j, "ratio_den"));
+  BULWARK_TRY(burns, get_array(j, "burns"));
+  BULWARK_TRY(time, get_int(j, "time"));
+  p.incident_id = incident;
+  p.policy_id = policy;
+  p.claim_id = claim;
+  p.holder = holder;
+  p.asset = asset;
+  p.entitled = entitled;
+  p.amount = amount;
+  p.ratio_num = num;
+  p.ratio_den = den;
+  for (const auto& b : *burns) {
+    BULWARK_TRY(pool, get_int(b, "pool"));
+    BULWARK_TRY(a, get_amount(b, "amount"));
+    p.burns.push_back({pool, a});
+  }
+  p.time = time;
+  return p;
+}
+
+json to_json(const Assessor& a) {
+  return {{"address", a.address.to_checksum()},
+          {"stake", a.stake.to_dec()},
+          {"locked_until", a.locked_until},
+          {"slashed", a.slashed.to_dec()},
+          {"registered_at", a.registered_at}};
+}
+
+Result<Assessor> assessor_from_json(const json& j) {
+  Assessor a;
+  BULWARK_TRY(address, get_address(j, "address"));
+  BULWARK_TRY(stake, get_amount(j, "stake"));
+  BULWARK_TRY(locked, get_int(j, "locked_until"));
+  BULWARK_TRY(slashed, get_amount(j, "slashed"));
+  BULWARK_TRY(registered, get_int(j, "registered_at"));
+  a.address = address;
+  a.stake = stake;
+  a.locked_until = locked;
+  a.slashed = slashed;
+  a.registered_at = registered;
+  return a;
+}
+
+json to_json(const Vote& v) {
+  return {{"incident_id", v.incident_id},
+          {"assessor", v.assessor.to_checksum()},
+          {"accept", v.accept ? 1 : 0},
+          {"weight", v.weight.to_dec()},
+          {"nonce", v.nonce},
+          {"time", v.time}};
+}
+
+Result<Vote> vote_from_json(const json& j) {
+  Vote v;
+  BULWARK_TRY(incident, get_int(j, "incident_id"));
+  BULWARK_TRY(assessor, get_address(j, "assessor"));
+  BULWARK_TRY(accept, get_int(j, "accept"));
+  BULWARK_TRY(weight, get_amount(j, "weight"));
+  BULWARK_TRY(nonce, get_int(j, "nonce"));
+  BULWARK_TRY(time, get_int(j, "time"));
+  v.incident_id = incident;
+  v.assessor = assessor;
+  v.accept = accept != 0;
+  v.weight = weight;
+  v.nonce = nonce;
+  v.time = time;
+  return v;
+}
+
+json to_json(const SignatureUse& s) {
+  return {{"digest", s.digest.to_hex()},
+          {"signer", s.signer.to_checksum()},
+          {"purpose", s.purpose},
+          {"time", s.time}};
+}
+
+Result<SignatureUse> signature_from_json(const json& j) {
+  SignatureUse s;
+  BULWARK_TRY(digest, get_hash(j, "digest"));
+  BULWARK_TRY(signer, get_address(j, "signer"));
+  BULWARK_TRY(purpose, get_str(j, "purpose"));
+  BULWARK_TRY(time, get_int(j, "time"));
+  s.digest = digest;
+  s.signer = signer;
+  s.purpose = purpose;
+  s.time = time;
+  return s;
+}
+
+// ---- rows ----
+
+Row to_row(const Incident& i) {
+  return row_of(sc::incidents(), to_json(i));
+}
+Row to_row(const Claim& c) {
+  return row_of(sc::claims(), to_json(c));
+}
+Row to_row(const Payout& p) {
+  return row_of(sc::payouts(), to_json(p));
+}
+Row to_row(const Assessor& a) {
+  return row_of(sc::assessors(), to_json(a));
+}
+Row to_row(const Vote& v) {
+  return row_of(sc::votes(), to_json(v));
+}
+Row to_row(const SignatureUse& s) {
+  return row_of(sc::signatures(), to_json(s));
+}
+Result<Incident> incident_from_row(const Row& r) {
+  return from_row_via_json<Incident>(sc::incidents(), r, incident_from_json);
+}
+Result<Claim> claim_from_row(const Row& r) {
+  return from_row_via_json<Claim>(sc::claims(), r, claim_from_json);
+}
+Result<Payout> payout_from_row(const Row& r) {
+  return from_row_via_json<Payout>(sc::payouts(), r, payout_from_json);
+}
+Result<Assessor> assessor_from_row(const Row& r) {
+  return from_row_via_json<Assessor>(sc::assessors(), r, assessor_from_json);
+}
+Result<Vote> vote_from_row(const Row& r) {
+  return from_row_via_json<Vote>(sc::votes(), r, vote_from_json);
+}
+Result<SignatureUse> signature_from_row(const Row& r) {
+  return from_row_via_json<SignatureUse>(sc::signatures(), r, signature_from_json);
+}
+
+// ---- ClaimsRepo ----
+
+Result<std::optional<Incident>> ClaimsRepo::find_incident(Id id) {
+  return find_one<Incident>(repo_.tx(), sc::incidents(), {str(id)}, incident_from_row);
+}
+Result<Incident> ClaimsRepo::get_incident(Id id) {
+  BULWARK_TRY(found, find_incident(id));
+  if (!found) return fail(ErrorCode::kNotFound, "incident " + str(id) + " does not exist");
+  return std::move(*found);
+}
+Result<std::vector<Incident>> ClaimsRepo::incidents(std::optional<IncidentStatus> status) {
+  const auto& t = sc::incidents();
+  store::Query q;
+  if (status) q.equal.emplace_back(t.column("status"), std::string(to_string(*status)));
+  return select_all<Incident>(repo_.tx(), t, q, incident_from_row);
+}
+Result<std::optional<Id>> ClaimsRepo::incident_of_tx(std::uint64_t chain_id, const Hash32& tx, Id product) {
+  BULWARK_TRY(row,
+              repo_.tx().get(sc::incident_txs(), {str(std::int64_t(chain_id)), tx.to_hex(), str(product)}));
+  if (!row) return std::optional<Id>{};
+  BULWARK_TRY(j, json_of(sc::incident_txs(), *row));
+  return std::optional<Id>{j["incident_id"].get<std::int64_t>()};
+}
+
+Result<std::optional<Claim>> ClaimsRepo::find_claim(Id id) {
+  return find_one<Claim>(repo_.tx(), sc::claims(), {str(id)}, claim_from_row);
+}
+Result<Claim> ClaimsRepo::get_claim(Id id) {
+  BULWARK_TRY(found, find_claim(id));
+  if (!found) return fail(ErrorCode::kNotFound, "claim " + str(id) + " does not exist");
+  return std::move(*found);
+}
+Result<std::vector<Claim>> ClaimsRepo::claims_of_incident(Id incident) {
+  const auto& t = sc::claims();
+  return select_all<Claim>(repo_.tx(), t, store::Query{.equal = {{t.column("incident_id"), str(incident)}}},
+                           claim_from_row);
+}
+Result<std::vector<Claim>> ClaimsRepo::claims_of_policy(Id policy) {
+  const auto& t = sc::claims();
+  return select_all<Claim>(repo_.tx(), t, store::Query{.equal = {{t.column("policy_id"), str(policy)}}},
+                           claim_from_row);
+}
+Result<std::vector<Claim>> ClaimsRepo::claims_of_holder(const Address& holder) {
+  const auto& t = sc::claims();
+  return select_all<Claim>(repo_.tx(), t, store::Query{.equal = {{t.column("holder"), holder.to_checksum()}}},
+                           claim_from_row);
+}
+Result<std::vector<Claim>> ClaimsRepo::claims(std::optional<ClaimStatus> status) {
+  const auto& t = sc::claims();
+  store::Query q;
+  if (status) q.equal.emplace_back(t.column("status"), std::string(to_string(*status)));
+  return select_all<Claim>(repo_.tx(), t, q, claim_from_row);
+}
+
+Result<std::optional<Payout>> ClaimsRepo::find_payout(Id incident, Id policy) {
+  return find_one<Payout>(repo_.tx(), sc::payouts(), {str(incident), str(policy)}, payout_from_row);
+}
+Result<std::vector<Payout>> ClaimsRepo::payouts_of_incident(Id incident) {
+  return select_all<Payout>(repo_.tx(), sc::payouts(), store::Query{.equal = {{0, str(incident)}}},
+                            payout_from_row);
+}
+Result<std::vector<Payout>> ClaimsRepo::payouts_of_policy(Id policy) {
+  return select_all<Payout>(repo_.tx(), sc::payouts(), store::Query{.equal = {{1, str(policy)}}},
+                            payout_from_row);
+}
+Result<std::vector<Payout>> ClaimsRepo::payouts() {
+  return select_all<Payout>(repo_.tx(), sc::payouts(), {}, payout_from_row);
+}
+
+Result<std::optional<SignatureUse>> ClaimsRepo::find_signature(const Hash32& digest) {
+  return find_one<SignatureUse>(repo_.tx(), sc::signatures(), {digest.to_hex()}, signature_from_row);
+}
+
+Result<std::optional<Assessor>> ClaimsRepo::find_assessor(const Address& a) {
+  return find_one<Assessor>(repo_.tx(), sc::assessors(), {a.to_checksum()}, assessor_from_row);
+}
+Result<std::vector<Assessor>> ClaimsRepo::assessors() {
+  return select_all<Assessor>(repo_.tx(), sc::assessors(), {}, assessor_from_row);
+}
+Result<std::vector<Vote>> ClaimsRepo::votes_of_incident(Id incident) {
+  return select_all<Vote>(repo_.tx(), sc::votes(), store::Query{.equal = {{0, str(incident)}}},
+                          vote_from_row);
+}
+
+}  // namespace bulwark::cover

@@ -1,0 +1,102 @@
+#pragma once
+/// Incidents: opened from an incident-grade finding on a covered contract or from a signed report,
+/// verified from the chain's own evidence, and decided (parametric: after a challenge window;
+/// discretionary: by assessment or governance), every decision with its reasons.
+///
+/// A finding and a report about the same exploit transaction make one incident per product. Every
+/// command runs in one store transaction and journals its events (claims_events.hpp); a rejected
+/// command returns an error and writes nothing. Evidence is fetched before the transaction opens.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bulwark/core/signature.hpp"
+#include "bulwark/cover/claims_model.hpp"
+#include "bulwark/cover/evidence.hpp"
+#include "bulwark/detect/detect.hpp"
+#include "bulwark/store/store.hpp"
+
+namespace bulwark::cover {
+
+/// An incident-grade finding the monitor made on one transaction.
+struct FindingEvent {
+  std::uint64_t chain_id = 1;
+  Hash32 tx;
+  detect::Finding finding;
+  std::uint64_t block = 0;
+  UnixTime time = 0;  ///< Block time.
+};
+
+/// A report by anyone: signed (EIP-191 personal_sign) by the reporter over report_message().
+struct ReportRequest {
+  Address reporter;
+  Id product_id = 0;
+  std::vector<Hash32> txs;  ///< The exploit transactions, 1..max_txs, no repeats.
+  std::string description;  ///< At most 2000 bytes.
+  Signature signature;
+};
+
+/// The canonical text a reporter signs: lines "Bulwark incident report", "reporter: <EIP-55>",
+/// "product: <id>", "transactions: <hash>,<hash>" (lower-case, in the order given) and
+/// "description: <text>", joined by "\n" with no trailing newline.
+std::string report_message(const ReportRequest& r);
+
+/// Filter for listing incidents; unset fields match everything.
+struct IncidentFilter {
+  std::optional<IncidentStatus> status;
+  std::optional<Id> product_id;
+};
+
+/// Moves every incident whose time has come: parametric incidents past their challenge window are
+/// confirmed; discretionary votes that have ended are decided (quorum, then accept > deny), with
+/// payouts from the end of the cooldown; pending claims of decided incidents are decided with
+/// them. Runs inside the caller's write transaction; returns how many incidents moved.
+Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConfig& config);
+
+class Incidents {
+ public:
+  Incidents(store::Store& store, const Clock& clock, ClaimsConfig config = {});
+
+  /// Opens an incident for every product (on the finding's chain) that covers one of the finding's
+  /// victims, or returns the incident the transaction already belongs to. Opens nothing (an empty
+  /// list) for a finding that is not incident-grade or touches no covered contract.
+  Result<std::vector<Incident>> open_from_finding(const FindingEvent& event);
+
+  /// Records a signed report, fetches its evidence and verifies it in the same transaction: the
+  /// result is verified, or rejected with the reason when the evidence shows no loss to the
+  /// product's contracts. Joins the incident of a transaction already known for the product.
+  /// Errors (nothing written): kInvalidArgument for a bad signature or malformed request,
+  /// kAlreadyExists for a replayed report, kNotFound for an unknown product or evidence transaction.
+  Result<Incident> report(const ReportRequest& request, TraceSource& source);
+
+  /// Verifies an open incident: fetches every evidence transaction, re-runs the detectors and
+  /// records what the chain proves (verified) or why it does not (rejected). An incident already
+  /// past verification is returned unchanged.
+  Result<Incident> verify(Id incident, TraceSource& source);
+
+  /// A governance decision on a verified incident (accept: confirmed, payable now; else denied),
+  /// stored with `reason`. Errors: kFailedPrecondition unless the incident is verified.
+  Result<Incident> resolve(Id incident, bool accept, const std::string& reason);
+
+  /// Runs advance_incidents in its own transaction.
+  Result<std::size_t> advance();
+
+  Result<Incident> incident(Id id);
+  Result<std::vector<Incident>> incidents(const IncidentFilter& filter = {});
+
+ private:
+  Status write(const std::function<Status(Repo&, UnixTime)>& body);
+  Result<std::vector<std::pair<Hash32, EvidenceTrace>>> fetch(std::uint64_t chain,
+                                                              const std::vector<Hash32>& txs,
+                                                              TraceSource& source);
+  /// Appends the verification decision for `incident` (open) from fetched evidence.
+  Status decide_evidence(Repo& repo, UnixTime now, Incident& incident,
+                         const std::vector<std::pair<Hash32, EvidenceTrace>>& evidence);
+
+  store::Store& store_;
+  const Clock& clock_;
+  ClaimsConfig config_;
+};
+
+}  // namespace bulwark::cover

@@ -1,0 +1,248 @@
+#include "bulwark/cover/payouts.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "bulwark/cover/events.hpp"
+#include "bulwark/cover/incidents.hpp"
+
+namespace bulwark::cover {
+namespace {
+
+using nlohmann::json;
+
+std::string str(std::int64_t v) {
+  return std::to_string(v);
+}
+
+U256 sub_or_zero(const U256& a, const U256& b) {
+  return a > b ? *a.checked_sub(b) : U256{};
+}
+
+/// Splits `amount` across pools pro rata to `weights`, never taking more than a pool's `capital`
+/// left; the rounding remainder and any overflow go to the pools in id order while they have room.
+Result<std::vector<Burn>> split(const U256& amount, const std::vector<std::pair<Id, U256>>& weights,
+                                std::map<Id, U256>& capital) {
+  U256 total_weight;
+  for (const auto& [_, w] : weights) total_weight = total_weight.checked_add(w).value_or(U256::max());
+  std::vector<Burn> burns;
+  U256 assigned;
+  for (const auto& [pool, w] : weights) {
+    U256 part;
+    if (!total_weight.is_zero()) {
+      BULWARK_TRY(p, U256::mul_div(amount, w, total_weight, U256::Rounding::kDown));
+      part = std::min(p, capital[pool]);
+    }
+    burns.push_back({pool, part});
+    assigned = *assigned.checked_add(part);
+  }
+  U256 rest = *amount.checked_sub(assigned);
+  for (auto& b : burns) {
+    if (rest.is_zero()) break;
+    const U256 room = sub_or_zero(capital[b.pool_id], b.amount);
+    const U256 add = std::min(room, rest);
+    b.amount = *b.amount.checked_add(add);
+    rest = *rest.checked_sub(add);
+  }
+  if (!rest.is_zero())
+    return fail(ErrorCode::kInternal, "payout of " + amount.to_dec() + " exceeds the pools' capital");
+  for (const auto& b : burns) capital[b.pool_id] = *capital[b.pool_id].checked_sub(b.amount);
+  std::erase_if(burns, [](const Burn& b) { return b.amount.is_zero(); });
+  return burns;
+}
+
+}  // namespace
+
+Result<std::vector<Entitlement>> entitlements(Repo& repo, const Incident& inc, const ClaimsConfig& config) {
+  std::vector<Entitlement> out;
+  ClaimsRepo cr(repo);
+  BULWARK_TRY(claims, cr.claims_of_incident(inc.id));
+  BULWARK_TRY(paid, cr.payouts_of_incident(inc.id));
+  std::set<Id> paid_policies;
+  for (const auto& p : paid) paid_policies.insert(p.policy_id);
+  for (const auto& c : claims)
+    if (c.status == ClaimStatus::kApproved && !paid_policies.contains(c.policy_id))
+      out.push_back({inc.id, c.policy_id, c.id, c.holder, c.asset, c.payable});
+  BULWARK_TRY(product, repo.get_product(inc.product_id));
+  if (!product.parametric || !inc.proof) return out;
+  BULWARK_TRY(policies, repo.policies({.product_id = product.id}));
+  BULWARK_TRY(all_payouts, cr.payouts());
+  std::map<Id, U256> paid_before;  // per policy, across incidents
+  for (const auto& e : all_payouts)
+    paid_before[e.policy_id] = paid_before[e.policy_id].checked_add(e.amount).value_or(U256::max());
+  for (const auto& p : policies) {
+    if (!p.terms.parametric || paid_policies.contains(p.id)) continue;
+    const UnixTime cover_end = p.status == PolicyStatus::kCancelled ? p.closed_at : p.end_time;
+    if (p.start_time >= inc.time || inc.time - p.start_time < config.cooling_off || inc.time >= cover_end)
+      continue;
+    if (inc.proof->is_attacker(p.holder) || inc.proof->funding_of(p.holder)) continue;
+    const U256 cover_left = sub_or_zero(p.amount, paid_before[p.id]);
+    U256 gross = cover_left;
+    if (p.terms.cover_type == CoverType::kSmartContract)
+      gross = std::min(gross, inc.proof->loss_of(p.holder, p.asset));
+    const U256 amount = sub_or_zero(gross, p.terms.deductible);
+    if (amount.is_zero()) continue;
+    out.push_back({inc.id, p.id, 0, p.holder, p.asset, amount});
+  }
+  return out;
+}
+
+Payouts::Payouts(store::Store& store, const Clock& clock, ClaimsConfig config)
+    : store_(store), clock_(clock), config_(std::move(config)) {}
+
+Result<PayoutRun> Payouts::run_batch(std::optional<Id> only) {
+  PayoutRun run;
+  Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    run = PayoutRun{};
+    Repo repo(tx);
+    ClaimsRepo cr(repo);
+    const UnixTime now = clock_.now();
+    BULWARK_CHECK(advance_incidents(repo, now, config_));
+    std::vector<Incident> due;
+    if (only) {
+      BULWARK_TRY(inc, cr.get_incident(*only));
+      if (inc.status != IncidentStatus::kConfirmed)
+        return fail(
+            ErrorCode::kFailedPrecondition,
+            "incident " + str(*only) + " is " + std::string(to_string(inc.status)) + ", not confirmed");
+      if (now < inc.payable_from)
+        return fail(ErrorCode::kFailedPrecondition, "incident " + str(*only) + " is payable from unix time " +
+                                                        str(inc.payable_from) + " (cooldown)");
+      due.push_back(std::move(inc));
+    } else {
+      BULWARK_TRY(confirmed, cr.incidents(IncidentStatus::kConfirmed));
+      for (auto& i : confirmed)
+        if (now >= i.payable_from) due.push_back(std::move(i));
+    }
+    std::size_t budget = std::max<std::size_t>(config_.payout_batch, 1);
+    for (auto& inc : due) {
+      BULWARK_TRY(owed, entitlements(repo, inc, config_));
+      if (owed.empty()) continue;
+      if (budget == 0) {
+        run.remaining += owed.size();
+        continue;
+      }
+      // The pools backing the product: their capital and their allocation to it.
+      BULWARK_TRY(backings, repo.backings_of_product(inc.product_id));
+      std::map<Id, U256> capital;
+      std::vector<std::pair<Id, U256>> weights;
+      U256 total_capital, total_alloc;
+      for (const auto& b : backings) {
+        BULWARK_TRY(c, repo.balance(accounts::pool_capital(b.pool_id)));
+        capital[b.pool_id] = c;
+        total_capital = total_capital.checked_add(c).value_or(U256::max());
+        total_alloc = total_alloc.checked_add(b.allocated).value_or(U256::max());
+        weights.emplace_back(b.pool_id, b.allocated);
+      }
+      if (total_alloc.is_zero())
+        for (auto& [pool, w] : weights) w = capital[pool];
+      if (total_capital.is_zero()) {  // nothing to pay with: wait for capital rather than pay zero
+        run.remaining += owed.size();
+        continue;
+      }
+      U256 total_owed;
+      for (const auto& e : owed) total_owed = total_owed.checked_add(e.amount).value_or(U256::max());
+      // The haircut: fixed once for the incident, lowered only if what is still owed no longer fits.
+      U256 num = inc.haircut_num, den = inc.haircut_den;
+      bool record = den.is_zero();
+      if (!record) {
+        BULWARK_TRY(at_ratio, U256::mul_div(total_owed, num, den, U256::Rounding::kDown));
+        record = at_ratio > total_capital;
+      }
+      if (record) {
+        const bool short_of = total_owed > total_capital;
+        const U256 new_num = short_of ? total_capital : U256(1);
+        const U256 new_den = short_of ? total_owed : U256(1);
+        // Never raise a ratio already used.
+        if (!den.is_zero()) {
+          BULWARK_TRY(lhs, U256::mul_div(new_num, den, U256(1), U256::Rounding::kDown));
+          BULWARK_TRY(rhs, U256::mul_div(num, new_den, U256(1), U256::Rounding::kDown));
+          if (lhs > rhs) record = false;
+        }
+        if (record) {
+          inc.haircut_num = new_num;
+          inc.haircut_den = new_den;
+          num = new_num;
+          den = new_den;
+          inc.reasons.push_back("payout ratio " + new_num.to_dec() + "/" + new_den.to_dec() + ": " +
+                                str(std::int64_t(owed.size())) + " payouts owe " + total_owed.to_dec() +
+                                " against backing capital of " + total_capital.to_dec() +
+                                (short_of
+                                     ? " (insufficient: every payout of the incident gets the same haircut)"
+                                     : " (solvent)"));
+          BULWARK_CHECK(record_event(repo, now, "incident_haircut", json{{"incident", to_json(inc)}}));
+        }
+      }
+      for (const auto& e : owed) {
+        if (budget == 0) {
+          ++run.remaining;
+          continue;
+        }
+        --budget;
+        Payout p;
+        p.incident_id = inc.id;
+        p.policy_id = e.policy_id;
+        p.claim_id = e.claim_id;
+        p.holder = e.holder;
+        p.asset = e.asset;
+        p.entitled = e.amount;
+        BULWARK_TRY(amount, U256::mul_div(e.amount, num, den, U256::Rounding::kDown));
+        p.amount = amount;
+        p.ratio_num = num;
+        p.ratio_den = den;
+        BULWARK_TRY(burns, split(amount, weights, capital));
+        p.burns = std::move(burns);
+        p.time = now;
+        json payload{{"payout", to_json(p)}};
+        if (p.claim_id != 0) {
+          BULWARK_TRY(c, cr.get_claim(p.claim_id));
+          c.status = ClaimStatus::kPaid;
+          c.paid = p.amount;
+          c.reasons.push_back("paid " + p.amount.to_dec() + " at ratio " + num.to_dec() + "/" + den.to_dec());
+          payload["claim"] = to_json(c);
+        }
+        BULWARK_CHECK(record_event(repo, now, "payout_made", payload));
+        run.total = run.total.checked_add(p.amount).value_or(U256::max());
+        run.payouts.push_back(std::move(p));
+      }
+    }
+    run.batches = 1;
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return run;
+}
+
+Result<PayoutRun> Payouts::run(std::optional<Id> incident) {
+  PayoutRun all;
+  for (;;) {
+    BULWARK_TRY(batch, run_batch(incident));
+    all.batches += batch.batches;
+    all.total = all.total.checked_add(batch.total).value_or(U256::max());
+    for (auto& p : batch.payouts) all.payouts.push_back(std::move(p));
+    if (batch.remaining == 0 || batch.payouts.empty()) break;
+  }
+  return all;
+}
+
+Result<std::vector<Payout>> Payouts::payouts(std::optional<Id> incident) {
+  std::vector<Payout> out;
+  BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    ClaimsRepo cr(repo);
+    if (incident) {
+      BULWARK_TRY(v, cr.payouts_of_incident(*incident));
+      out = std::move(v);
+    } else {
+      BULWARK_TRY(v, cr.payouts());
+      out = std::move(v);
+    }
+    return {};
+  }));
+  return out;
+}
+
+}  // namespace bulwark::cover

@@ -1,0 +1,171 @@
+// Payouts survive crashes: a child paying a parametric incident's many policies one store
+// transaction at a time is killed with SIGKILL at random points, again and again; after each
+// restart the journal verifies and no policy is paid twice; in the end every policy is paid
+// exactly once and the pools lost exactly what was paid.
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "backends.hpp"
+#include "bulwark/cover/incidents.hpp"
+#include "bulwark/cover/payouts.hpp"
+#include "bulwark/cover/verify.hpp"
+#include "claims_fixture.hpp"
+
+namespace bulwark::cover {
+namespace {
+
+using testing::eth;
+
+constexpr UnixTime kT0 = 1'700'000'000;
+constexpr UnixTime kExploit = kT0 + 2 * kSecondsPerDay;
+constexpr int kPolicies = 300;
+
+class PayoutCrashTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PayoutCrashTest, KilledMidPayoutPaysEveryPolicyExactlyOnce) {
+  const std::string url = testing::fresh_store_url(GetParam());
+  testing::EvidenceDir evidence;
+  evidence.add(testing::tx_hash(1), testing::reentrancy(1, 2, 0x11, 4, eth("1")), 101, kExploit);
+  U256 capital_before;
+  const UnixTime pay_time = kExploit + 7'200;
+  {
+    auto st = store::open_store(url);
+    ASSERT_TRUE(st) << st.error().message;
+    FakeClock clock(kT0);
+    Ledger ledger(**st, clock);
+    ASSERT_TRUE(ledger.register_asset({1, std::nullopt, "ETH", 18}));
+    ProductSpec spec;
+    spec.name = "oracle cover";
+    spec.contracts = {testing::synthetic(0x11)};
+    spec.asset = "1:native";
+    spec.parametric = true;
+    spec.cover_type = CoverType::kOracleFailure;  // fixed sum: every policy is paid its cover
+    auto product = ledger.add_product(spec);
+    ASSERT_TRUE(product);
+    auto pool = ledger.create_pool({"pool", "1:native", 20'000});
+    ASSERT_TRUE(pool);
+    ASSERT_TRUE(ledger.deposit(pool->id, testing::synthetic(0x500), eth("1000")));
+    ASSERT_TRUE(ledger.set_backing(pool->id, product->id, 100));
+    for (int i = 0; i < kPolicies; ++i)
+      ASSERT_TRUE(ledger.buy({testing::synthetic(0x1000 + unsigned(i)),
+                              {product->id, U256(1'000'000 + std::uint64_t(i)), "1:native", 365},
+                              U256::max()}));
+    clock.set(kExploit + 60);
+    ClaimsConfig config;
+    config.challenge_window = 0;
+    Incidents incidents(**st, clock, config);
+    FileTraceSource source({evidence.path()});
+    ReportRequest r{testing::key(7).address(), product->id, {testing::tx_hash(1)}, "drain", {}};
+    r.signature = *sign_personal(testing::key(7), report_message(r));
+    auto inc = incidents.report(r, source);
+    ASSERT_TRUE(inc) << inc.error().message;
+    ASSERT_EQ(inc->status, IncidentStatus::kConfirmed);
+    auto books = ledger.books();
+    ASSERT_TRUE(books);
+    for (const auto& a : books->accounts)
+      if (a.key == accounts::pool_capital(pool->id)) capital_before = a.balance;
+  }
+  std::mt19937 rng(11);
+  // Delays that land most kills mid-run on each backend (a child pays several payouts a round).
+  const int lo = GetParam() == "sqlite" ? 4 : 15, hi = GetParam() == "sqlite" ? 40 : 100;
+  std::set<long long> reported;
+  int kills = 0;
+  bool done = false;
+  for (int round = 0; round < 80 && !done; ++round) {
+    int out[2];
+    ASSERT_EQ(pipe(out), 0);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      const std::string now = std::to_string(pay_time);
+      execl(BULWARK_CLAIMS_CRASH_CHILD, "claims_crash_child", url.c_str(), now.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(lo, hi)(rng)));
+    const bool killed = kill(pid, SIGKILL) == 0;
+    int status = 0;
+    waitpid(pid, &status, 0);
+    std::string text;
+    char buf[4096];
+    for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, std::size_t(n));
+    close(out[0]);
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+      ++kills;
+    else
+      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child failed in round " << round;
+    (void)killed;
+    for (std::size_t pos = 0; (pos = text.find("paid ", pos)) != std::string::npos; pos += 5) {
+      const auto end = text.find('\n', pos);
+      if (end == std::string::npos) break;
+      const long long id = std::stoll(text.substr(pos + 5, end - pos - 5));
+      EXPECT_TRUE(reported.insert(id).second) << "policy " << id << " reported paid twice";
+    }
+    if (text.find("done\n") != std::string::npos) done = true;
+    // Restart: the journal verifies and every reported payout is there, once.
+    auto st = store::open_store(url);
+    ASSERT_TRUE(st) << st.error().message;
+    auto report = verify_store(**st);
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_TRUE(report->ok()) << "round " << round << ": " << report->problems.front();
+    FakeClock clock(pay_time);
+    Payouts payouts(**st, clock);
+    auto made = payouts.payouts();
+    ASSERT_TRUE(made);
+    std::set<Id> present;
+    for (const auto& p : *made)
+      EXPECT_TRUE(present.insert(p.policy_id).second) << "paid twice: " << p.policy_id;
+    for (long long id : reported)
+      ASSERT_TRUE(present.count(id)) << "payout to " << id << " reported but gone";
+  }
+  EXPECT_GE(kills, 20) << "too few kills landed before the child finished";
+  // Finish the run; everything is paid exactly once and the pool lost exactly the sum.
+  auto st = store::open_store(url);
+  ASSERT_TRUE(st);
+  FakeClock clock(pay_time);
+  Payouts payouts(**st, clock);
+  ASSERT_TRUE(payouts.run());
+  auto made = payouts.payouts();
+  ASSERT_TRUE(made);
+  ASSERT_EQ(made->size(), std::size_t(kPolicies));
+  U256 sum;
+  std::set<Id> ids;
+  for (const auto& p : *made) {
+    ids.insert(p.policy_id);
+    EXPECT_EQ(p.amount, p.entitled);
+    sum = *sum.checked_add(p.amount);
+  }
+  EXPECT_EQ(ids.size(), std::size_t(kPolicies));
+  Ledger ledger(**st, clock);
+  auto books = ledger.books();
+  ASSERT_TRUE(books);
+  for (const auto& a : books->accounts)
+    if (a.key == accounts::pool_capital(1)) {
+      EXPECT_EQ(*capital_before.checked_sub(a.balance), sum);
+    }
+  auto report = verify_store(**st);
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->ok());
+  std::cout << GetParam() << ": " << kills << " kills, " << reported.size()
+            << " payouts reported before the end\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PayoutCrashTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& tp) { return tp.param; });
+
+}  // namespace
+}  // namespace bulwark::cover

@@ -1,0 +1,770 @@
+// Incidents, claims, assessment and payouts on every store backend (one shared suite): evidence
+// verified from traces, each automatic check's reason, partial payouts, haircuts, idempotence,
+// parametric payouts, signatures, and an incident proven from a real exploit trace.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "backends.hpp"
+#include "bulwark/cover/assessment.hpp"
+#include "bulwark/cover/claims.hpp"
+#include "bulwark/cover/events.hpp"
+#include "bulwark/cover/incidents.hpp"
+#include "bulwark/cover/payouts.hpp"
+#include "bulwark/cover/verify.hpp"
+#include "bulwark/store/schema.hpp"
+#include "claims_fixture.hpp"
+
+namespace bulwark::cover {
+namespace {
+
+using testing::eth;
+using testing::key;
+using testing::synthetic;
+using testing::tx_hash;
+
+constexpr UnixTime kT0 = 1'700'000'000;
+constexpr UnixTime kExploit = kT0 + 2 * kSecondsPerDay;
+constexpr unsigned kEoa = 1, kAttack = 2, kMule = 0x20, kV1 = 0x11, kV2 = 0x12, kV3 = 0x13, kV9 = 0x19;
+
+std::string contains_msg(const Error& e) {
+  return e.message;
+}
+
+#define EXPECT_FAILS_WITH(result, fragment)                                                      \
+  do {                                                                                           \
+    const auto& r_ = (result);                                                                   \
+    ASSERT_FALSE(r_) << "expected a failure containing: " << (fragment);                         \
+    EXPECT_NE(contains_msg(r_.error()).find(fragment), std::string::npos) << r_.error().message; \
+  } while (false)
+
+class ClaimsTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    auto s = store::open_store(testing::fresh_store_url(GetParam()));
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+    clock_.set(kT0);
+    ledger_ = std::make_unique<Ledger>(*store_, clock_);
+    ASSERT_TRUE(ledger_->register_asset(asset_));
+    config_.challenge_window = 3'600;
+    incidents_ = std::make_unique<Incidents>(*store_, clock_, config_);
+    claims_ = std::make_unique<Claims>(*store_, clock_, config_);
+    payouts_ = std::make_unique<Payouts>(*store_, clock_, config_);
+    // Evidence: three vaults of one protocol drained in three transactions; a benign withdrawal.
+    evidence_.add(tx_hash(1), testing::reentrancy(kEoa, kAttack, kV1, 4, eth("1"), kMule, eth("0.5")), 101,
+                  kExploit);
+    evidence_.add(tx_hash(2), testing::reentrancy(kEoa, kAttack, kV2, 3, eth("1")), 102, kExploit + 12);
+    evidence_.add(tx_hash(3), testing::reentrancy(kEoa, kAttack, kV3, 2, eth("1")), 103, kExploit + 24);
+    evidence_.add(tx_hash(9), testing::reentrancy(kEoa, kAttack, kV1, 1, eth("1")), 109, kExploit);
+  }
+
+  /// A pool of `stake` ETH at `ratio_bps`, backing `products` at weight 100.
+  Id make_pool(const char* stake, std::vector<Id> products, std::int64_t ratio_bps = 20'000) {
+    auto pool = ledger_->create_pool({"pool", asset_.key(), ratio_bps});
+    EXPECT_TRUE(pool);
+    EXPECT_TRUE(ledger_->deposit(pool->id, synthetic(0x500), eth(stake)));
+    for (Id p : products) EXPECT_TRUE(ledger_->set_backing(pool->id, p, 100));
+    return pool->id;
+  }
+
+  Id make_product(std::vector<unsigned> contracts, bool parametric = false,
+                  CoverType type = CoverType::kSmartContract, const char* deductible = "0.1") {
+    ProductSpec spec;
+    spec.name = "protocol";
+    for (unsigned c : contracts) spec.contracts.push_back(synthetic(c));
+    spec.asset = asset_.key();
+    spec.parametric = parametric;
+    spec.cover_type = type;
+    spec.deductible = eth(deductible);
+    auto p = ledger_->add_product(spec);
+    EXPECT_TRUE(p) << p.error().message;
+    return p->id;
+  }
+
+  Policy buy(const Address& holder, Id product, const char* amount, std::int64_t days = 365) {
+    auto p = ledger_->buy({holder, {product, eth(amount), asset_.key(), days}, U256::max()});
+    EXPECT_TRUE(p) << p.error().message;
+    return p ? *p : Policy{};
+  }
+
+  ReportRequest signed_report(unsigned signer, Id product, std::vector<Hash32> txs,
+                              std::string text = "drained") {
+    ReportRequest r{key(signer).address(), product, std::move(txs), std::move(text), {}};
+    r.signature = *sign_personal(key(signer), report_message(r));
+    return r;
+  }
+
+  ClaimRequest signed_claim(unsigned signer, Id policy, Id incident, const char* claimed,
+                            std::vector<unsigned> addresses, U256 max_deposit = U256::max()) {
+    ClaimRequest r;
+    r.policy_id = policy;
+    r.incident_id = incident;
+    r.holder = key(signer).address();
+    r.claimed = eth(claimed);
+    for (unsigned a : addresses) r.addresses.push_back(synthetic(a));
+    r.txs = {tx_hash(1)};
+    r.max_deposit = max_deposit;
+    r.signature = *sign_personal(key(signer), claim_message(r));
+    return r;
+  }
+
+  Incident reported(Id product, std::vector<Hash32> txs) {
+    cover::FileTraceSource source({evidence_.path()});
+    auto inc = incidents_->report(signed_report(7, product, std::move(txs)), source);
+    EXPECT_TRUE(inc) << inc.error().message;
+    return inc ? *inc : Incident{};
+  }
+
+  U256 capital(Id pool) {
+    U256 out;
+    EXPECT_TRUE(store_->transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+      Repo repo(tx);
+      BULWARK_TRY(b, repo.balance(accounts::pool_capital(pool)));
+      out = b;
+      return {};
+    }));
+    return out;
+  }
+
+  /// Every table's row count and the journal head: a rejected command changes none of them.
+  std::map<std::string, std::string> snapshot() {
+    std::map<std::string, std::string> out;
+    EXPECT_TRUE(store_->transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+      for (const auto* t : store::schema::all_tables()) {
+        BULWARK_TRY(n, tx.count(*t));
+        out[t->name] = std::to_string(n);
+      }
+      Repo repo(tx);
+      BULWARK_TRY(head, repo.journal_head());
+      out["head"] = head ? head->hash.to_hex() : "";
+      BULWARK_TRY(accts, repo.accounts());
+      for (const auto& a : accts) out["account " + a.key] = a.balance.to_dec();
+      return {};
+    }));
+    return out;
+  }
+
+  void expect_verifies() {
+    auto r = verify_store(*store_);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(r->ok()) << (r->problems.empty() ? "" : r->problems.front());
+    EXPECT_GT(r->entries, 0);
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Ledger> ledger_;
+  ClaimsConfig config_;
+  std::unique_ptr<Incidents> incidents_;
+  std::unique_ptr<Claims> claims_;
+  std::unique_ptr<Payouts> payouts_;
+  testing::EvidenceDir evidence_;
+  const Asset asset_{1, std::nullopt, "ETH", 18};
+};
+
+TEST_P(ClaimsTest, ReportIsVerifiedFromTheEvidenceAndRecordsWhatTheChainProves) {
+  const Id product = make_product({kV1, kV2, kV3});
+  clock_.set(kExploit + 3'600);
+  const Incident inc = reported(product, {tx_hash(1), tx_hash(2)});
+  ASSERT_EQ(inc.status, IncidentStatus::kVerified) << (inc.reasons.empty() ? "" : inc.reasons.back());
+  ASSERT_TRUE(inc.proof);
+  EXPECT_EQ(inc.kind, "reentrancy");
+  EXPECT_EQ(inc.block, 101u);
+  EXPECT_EQ(inc.time, kExploit);
+  EXPECT_EQ(inc.proof->loss_of(synthetic(kV1), "1:native"), eth("4"));
+  EXPECT_EQ(inc.proof->loss_of(synthetic(kV2), "1:native"), eth("3"));
+  EXPECT_TRUE(inc.proof->is_attacker(synthetic(kEoa)));
+  EXPECT_TRUE(inc.proof->is_attacker(synthetic(kAttack)));
+  // The account the attacker paid is where the proceeds went: the detectors put it on the attacker's side.
+  EXPECT_TRUE(inc.proof->is_attacker(synthetic(kMule)));
+  ASSERT_FALSE(inc.reasons.empty());
+  EXPECT_NE(inc.reasons.back().find("discretionary"), std::string::npos);
+  // The stored incident is the one returned, and the journal replays to it.
+  auto stored = incidents_->incident(inc.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(to_json(*stored), to_json(inc));
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, ReportWhoseEvidenceShowsNoLossToTheProductIsRejectedWithTheReason) {
+  const Id unrelated = make_product({kV9});
+  const Id product = make_product({kV1});
+  cover::FileTraceSource source({evidence_.path()});
+  auto other = incidents_->report(signed_report(7, unrelated, {tx_hash(1)}), source);
+  ASSERT_TRUE(other) << other.error().message;
+  EXPECT_EQ(other->status, IncidentStatus::kRejected);
+  EXPECT_NE(other->reasons.back().find("no loss to the product's contracts"), std::string::npos)
+      << other->reasons.back();
+  EXPECT_NE(other->reasons.back().find(synthetic(kV1).to_checksum()), std::string::npos);
+  auto benign = incidents_->report(signed_report(7, product, {tx_hash(9)}), source);
+  ASSERT_TRUE(benign) << benign.error().message;
+  EXPECT_EQ(benign->status, IncidentStatus::kRejected);
+  EXPECT_NE(benign->reasons.back().find("no incident-grade finding"), std::string::npos)
+      << benign->reasons.back();
+  // Unknown evidence: an error, nothing written.
+  const auto before = snapshot();
+  EXPECT_FAILS_WITH(incidents_->report(signed_report(7, product, {tx_hash(77)}), source),
+                    "no recorded trace");
+  EXPECT_EQ(snapshot(), before);
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, AFindingAndAReportOfTheSameTransactionMakeOneIncident) {
+  const Id product = make_product({kV1, kV2});
+  const Id other_chain = [&] {
+    ProductSpec spec;
+    spec.name = "elsewhere";
+    spec.chain_id = 10;
+    spec.contracts = {synthetic(kV1)};
+    spec.asset = asset_.key();
+    auto p = ledger_->add_product(spec);
+    EXPECT_TRUE(p);
+    return p->id;
+  }();
+  std::ifstream in(evidence_.path() / (tx_hash(1).to_hex() + ".json"));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto trace = chain::parse_call_trace(text.str());
+  ASSERT_TRUE(trace);
+  const auto analysis = detect::analyze(*trace, {});
+  ASSERT_FALSE(analysis.findings.empty());
+  FindingEvent ev{1, tx_hash(1), analysis.findings.front(), 101, kExploit};
+  auto opened = incidents_->open_from_finding(ev);
+  ASSERT_TRUE(opened) << opened.error().message;
+  ASSERT_EQ(opened->size(), 1u);  // not the product on chain 10
+  EXPECT_EQ(opened->front().product_id, product);
+  EXPECT_NE(opened->front().product_id, other_chain);
+  EXPECT_EQ(opened->front().status, IncidentStatus::kOpen);
+  // The monitor seeing it again opens nothing new.
+  auto again = incidents_->open_from_finding(ev);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->front().id, opened->front().id);
+  // A report of the same transaction (and one more) joins it and verifies it.
+  const Incident joined = reported(product, {tx_hash(1), tx_hash(2)});
+  EXPECT_EQ(joined.id, opened->front().id);
+  EXPECT_EQ(joined.source, "finding+report");
+  EXPECT_EQ(joined.status, IncidentStatus::kVerified);
+  EXPECT_EQ(joined.txs.size(), 2u);
+  auto all = incidents_->incidents();
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 1u);
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, ForgedAndReplayedReportSignaturesAreRefused) {
+  const Id product = make_product({kV1});
+  cover::FileTraceSource source({evidence_.path()});
+  auto forged = signed_report(7, product, {tx_hash(1)});
+  forged.reporter = key(8).address();  // signed by 7, claimed to be 8
+  const auto before = snapshot();
+  EXPECT_FAILS_WITH(incidents_->report(forged, source), "report signature");
+  auto tampered = signed_report(7, product, {tx_hash(1)});
+  tampered.description = "something else";
+  EXPECT_FAILS_WITH(incidents_->report(tampered, source), "report signature");
+  EXPECT_EQ(snapshot(), before);
+  const auto good = signed_report(7, product, {tx_hash(1)});
+  ASSERT_TRUE(incidents_->report(good, source));
+  const auto after = snapshot();
+  auto replay = incidents_->report(good, source);
+  ASSERT_FALSE(replay);
+  EXPECT_EQ(replay.error().code, ErrorCode::kAlreadyExists) << replay.error().message;
+  EXPECT_EQ(snapshot(), after);
+}
+
+TEST_P(ClaimsTest, EveryAutomaticCheckRejectsWithItsReasonAndWritesNothing) {
+  const Id product = make_product({kV1, kV2, kV3});
+  const Id other = make_product({kV9});
+  const Id parametric = make_product({kV1}, true);
+  make_pool("100", {product, other, parametric});
+  // Policies: 1 (holder key 1), 1b (key 1 again), 2 (key 2), on the other product (key 1),
+  // one that ended before the exploit, one bought inside the cooling-off window, one after.
+  clock_.set(kT0 - 40 * kSecondsPerDay);
+  const Policy ended = buy(key(3).address(), product, "5", 28);
+  clock_.set(kT0);
+  const Policy p1 = buy(key(1).address(), product, "10");
+  const Policy p1b = buy(key(1).address(), product, "10");
+  const Policy p2 = buy(key(2).address(), product, "10");
+  const Policy on_other = buy(key(1).address(), other, "10");
+  const Policy param = buy(key(1).address(), parametric, "10");
+  const Policy short_cover = buy(key(4).address(), product, "10", 28);
+  clock_.set(kExploit - 3'600);
+  const Policy cooling = buy(key(5).address(), product, "10");
+  clock_.set(kExploit + 60);
+  const Policy late = buy(key(6).address(), product, "10");
+  clock_.set(kExploit + 3'600);
+  const Incident inc = reported(product, {tx_hash(1), tx_hash(2), tx_hash(3)});
+  ASSERT_EQ(inc.status, IncidentStatus::kVerified);
+
+  const auto before = snapshot();
+  auto rejected = [&](const ClaimRequest& r, const std::string& why) {
+    auto c = claims_->submit(r);
+    EXPECT_FAILS_WITH(c, why);
+    EXPECT_EQ(snapshot(), before) << "a rejected claim wrote something: " << why;
+  };
+  rejected(signed_claim(2, p1.id, inc.id, "1", {kV1}), "only the holder can claim");
+  rejected(signed_claim(1, on_other.id, inc.id, "1", {kV1}), "concerns product");
+  rejected(signed_claim(1, param.id, inc.id, "1", {kV1}), "parametric");
+  rejected(signed_claim(6, late.id, inc.id, "1", {kV1}), "not before the incident");
+  rejected(signed_claim(5, cooling.id, inc.id, "1", {kV1}), "cooling-off");
+  rejected(signed_claim(3, ended.id, inc.id, "1", {kV1}), "not active at the incident's time");
+  rejected(signed_claim(1, p1.id, inc.id, "1", {kAttack}), "is an attacker");
+  rejected(signed_claim(1, p1.id, inc.id, "0.5", {kMule}), "is an attacker in incident");
+  rejected(signed_claim(1, p1.id, inc.id, "1", {0x77}), "proves no loss");
+  rejected(signed_claim(1, p1.id, inc.id, "4.5", {kV1}), "more than the proven loss");
+  rejected(signed_claim(1, p1.id, inc.id, "0.05", {kV1}), "within the deductible");
+  rejected(signed_claim(1, p1.id, inc.id, "1", {kV1}, U256(1)), "claim deposit");
+  {
+    auto forged = signed_claim(1, p1.id, inc.id, "1", {kV1});
+    forged.claimed = eth("2");  // the signature was over 1
+    auto c = claims_->submit(forged);
+    EXPECT_FAILS_WITH(c, "claim signature");
+    EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(snapshot(), before);
+  }
+  // An accepted claim, then everything that collides with it.
+  const auto first = signed_claim(1, p1.id, inc.id, "4", {kV1});
+  auto c1 = claims_->submit(first);
+  ASSERT_TRUE(c1) << c1.error().message;
+  EXPECT_EQ(c1->status, ClaimStatus::kPending);  // waits for the incident's confirmation
+  EXPECT_EQ(c1->proven, eth("4"));
+  EXPECT_EQ(c1->payable, eth("3.9"));
+  const auto after_first = snapshot();
+  auto replay = claims_->submit(first);
+  ASSERT_FALSE(replay);
+  EXPECT_EQ(replay.error().code, ErrorCode::kAlreadyExists);
+  auto again = [&](const ClaimRequest& r, const std::string& why) {
+    EXPECT_FAILS_WITH(claims_->submit(r), why);
+    EXPECT_EQ(snapshot(), after_first) << why;
+  };
+  again(signed_claim(1, p1.id, inc.id, "3", {kV2}), "already has an open claim");
+  again(signed_claim(1, p1b.id, inc.id, "4", {kV1}), "already claimed through claim");
+  again(signed_claim(2, p2.id, inc.id, "4", {kV1}), "of another holder");
+  // The same holder's other loss through its other policy is fine.
+  auto c2 = claims_->submit(signed_claim(1, p1b.id, inc.id, "3", {kV2}));
+  ASSERT_TRUE(c2) << c2.error().message;
+  // The grace period: cover of 28 days ended at kT0 + 28 d; 30 days of grace after that.
+  clock_.set(kT0 + 58 * kSecondsPerDay + 1);
+  const auto late_snapshot = snapshot();
+  EXPECT_FAILS_WITH(claims_->submit(signed_claim(4, short_cover.id, inc.id, "1", {kV3})), "grace period");
+  EXPECT_EQ(snapshot(), late_snapshot);
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, ClaimsOnAnUnverifiedIncidentAreRefused) {
+  const Id product = make_product({kV1});
+  make_pool("100", {product});
+  const Policy p = buy(key(1).address(), product, "10");
+  clock_.set(kExploit + 60);
+  detect::Finding f;
+  f.severity = detect::Severity::kCritical;
+  f.kind = detect::FindingKind::kReentrancy;
+  f.victims = {synthetic(kV1)};
+  auto opened = incidents_->open_from_finding({1, tx_hash(1), f, 101, kExploit});
+  ASSERT_TRUE(opened);
+  ASSERT_EQ(opened->size(), 1u);
+  const auto before = snapshot();
+  EXPECT_FAILS_WITH(claims_->submit(signed_claim(1, p.id, opened->front().id, "1", {kV1})),
+                    "not verified yet");
+  EXPECT_EQ(snapshot(), before);
+  // Verification from the evidence, then the claim goes through.
+  cover::FileTraceSource source({evidence_.path()});
+  auto v = incidents_->verify(opened->front().id, source);
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(v->status, IncidentStatus::kVerified);
+  EXPECT_TRUE(claims_->submit(signed_claim(1, p.id, v->id, "1", {kV1})));
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, PartialPayoutBurnsThePoolsProRataAndRefundsTheDeposit) {
+  const Id product = make_product({kV1, kV2, kV3});
+  const Id pool_a = make_pool("30", {product});
+  const Id pool_b = make_pool("10", {product});
+  const Policy p = buy(key(1).address(), product, "3");  // covers less than the loss
+  clock_.set(kExploit + 3'600);
+  const Incident inc = reported(product, {tx_hash(1)});
+  auto c = claims_->submit(signed_claim(1, p.id, inc.id, "4", {kV1}));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->payable, eth("2.9"));  // min(4 claimed, 4 proven, 3 cover) - 0.1
+  EXPECT_GT(c->deposit, U256{});
+  // Not confirmed yet: nothing is paid.
+  auto none = payouts_->run();
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->payouts.empty());
+  ASSERT_TRUE(incidents_->resolve(inc.id, true, "the chain proves the drain"));
+  auto approved = claims_->claim(c->id);
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(approved->status, ClaimStatus::kApproved);
+  auto allocs = ledger_->allocations(p.id);
+  ASSERT_TRUE(allocs);
+  const U256 a_before = capital(pool_a), b_before = capital(pool_b);
+  auto run = payouts_->run();
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->payouts.size(), 1u);
+  const Payout& paid = run->payouts.front();
+  EXPECT_EQ(paid.amount, eth("2.9"));
+  EXPECT_EQ(paid.ratio_num, paid.ratio_den);
+  // Burned pro rata to the pools' allocation to the product (3:1 here).
+  const U256 burned_a = *a_before.checked_sub(capital(pool_a));
+  const U256 burned_b = *b_before.checked_sub(capital(pool_b));
+  EXPECT_EQ(*burned_a.checked_add(burned_b), eth("2.9"));
+  EXPECT_EQ(burned_a, eth("2.175"));
+  EXPECT_EQ(burned_b, eth("0.725"));
+  auto done = claims_->claim(c->id);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, ClaimStatus::kPaid);
+  EXPECT_EQ(done->paid, eth("2.9"));
+  auto books = ledger_->books();
+  ASSERT_TRUE(books);
+  std::map<std::string, U256> acct;
+  for (const auto& a : books->accounts) acct[a.key] = a.balance;
+  EXPECT_EQ(acct["flow:payouts:1:native"], eth("2.9"));
+  EXPECT_EQ(acct["flow:deposit_refunds:1:native"], c->deposit);
+  EXPECT_EQ(acct["claims:deposits:1:native"], U256{});
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, HaircutGivesEveryClaimOfTheIncidentTheSameRatio) {
+  const Id product = make_product({kV1, kV2, kV3});
+  const Id pool = make_pool("3", {product}, 100'000);  // 3 ETH of capital carries 30 ETH of cover
+  const Policy p1 = buy(key(1).address(), product, "10");
+  const Policy p2 = buy(key(2).address(), product, "10");
+  const Policy p3 = buy(key(3).address(), product, "10");
+  clock_.set(kExploit + 3'600);
+  const Incident inc = reported(product, {tx_hash(1), tx_hash(2), tx_hash(3)});
+  ASSERT_TRUE(claims_->submit(signed_claim(1, p1.id, inc.id, "4", {kV1})));
+  ASSERT_TRUE(claims_->submit(signed_claim(2, p2.id, inc.id, "3", {kV2})));
+  ASSERT_TRUE(claims_->submit(signed_claim(3, p3.id, inc.id, "2", {kV3})));
+  ASSERT_TRUE(incidents_->resolve(inc.id, true, "proven"));
+  const U256 available = capital(pool);
+  const U256 owed = eth("8.7");  // 3.9 + 2.9 + 1.9
+  ASSERT_LT(available, owed);
+  auto run = payouts_->run();
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->payouts.size(), 3u);
+  U256 sum;
+  for (const auto& p : run->payouts) {
+    EXPECT_EQ(p.ratio_num, available);
+    EXPECT_EQ(p.ratio_den, owed);
+    EXPECT_EQ(p.amount, *U256::mul_div(p.entitled, available, owed, U256::Rounding::kDown));
+    sum = *sum.checked_add(p.amount);
+  }
+  EXPECT_LE(sum, available);
+  EXPECT_LT(*available.checked_sub(sum), U256(3));  // rounding down loses less than a unit per claim
+  EXPECT_EQ(capital(pool), *available.checked_sub(sum));
+  auto after = incidents_->incident(inc.id);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->haircut_num, available);
+  EXPECT_EQ(after->haircut_den, owed);
+  EXPECT_NE(after->reasons.back().find("insufficient"), std::string::npos);
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, PayoutIsMadeOnceUnderRetries) {
+  const Id product = make_product({kV1, kV2});
+  make_pool("50", {product});
+  const Policy p1 = buy(key(1).address(), product, "10");
+  clock_.set(kExploit + 3'600);
+  const Incident inc = reported(product, {tx_hash(1)});
+  ASSERT_TRUE(claims_->submit(signed_claim(1, p1.id, inc.id, "4", {kV1})));
+  ASSERT_TRUE(incidents_->resolve(inc.id, true, "proven"));
+  auto first = payouts_->run();
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->payouts.size(), 1u);
+  const auto after_first = snapshot();
+  for (int i = 0; i < 3; ++i) {
+    auto retry = payouts_->run(inc.id);
+    ASSERT_TRUE(retry) << retry.error().message;
+    EXPECT_TRUE(retry->payouts.empty());
+  }
+  EXPECT_EQ(snapshot(), after_first);
+  // Even a replayed payout event (a crashed run's retry written by hand) is refused by the journal.
+  Status replayed = store_->transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    auto e =
+        record_event(repo, kExploit, "payout_made", nlohmann::json{{"payout", to_json(first->payouts[0])}});
+    if (!e) return std::unexpected(e.error());
+    return {};
+  });
+  ASSERT_FALSE(replayed);
+  EXPECT_EQ(replayed.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(snapshot(), after_first);
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, ParametricCoverPaysEveryEligiblePolicyAfterTheChallengeWindow) {
+  const Id loss_based = make_product({kV1}, true, CoverType::kSmartContract, "0.1");
+  const Id fixed_sum = make_product({kV2}, true, CoverType::kOracleFailure, "0.5");
+  make_pool("100", {loss_based, fixed_sum});
+  const Policy vault_owner = buy(synthetic(kV1), loss_based, "10");  // proven loss 4
+  const Policy bystander = buy(key(1).address(), loss_based, "10");  // no proven loss
+  const Policy fixed = buy(key(2).address(), fixed_sum, "6");
+  const Policy attacker = buy(synthetic(kEoa), fixed_sum, "6");
+  clock_.set(kExploit - 600);
+  const Policy cooling = buy(key(3).address(), fixed_sum, "6");
+  clock_.set(kExploit + 60);
+  const Policy late = buy(key(4).address(), fixed_sum, "6");
+  const Incident a = reported(loss_based, {tx_hash(1)});
+  const Incident b = reported(fixed_sum, {tx_hash(2)});
+  ASSERT_EQ(a.status, IncidentStatus::kVerified);
+  EXPECT_EQ(a.challenge_ends, kExploit + 60 + 3'600);
+  // Inside the challenge window nothing is paid, and nobody needs to claim.
+  auto early = payouts_->run();
+  ASSERT_TRUE(early);
+  EXPECT_TRUE(early->payouts.empty());
+  EXPECT_FAILS_WITH(claims_->submit(signed_claim(2, fixed.id, b.id, "1", {kV2})), "parametric");
+  clock_.advance(3'600);
+  auto run = payouts_->run();
+  ASSERT_TRUE(run) << run.error().message;
+  std::map<Id, U256> paid;
+  for (const auto& p : run->payouts) paid[p.policy_id] = p.amount;
+  EXPECT_EQ(paid.size(), 2u);
+  EXPECT_EQ(paid[vault_owner.id], eth("3.9"));  // holder's proven loss 4 - deductible 0.1
+  EXPECT_EQ(paid[fixed.id], eth("5.5"));        // cover amount 6 - deductible 0.5
+  EXPECT_FALSE(paid.contains(bystander.id));
+  EXPECT_FALSE(paid.contains(attacker.id));
+  EXPECT_FALSE(paid.contains(cooling.id));
+  EXPECT_FALSE(paid.contains(late.id));
+  auto again = payouts_->run();
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->payouts.empty());
+  auto confirmed = incidents_->incident(a.id);
+  ASSERT_TRUE(confirmed);
+  EXPECT_EQ(confirmed->status, IncidentStatus::kConfirmed);
+  EXPECT_NE(confirmed->reasons.back().find("payout ratio 1/1"), std::string::npos)
+      << confirmed->reasons.back();
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, ParametricWithAZeroWindowIsConfirmedAtOnce) {
+  config_.challenge_window = 0;
+  Incidents incidents(*store_, clock_, config_);
+  Payouts payouts(*store_, clock_, config_);
+  const Id product = make_product({kV1}, true);
+  make_pool("100", {product});
+  const Policy p = buy(synthetic(kV1), product, "10");
+  clock_.set(kExploit + 5);
+  cover::FileTraceSource source({evidence_.path()});
+  auto inc = incidents.report(signed_report(7, product, {tx_hash(1)}), source);
+  ASSERT_TRUE(inc) << inc.error().message;
+  EXPECT_EQ(inc->status, IncidentStatus::kConfirmed);
+  auto run = payouts.run();
+  ASSERT_TRUE(run);
+  ASSERT_EQ(run->payouts.size(), 1u);
+  EXPECT_EQ(run->payouts[0].policy_id, p.id);
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, AssessmentVotesAreSignedWeightedAndFreeOfConflicts) {
+  config_.quorum = U256(100);
+  Assessment assessment(*store_, clock_, config_);
+  Incidents incidents(*store_, clock_, config_);
+  Claims claims(*store_, clock_, config_);
+  Payouts payouts(*store_, clock_, config_);
+  const Id product = make_product({kV1, kV2});
+  make_pool("50", {product});
+  const Policy p = buy(key(1).address(), product, "10");
+  buy(key(12).address(), product, "1");  // assessor 12 holds cover on the product
+  for (unsigned a : {10u, 11u, 12u, 13u})
+    ASSERT_TRUE(assessment.register_assessor(key(a).address(), U256(100)));
+  ASSERT_TRUE(assessment.register_assessor(key(1).address(), U256(100)));
+  clock_.set(kExploit + 3'600);
+  cover::FileTraceSource source({evidence_.path()});
+  auto inc = incidents.report(signed_report(7, product, {tx_hash(1)}), source);
+  ASSERT_TRUE(inc);
+  ASSERT_TRUE(claims.submit(signed_claim(1, p.id, inc->id, "4", {kV1})));
+  auto vote = [&](unsigned signer, bool accept, std::int64_t nonce, UnixTime expiry) {
+    VoteRequest v{inc->id, key(signer).address(), accept, nonce, expiry, {}};
+    v.signature = *sign_personal(key(signer), vote_message(v));
+    return v;
+  };
+  const UnixTime expiry = clock_.now() + kSecondsPerDay;
+  const auto before = snapshot();
+  auto forged = vote(10, true, 1, expiry);
+  forged.accept = false;
+  auto f = assessment.vote(forged);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_FAILS_WITH(assessment.vote(vote(10, true, 1, clock_.now() - 1)), "expired");
+  EXPECT_FAILS_WITH(assessment.vote(vote(12, true, 1, expiry)), "holds cover on product");
+  EXPECT_FAILS_WITH(assessment.vote(vote(1, true, 1, expiry)), "claims on incident");
+  EXPECT_FAILS_WITH(assessment.vote(vote(20, true, 1, expiry)), "not a registered assessor");
+  EXPECT_EQ(snapshot(), before);
+  const auto good = vote(10, true, 1, expiry);
+  auto v1 = assessment.vote(good);
+  ASSERT_TRUE(v1) << v1.error().message;
+  EXPECT_EQ(v1->vote_ends, clock_.now() + config_.voting_period);
+  const auto after_vote = snapshot();
+  auto replay = assessment.vote(good);
+  ASSERT_FALSE(replay);
+  EXPECT_EQ(replay.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_FAILS_WITH(assessment.vote(vote(10, false, 2, expiry)), "already voted");
+  EXPECT_EQ(snapshot(), after_vote);
+  // A vote in the last day extends the end by min(1 day, 1 day * stake / voted stake): half a day.
+  clock_.set(v1->vote_ends - 3'600);
+  auto v2 = assessment.vote(vote(11, false, 1, clock_.now() + 60));
+  ASSERT_TRUE(v2) << v2.error().message;
+  EXPECT_EQ(v2->vote_ends, v1->vote_ends + kSecondsPerDay / 2);
+  // A third vote, late again: 200 accept against 100 deny.
+  clock_.set(v2->vote_ends - 60);
+  ASSERT_TRUE(assessment.vote(vote(13, true, 1, clock_.now() + 60)));
+  clock_.set(v2->vote_ends + kSecondsPerDay / 2);  // past the (again extended) end
+  auto decided = incidents.advance();
+  ASSERT_TRUE(decided);
+  auto now_inc = incidents.incident(inc->id);
+  ASSERT_TRUE(now_inc);
+  ASSERT_EQ(now_inc->status, IncidentStatus::kConfirmed) << now_inc->reasons.back();
+  EXPECT_EQ(now_inc->payable_from, now_inc->vote_ends + config_.cooldown);
+  // The cooldown holds the payout back; then it is paid.
+  auto held = payouts.run();
+  ASSERT_TRUE(held);
+  EXPECT_TRUE(held->payouts.empty());
+  clock_.set(now_inc->payable_from);
+  auto paid = payouts.run();
+  ASSERT_TRUE(paid);
+  ASSERT_EQ(paid->payouts.size(), 1u);
+  EXPECT_EQ(paid->payouts[0].amount, eth("3.9"));
+  auto locked = assessment.assessors();
+  ASSERT_TRUE(locked);
+  for (const auto& a : *locked)
+    if (a.address == key(10).address()) {
+      EXPECT_GE(a.locked_until, v1->vote_ends + config_.stake_lock);  // the end known at its vote
+    }
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, DeniedIncidentRejectsItsClaimsAndForfeitsTheDeposit) {
+  const Id product = make_product({kV1});
+  make_pool("50", {product});
+  const Policy p = buy(key(1).address(), product, "10");
+  clock_.set(kExploit + 3'600);
+  const Incident inc = reported(product, {tx_hash(1)});
+  auto c = claims_->submit(signed_claim(1, p.id, inc.id, "4", {kV1}));
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(incidents_->resolve(inc.id, false, "the loss was a planned migration"));
+  auto after = claims_->claim(c->id);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, ClaimStatus::kRejected);
+  EXPECT_NE(after->reasons.back().find("planned migration"), std::string::npos);
+  auto books = ledger_->books();
+  ASSERT_TRUE(books);
+  for (const auto& a : books->accounts)
+    if (a.key == "reserve:1:native") {
+      EXPECT_GE(a.balance, c->deposit);
+    }
+  auto run = payouts_->run();
+  ASSERT_TRUE(run);
+  EXPECT_TRUE(run->payouts.empty());
+  expect_verifies();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ClaimsTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& tp) { return tp.param; });
+
+// ---- a real exploit trace (../shared/data/exploit-traces) ----
+
+const std::filesystem::path kData = BULWARK_SHARED_DATA;
+
+std::vector<std::map<std::string, std::string>> index_rows() {
+  std::ifstream in(kData / "exploit-traces" / "index.csv");
+  EXPECT_TRUE(in) << "the exploit traces are missing";
+  std::vector<std::map<std::string, std::string>> rows;
+  std::vector<std::string> header;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::string cur;
+    bool quoted = false;
+    for (char ch : line) {
+      if (ch == '"')
+        quoted = !quoted;
+      else if (ch == ',' && !quoted)
+        cells.push_back(std::exchange(cur, {}));
+      else if (ch != '\r')
+        cur += ch;
+    }
+    cells.push_back(cur);
+    if (header.empty()) {
+      header = cells;
+      continue;
+    }
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) row[header[i]] = cells[i];
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+class RealTraceTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RealTraceTest, IncidentVerifiedFromARealExploitTraceProvesTheDetectorsLoss) {
+  // The first Ethereum exploit in the index whose detector finding names its listed victim.
+  std::string file, victim_hex;
+  detect::Finding finding;
+  for (const auto& row : index_rows()) {
+    if (row.at("chain") != "Ethereum") continue;
+    std::ifstream in(kData / "exploit-traces" / row.at("file"), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto trace = chain::parse_any_trace(text.str());
+    ASSERT_TRUE(trace) << row.at("file");
+    for (const auto& f : detect::analyze(*trace, {}).findings) {
+      if (!detect::incident_grade(f.severity)) continue;
+      for (const auto& v : f.victims)
+        if (v.to_lower_hex() == row.at("victim") && !f.loss.empty()) {
+          file = row.at("file");
+          victim_hex = row.at("victim");
+          finding = f;
+        }
+    }
+    if (!file.empty()) break;
+  }
+  ASSERT_FALSE(file.empty()) << "no Ethereum exploit trace names its victim";
+  const Address victim = *Address::parse(victim_hex);
+  const Hash32 tx = *Hash32::parse(std::filesystem::path(file).stem().string());
+
+  auto st = store::open_store(testing::fresh_store_url(GetParam()));
+  ASSERT_TRUE(st);
+  FakeClock clock(1'700'000'000);
+  Ledger ledger(**st, clock);
+  ASSERT_TRUE(ledger.register_asset({1, std::nullopt, "ETH", 18}));
+  ProductSpec spec;
+  spec.name = "victim protocol";
+  spec.contracts = {victim};
+  spec.asset = "1:native";
+  auto product = ledger.add_product(spec);
+  ASSERT_TRUE(product);
+  Incidents incidents(**st, clock);
+  FileTraceSource source({kData / "exploit-traces" / "eth"});
+  source.set_block(tx, 15'000'000, 1'650'000'000);
+  ReportRequest r{key(7).address(), product->id, {tx}, "exploit", {}};
+  r.signature = *sign_personal(key(7), report_message(r));
+  auto inc = incidents.report(r, source);
+  ASSERT_TRUE(inc) << inc.error().message;
+  ASSERT_EQ(inc->status, IncidentStatus::kVerified) << inc->reasons.back();
+  EXPECT_EQ(inc->kind, std::string(detect::to_string(finding.kind)));
+  EXPECT_EQ(inc->time, 1'650'000'000);
+  // The proven loss per asset of the victim is the detector's, summed per asset.
+  std::map<std::string, U256> want;
+  for (const auto& l : finding.loss)
+    if (l.victim == victim) {
+      const std::string k = asset_key(1, l.asset.native, l.asset.token);
+      want[k] = *want[k].checked_add(l.amount);
+    }
+  ASSERT_FALSE(want.empty());
+  for (const auto& [asset, amount] : want) EXPECT_EQ(inc->proof->loss_of(victim, asset), amount) << asset;
+  for (const auto& a : finding.attackers) EXPECT_TRUE(inc->proof->is_attacker(a)) << a.to_checksum();
+  auto report = verify_store(**st);
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->ok()) << (report->problems.empty() ? "" : report->problems.front());
+  std::cout << file << ": " << inc->kind << ", " << want.size() << " asset(s) lost by "
+            << victim.to_checksum() << "\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RealTraceTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& tp) { return tp.param; });
+
+}  // namespace
+}  // namespace bulwark::cover
