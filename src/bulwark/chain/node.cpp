@@ -134,6 +134,7 @@ std::string BlockTag::to_json() const {
     case Kind::kLatest: return "\"latest\"";
     case Kind::kSafe: return "\"safe\"";
     case Kind::kFinalized: return "\"finalized\"";
+    case Kind::kPending: return "\"pending\"";
     case Kind::kNumber: return quoted(quantity(number_));
   }
   return "\"latest\"";
@@ -152,6 +153,15 @@ Result<std::uint64_t> parse_quantity_u64(std::string_view json_string_literal, s
   return n->low_u64();
 }
 
+Result<U256> parse_quantity_u256(std::string_view json_string_literal, std::string_view what) {
+  auto s = json_unescape_string(json_string_literal);
+  auto v = s && has_hex_prefix(*s) ? U256::from_hex(*s) : fail(ErrorCode::kCorrupt, "");
+  if (!v)
+    return fail(ErrorCode::kCorrupt, std::string(what) + " is not a 0x quantity: '" +
+                                         printable_excerpt(json_string_literal) + "'");
+  return *v;
+}
+
 Result<BlockHeader> parse_block_header(std::string_view block_json) {
   BULWARK_TRY(f, Fields::of(block_json, "block"));
   BlockHeader h;
@@ -164,6 +174,10 @@ Result<BlockHeader> parse_block_header(std::string_view block_json) {
   h.hash = hash;
   h.parent_hash = parent;
   h.timestamp = timestamp;
+  if (f.raw("baseFeePerGas")) {
+    BULWARK_TRY(base_fee, f.u256("baseFeePerGas"));
+    h.base_fee = base_fee;
+  }
   h.transactions.reserve(txs.size());
   for (const std::string_view tx : txs) {
     BULWARK_TRY(tx_hash, f.hash_of(tx, "transactions[]"));
@@ -192,6 +206,10 @@ Result<Receipt> parse_receipt(std::string_view receipt_json) {
   r.to = to;
   r.contract_address = created;
   r.gas_used = gas_used;
+  if (f.raw("effectiveGasPrice")) {
+    BULWARK_TRY(price, f.u256("effectiveGasPrice"));
+    r.effective_gas_price = price;
+  }
   if (auto status = f.raw("status")) {
     BULWARK_TRY(s, parse_quantity_u64(*status, "receipt.status"));
     if (s > 1)
@@ -292,17 +310,65 @@ Result<std::vector<Result<Receipt>>> Node::transaction_receipts(std::span<const 
 Result<U256> Node::get_balance(const Address& account, BlockTag block) {
   BULWARK_TRY(result, rpc_.call("eth_getBalance",
                                 "[" + quoted(account.to_lower_hex()) + "," + block.to_json() + "]"));
-  auto s = json_unescape_string(result);
-  if (!s || !has_hex_prefix(*s)) {
-    return fail(ErrorCode::kCorrupt,
-                "eth_getBalance result is not a 0x quantity: '" + printable_excerpt(result) + "'");
+  return parse_quantity_u256(result, "eth_getBalance result");
+}
+
+Result<std::uint64_t> Node::transaction_count(const Address& account, BlockTag block) {
+  BULWARK_TRY(result, rpc_.call("eth_getTransactionCount",
+                                "[" + quoted(account.to_lower_hex()) + "," + block.to_json() + "]"));
+  return parse_quantity_u64(result, "eth_getTransactionCount result");
+}
+
+Result<U256> Node::gas_price() {
+  BULWARK_TRY(result, rpc_.call("eth_gasPrice", "[]"));
+  return parse_quantity_u256(result, "eth_gasPrice result");
+}
+
+Result<U256> Node::max_priority_fee() {
+  BULWARK_TRY(result, rpc_.call("eth_maxPriorityFeePerGas", "[]"));
+  return parse_quantity_u256(result, "eth_maxPriorityFeePerGas result");
+}
+
+Result<std::uint64_t> Node::estimate_gas(const Address& from, const Address& to, const U256& value,
+                                         std::span<const std::uint8_t> data) {
+  const std::string params = R"([{"from":)" + quoted(from.to_lower_hex()) + R"(,"to":)" +
+                             quoted(to.to_lower_hex()) + R"(,"value":)" + quoted(value.to_hex()) +
+                             R"(,"data":)" + quoted(hex_encode(data)) + "}]";
+  BULWARK_TRY(result, rpc_.call("eth_estimateGas", params));
+  return parse_quantity_u64(result, "eth_estimateGas result");
+}
+
+Result<Hash32> Node::send_raw_transaction(std::span<const std::uint8_t> raw) {
+  auto result = rpc_.call("eth_sendRawTransaction", "[" + quoted(hex_encode(raw)) + "]");
+  if (!result) {
+    const std::string& m = result.error().message;
+    if (m.find("already known") != std::string::npos || m.find("known transaction") != std::string::npos ||
+        m.find("already imported") != std::string::npos)
+      return fail(ErrorCode::kAlreadyExists, result.error().message);
+    return std::unexpected(result.error());
   }
-  auto v = U256::from_hex(*s);
-  if (!v) {
+  auto s = json_unescape_string(*result);
+  auto h = s ? Hash32::parse(*s) : fail(ErrorCode::kCorrupt, "");
+  if (!h)
     return fail(ErrorCode::kCorrupt,
-                "eth_getBalance result is not a 0x quantity: '" + printable_excerpt(result) + "'");
-  }
-  return *v;
+                "eth_sendRawTransaction result is not a hash: '" + printable_excerpt(*result) + "'");
+  return *h;
+}
+
+Result<bool> Node::has_transaction(const Hash32& tx) {
+  BULWARK_TRY(result, rpc_.call("eth_getTransactionByHash", "[" + quoted(tx.to_hex()) + "]"));
+  return result != "null";
+}
+
+Result<U256> Node::erc20_balance(const Address& token, const Address& account) {
+  std::vector<std::uint8_t> data{0x70, 0xa0, 0x82, 0x31};  // balanceOf(address)
+  data.insert(data.end(), 12, 0);
+  data.insert(data.end(), account.bytes().begin(), account.bytes().end());
+  BULWARK_TRY(out, eth_call(token, data));
+  if (out.size() < 32)
+    return fail(ErrorCode::kCorrupt, "balanceOf of " + token.to_checksum() + " returned " +
+                                         std::to_string(out.size()) + " bytes, not 32");
+  return U256::from_be_bytes(std::span(out).first(32));
 }
 
 Result<std::vector<std::uint8_t>> Node::eth_call(const Address& to, std::span<const std::uint8_t> data,

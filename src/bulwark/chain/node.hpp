@@ -25,6 +25,8 @@ class BlockTag {
   static BlockTag safe() { return BlockTag(Kind::kSafe, 0); }
   /// The newest finalised block ("finalized").
   static BlockTag finalized() { return BlockTag(Kind::kFinalized, 0); }
+  /// The head plus the node's pending transactions ("pending"): the next nonce to use.
+  static BlockTag pending() { return BlockTag(Kind::kPending, 0); }
   /// Block number `n`.
   static BlockTag number(std::uint64_t n) { return BlockTag(Kind::kNumber, n); }
 
@@ -32,7 +34,7 @@ class BlockTag {
   std::string to_json() const;
 
  private:
-  enum class Kind { kLatest, kSafe, kFinalized, kNumber };
+  enum class Kind { kLatest, kSafe, kFinalized, kPending, kNumber };
   BlockTag(Kind kind, std::uint64_t n) : kind_(kind), number_(n) {}
   Kind kind_;
   std::uint64_t number_;
@@ -45,6 +47,7 @@ struct BlockHeader {
   Hash32 parent_hash;
   std::uint64_t timestamp = 0;       ///< Seconds since the Unix epoch.
   std::vector<Hash32> transactions;  ///< Transaction hashes in block order.
+  std::optional<U256> base_fee;      ///< EIP-1559 base fee per gas in wei; absent before London.
 };
 
 /// One event log of a receipt.
@@ -66,6 +69,7 @@ struct Receipt {
   std::optional<Address> contract_address;  ///< The created contract, for a creation.
   std::optional<bool> success;              ///< status 1/0; absent before Byzantium (no status field).
   U256 gas_used;
+  std::optional<U256> effective_gas_price;  ///< Wei per gas paid; absent on nodes that predate EIP-1559.
   std::vector<Log> logs;
 };
 
@@ -116,6 +120,25 @@ class Node {
   /// one in a batch. Errors: those of trace_block_call (other than the unsupported method),
   /// block_header and trace_transaction_call; kCorrupt when the block trace has the wrong shape.
   Result<std::vector<TxTrace>> trace_block_calls(std::uint64_t n, bool with_log = false);
+  /// eth_getTransactionCount of `account` at `block` (BlockTag::pending() for the next nonce to use).
+  Result<std::uint64_t> transaction_count(const Address& account, BlockTag block = BlockTag::pending());
+  /// eth_gasPrice in wei.
+  Result<U256> gas_price();
+  /// eth_maxPriorityFeePerGas in wei. Errors: kNotFound (is_method_not_supported) on nodes without it.
+  Result<U256> max_priority_fee();
+  /// eth_estimateGas of a call from `from` to `to` with `value` and `data`. Errors: kFailedPrecondition
+  /// when the call would revert.
+  Result<std::uint64_t> estimate_gas(const Address& from, const Address& to, const U256& value,
+                                     std::span<const std::uint8_t> data);
+  /// eth_sendRawTransaction: the hash the node gives the transaction. Errors: kAlreadyExists when the
+  /// node already has this very transaction ("already known"); kFailedPrecondition with the node's
+  /// words for a rejection (nonce too low, underpriced replacement, insufficient funds, ...).
+  Result<Hash32> send_raw_transaction(std::span<const std::uint8_t> raw);
+  /// eth_getTransactionByHash: whether the node knows the transaction, pending or mined.
+  Result<bool> has_transaction(const Hash32& tx);
+  /// ERC-20 balanceOf(`account`) of `token` at the head.
+  Result<U256> erc20_balance(const Address& token, const Address& account);
+
   /// trace_transaction (parity/OpenEthereum style, erigon, reth, anvil): the raw JSON array of
   /// flat traces. Errors: kNotFound (is_method_not_supported) when the node lacks it.
   Result<std::string> parity_trace_transaction(const Hash32& tx);
@@ -127,6 +150,8 @@ class Node {
 /// Parses a JSON-RPC quantity ("0x1a") that must fit 64 bits. Errors: kCorrupt naming `what`.
 Result<std::uint64_t> parse_quantity_u64(std::string_view json_string_literal, std::string_view what);
 
+/// Parses a JSON-RPC quantity ("0x1a") of up to 256 bits. Errors: kCorrupt naming `what`.
+Result<U256> parse_quantity_u256(std::string_view json_string_literal, std::string_view what);
 /// Parses a block object (eth_getBlockBy*, with hashes only). Errors: kCorrupt for a missing or bad field.
 Result<BlockHeader> parse_block_header(std::string_view block_json);
 

@@ -18,6 +18,7 @@
 
 #include "bulwark/chain/node.hpp"
 #include "bulwark/core/hex.hpp"
+#include "support/anvil.hpp"
 
 namespace bulwark::chain {
 namespace {
@@ -27,79 +28,6 @@ using nlohmann::json;
 bool contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
 }
-
-std::string anvil_path() {
-  if (const char* env = std::getenv("BULWARK_ANVIL"); env != nullptr && *env != '\0') return env;
-  return BULWARK_DEFAULT_ANVIL;
-}
-
-/// An anvil process in its own process group, killed with the group on destruction.
-class Anvil {
- public:
-  Anvil() {
-    const std::string path = anvil_path();
-    if (!std::filesystem::exists(path)) {
-      error_ = "anvil not found at '" + path +
-               "': install it (npm @foundry-rs/anvil in devnet/) or set BULWARK_ANVIL to the binary";
-      return;
-    }
-    int out[2];
-    if (::pipe(out) != 0) {
-      error_ = "pipe failed";
-      return;
-    }
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      ::dup2(out[1], STDOUT_FILENO);
-      ::close(out[0]);
-      ::close(out[1]);
-      ::execl(path.c_str(), path.c_str(), "--host", "127.0.0.1", "--port", "0", "--chain-id", "31337",
-              "--accounts", "2", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    // Read stdout until anvil says where it listens.
-    std::string text;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    ::fcntl(out[0], F_SETFL, O_NONBLOCK);
-    while (std::chrono::steady_clock::now() < deadline) {
-      char buf[4096];
-      const ssize_t n = ::read(out[0], buf, sizeof buf);
-      if (n > 0) {
-        text.append(buf, static_cast<std::size_t>(n));
-        const auto at = text.find("Listening on ");
-        const auto eol = at == std::string::npos ? std::string::npos : text.find('\n', at);
-        if (eol != std::string::npos) {
-          url_ = "http://" + text.substr(at + 13, eol - at - 13);
-          break;
-        }
-      } else if (n == 0) {
-        break;
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    }
-    ::close(out[0]);
-    if (url_.empty()) error_ = "anvil at '" + path + "' did not report a listening address; output: " + text;
-  }
-
-  ~Anvil() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-
-  const std::string& url() const { return url_; }
-  const std::string& error() const { return error_; }
-
- private:
-  pid_t pid_ = -1;
-  std::string url_;
-  std::string error_;
-};
 
 const std::string kAlice = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";  // anvil's first dev account
 const std::string kBob = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";    // its second
@@ -160,7 +88,7 @@ class AnvilTest : public ::testing::Test {
     return receipt && receipt->contract_address ? *receipt->contract_address : Address();
   }
 
-  Anvil anvil_;
+  testing_support::Anvil anvil_;
   std::unique_ptr<RpcClient> rpc_;
   std::unique_ptr<Node> node_;
 };

@@ -35,11 +35,11 @@ Output product_output(const Product& p, const Asset& a) {
   std::string contracts;
   for (const auto& c : p.contracts) contracts += (contracts.empty() ? "" : ", ") + c.to_checksum();
   o.text = fmt::format(
-      "product {}: {}\n  chain {}, contracts {}\n  cover {}{}, sold in {}\n  period {}..{} days, grace {} "
-      "days, "
-      "deductible {}\n  base rate {:.2f}%/year, {}\n",
+      "product {}: {}\n  chain {}, contracts {}\n  cover {}{}, pays {}, sold in {}\n  period {}..{} days, "
+      "grace {} days, deductible {}\n  base rate {:.2f}%/year, {}\n",
       p.id, p.name, p.chain_id, contracts, to_string(p.cover_type), p.parametric ? " (parametric)" : "",
-      a.symbol, p.min_period_days, p.max_period_days, p.grace_days, fmt_amount(p.deductible, a),
+      pays_fixed_sum(p.cover_type, p.payout) ? "the cover amount" : "the proven loss", a.symbol,
+      p.min_period_days, p.max_period_days, p.grace_days, fmt_amount(p.deductible, a),
       double(p.base_rate_bps) / 100.0, p.on_sale ? "on sale" : "NOT on sale");
   return o;
 }
@@ -165,6 +165,10 @@ int run(int argc, char** argv) {
       "--db", ctx.global.db,
       "Store: an SQLite file path (default ./data/bulwark.db, or $BULWARK_DB) or a postgresql:// URL");
   app.add_flag("--json", ctx.global.json_out, "Print results as JSON (one object) for scripts");
+  app.add_option("--config", ctx.global.config,
+                 "Deployment settings, a JSON file: {\"claims\": {challenge_window, cooling_off, ...}, "
+                 "\"settlement\": {confirmations, resend_after, ...}} (docs/claims.md)")
+      ->check(CLI::ExistingFile);
   Command command;
   bool needs_store = true;
 
@@ -313,7 +317,7 @@ int run(int argc, char** argv) {
       app.add_subcommand("product", "Cover products: add, list, show, put on or take off sale");
   product_cmd->require_subcommand(1);
   static struct {
-    std::string name, type = "smart_contract", asset, deductible = "0";
+    std::string name, type = "smart_contract", asset, deductible = "0", payout;
     std::uint64_t chain = 1;
     std::vector<std::string> contracts;
     bool parametric = false, off_sale = false;
@@ -329,6 +333,9 @@ int run(int argc, char** argv) {
   product_add->add_option("--type", pr.type, "smart_contract, depeg, governance or oracle")
       ->capture_default_str();
   product_add->add_flag("--parametric", pr.parametric, "Pays on the trigger alone, without a claim");
+  product_add->add_option("--payout", pr.payout,
+                          "loss (the holder's proven loss, capped by the cover) or fixed (the cover amount "
+                          "on the trigger); default: loss for smart_contract, fixed for the other types");
   product_add->add_option("--asset", pr.asset, "Asset the cover is sold and paid in (key or symbol)")
       ->required();
   product_add->add_option("--min-days", pr.min_days, "Shortest cover period")->capture_default_str();
@@ -352,6 +359,8 @@ int run(int argc, char** argv) {
       BULWARK_TRY(type, parse_cover_type(pr.type));
       spec.cover_type = type;
       spec.parametric = pr.parametric;
+      BULWARK_TRY(basis, parse_payout_basis(pr.payout));
+      spec.payout = basis;
       BULWARK_TRY(asset, resolve_asset(*c.ledger, pr.asset));
       spec.asset = asset.key();
       spec.min_period_days = pr.min_days;
@@ -597,9 +606,9 @@ int run(int argc, char** argv) {
 
   // ---- detection ----
   std::function<int()> detect_run;
-  add_detect_commands(app, detect_run, ctx.global.db);
+  add_detect_commands(app, detect_run, ctx.global);
   std::function<int()> claims_run;
-  add_claims_commands(app, ctx.global.db, ctx.global.json_out, claims_run);
+  add_claims_commands(app, ctx.global, claims_run);
 
   // ---- demo ----
   app.add_subcommand("demo", "A guided tour of the ledger on the embedded store (what `make run` shows)")

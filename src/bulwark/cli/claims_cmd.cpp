@@ -3,43 +3,36 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "bulwark/chain/node.hpp"
 #include "bulwark/chain/rpc.hpp"
 #include "bulwark/chain/trace.hpp"
+#include "bulwark/cli/context.hpp"
 #include "bulwark/cover/assessment.hpp"
 #include "bulwark/cover/claims.hpp"
 #include "bulwark/cover/incidents.hpp"
 #include "bulwark/cover/ledger.hpp"
+#include "bulwark/cover/node_settlement_chain.hpp"
 #include "bulwark/cover/node_trace_source.hpp"
 #include "bulwark/cover/payouts.hpp"
+#include "bulwark/cover/settlement.hpp"
 
 namespace bulwark::cli {
 namespace {
 
 using nlohmann::json;
 using namespace bulwark::cover;
-
-/// The system clock unless BULWARK_NOW (Unix seconds) pins it, as for the other commands.
-class EnvClock final : public Clock {
- public:
-  EnvClock() {
-    if (const char* env = std::getenv("BULWARK_NOW")) pinned_ = std::strtoll(env, nullptr, 10);
-  }
-  UnixTime now() const override { return pinned_ ? *pinned_ : system_.now(); }
-
- private:
-  std::optional<UnixTime> pinned_;
-  SystemClock system_;
-};
 
 /// Where evidence comes from: recorded trace files or a node.
 struct EvidenceOptions {
@@ -59,8 +52,10 @@ void add_evidence_options(CLI::App* cmd, EvidenceOptions& o) {
 struct Env {
   const std::string& db;
   const bool& json_out;
-  EnvClock clock;
+  const std::string& config_file;  ///< --config: deployment settings.
+  CliClock clock;
   ClaimsConfig config;
+  SettlementConfig settlement;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<Ledger> ledger;
   std::unique_ptr<chain::RpcClient> rpc;
@@ -68,9 +63,17 @@ struct Env {
   std::unique_ptr<TraceSource> source;
 
   Status open() {
+    if (!config_file.empty()) BULWARK_CHECK(load_config());
     BULWARK_TRY(s, store::open_store(db));
     store = std::move(s);
     ledger = std::make_unique<Ledger>(*store, clock);
+    return {};
+  }
+
+  Status load_config() {
+    BULWARK_TRY(c, load_deployment_config(config_file));
+    config = std::move(c.claims);
+    settlement = std::move(c.settlement);
     return {};
   }
 
@@ -89,11 +92,6 @@ struct Env {
     source = std::make_unique<NodeTraceSource>(chain_id, *node);
     return source.get();
   }
-};
-
-struct Output {
-  json data;
-  std::string text;
 };
 
 Result<Hash32> parse_hash(const std::string& s, std::string_view option) {
@@ -189,6 +187,21 @@ Output payout_output(Ledger& ledger, const Payout& p) {
   return o;
 }
 
+Output settlement_output(Ledger& ledger, const Settlement& st) {
+  Output o{to_json(st), ""};
+  o.text = fmt::format(
+      "settlement: incident {} policy {}: {} to {} on chain {}, {} (nonce {}, {} attempt(s))\n",
+      st.incident_id, st.policy_id, amount_text(ledger, st.amount, st.asset), st.recipient.to_checksum(),
+      st.chain_id, to_string(st.status), st.nonce, st.attempts.size());
+  if (st.mined_tx)
+    o.text += fmt::format("  tx {} in block {}, fee {} wei\n", st.mined_tx->to_hex(), st.block,
+                          st.fee_paid.to_dec());
+  else if (!st.attempts.empty())
+    o.text += "  latest attempt " + st.attempts.back().hash.to_hex() + "\n";
+  for (const auto& r : st.reasons) o.text += "  - " + r + "\n";
+  return o;
+}
+
 template <class T, class F>
 Output list_output(const std::vector<T>& items, F one, const char* key) {
   Output o{json{{key, json::array()}}, ""};
@@ -201,10 +214,10 @@ Output list_output(const std::vector<T>& items, F one, const char* key) {
   return o;
 }
 
-using Command = std::function<Result<Output>(Env&)>;
+using ClaimsCommand = std::function<Result<Output>(Env&)>;
 
 /// Runs a chosen command: opens the store, prints the output, maps errors to exit codes.
-int execute(Env& env, const Command& command) {
+int execute(Env& env, const ClaimsCommand& command) {
   auto report = [&](const Error& e) {
     if (env.json_out)
       std::cerr << json{{"error", {{"code", to_string(e.code)}, {"message", e.message}}}}.dump() << '\n';
@@ -241,11 +254,10 @@ Result<Output> incident_result(Env& env, const Incident& i) {
 
 }  // namespace
 
-void add_claims_commands(CLI::App& app, const std::string& db, const bool& json_out,
-                         std::function<int()>& run) {
+void add_claims_commands(CLI::App& app, const Global& global, std::function<int()>& run) {
   static std::unique_ptr<Env> env;
-  env = std::make_unique<Env>(Env{db, json_out, {}, {}, {}, {}, {}, {}, {}});
-  auto chosen = [&run](Command c) { run = [c = std::move(c)] { return execute(*env, c); }; };
+  env = std::make_unique<Env>(Env{global.db, global.json_out, global.config, {}, {}, {}, {}, {}, {}, {}, {}});
+  auto chosen = [&run](ClaimsCommand c) { run = [c = std::move(c)] { return execute(*env, c); }; };
 
   // ---- incident ----
   auto* incident = app.add_subcommand("incident", "Exploit incidents: open, report, verify, decide, vote");
@@ -586,8 +598,155 @@ void add_claims_commands(CLI::App& app, const std::string& db, const bool& json_
       Payouts payouts(*e.store, e.clock, e.config);
       BULWARK_TRY(all, payouts.payouts(payout_list_incident ? std::optional<Id>(payout_list_incident)
                                                             : std::nullopt));
+      BULWARK_TRY(settled, all_settlements(*e.store));
       return list_output(
-          all, [&](const Payout& p) { return payout_output(*e.ledger, p); }, "payouts");
+          all,
+          [&](const Payout& p) {
+            Output o = payout_output(*e.ledger, p);
+            o.data["settlement"] = nullptr;
+            for (const auto& st : settled)
+              if (st.incident_id == p.incident_id && st.policy_id == p.policy_id) {
+                o.data["settlement"] = to_json(st);
+                o.text += fmt::format("  on-chain: {}{}\n", to_string(st.status),
+                                      st.mined_tx ? " " + st.mined_tx->to_hex() : std::string());
+              }
+            return o;
+          },
+          "payouts");
+    });
+  });
+
+  static Id show_incident = 0, show_policy = 0;
+  auto* pshow = payout->add_subcommand("show", "Show one payout, its burns and its on-chain settlement");
+  pshow->add_option("--incident", show_incident, "The incident")->required();
+  pshow->add_option("--policy", show_policy, "The policy")->required();
+  pshow->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      std::optional<Payout> found;
+      BULWARK_CHECK(e.store->transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+        Repo repo(tx);
+        ClaimsRepo cr(repo);
+        BULWARK_TRY(p, cr.find_payout(show_incident, show_policy));
+        found = std::move(p);
+        return {};
+      }));
+      if (!found)
+        return fail(ErrorCode::kNotFound,
+                    fmt::format("no payout for policy {} on incident {}", show_policy, show_incident));
+      Output o = payout_output(*e.ledger, *found);
+      for (const auto& b : found->burns)
+        o.text += fmt::format("  burned from pool {}: {}\n", b.pool_id,
+                              amount_text(*e.ledger, b.amount, found->asset));
+      BULWARK_TRY(settled, all_settlements(*e.store));
+      o.data["settlement"] = nullptr;
+      for (const auto& st : settled)
+        if (st.incident_id == found->incident_id && st.policy_id == found->policy_id) {
+          Output so = settlement_output(*e.ledger, st);
+          o.data["settlement"] = so.data;
+          o.text += so.text;
+        }
+      return o;
+    });
+  });
+
+  // ---- payout settle / retry: on-chain settlement ----
+  struct SettleOptions {
+    std::string rpc, key_file;
+    int wait = 0;
+    int poll_ms = 500;
+    bool follow = false;
+    Id incident = 0, policy = 0;
+    std::string reason;
+  };
+  static SettleOptions so;
+  auto add_chain_options = [](CLI::App* cmd) {
+    cmd->add_option("--rpc", so.rpc, "The chain's JSON-RPC URL; the payouts in its assets are settled")
+        ->required();
+    cmd->add_option("--treasury-key-file", so.key_file,
+                    "File holding the treasury's secp256k1 key (hex); else the environment variable "
+                    "BULWARK_TREASURY_KEY");
+  };
+  auto* settle = payout->add_subcommand(
+      "settle",
+      "Send the payouts made on the ledger as transfers from the treasury (native or ERC-20, EIP-1559), "
+      "follow them to their confirmations, bump stuck ones and re-send after reorgs; never pays twice");
+  add_chain_options(settle);
+  settle->add_option("--wait", so.wait,
+                     "Keep going until everything is confirmed, for at most this many seconds");
+  settle->add_option("--poll-ms", so.poll_ms, "Milliseconds between passes while waiting (default 500)")
+      ->check(CLI::Range(10, 600'000));
+  settle->add_flag("--follow", so.follow, "Keep settling new payouts forever (a service)");
+  auto* retry = payout->add_subcommand("retry", "Pay a failed (reverted) settlement again with a new nonce");
+  add_chain_options(retry);
+  retry->add_option("--incident", so.incident, "The incident")->required();
+  retry->add_option("--policy", so.policy, "The policy")->required();
+  retry->add_option("--reason", so.reason, "Why (recorded)")->required();
+
+  struct Treasury {
+    std::unique_ptr<chain::RpcClient> rpc;
+    std::unique_ptr<chain::Node> node;
+    std::unique_ptr<NodeSettlementChain> chain;
+    std::unique_ptr<Settler> settler;
+  };
+  static auto open_treasury = [](Env& e) -> Result<std::unique_ptr<Treasury>> {
+    BULWARK_TRY(key, read_treasury_key(so.key_file));
+    auto t = std::make_unique<Treasury>();
+    BULWARK_TRY(client, chain::connect_http(so.rpc));
+    t->rpc = std::move(client);
+    t->node = std::make_unique<chain::Node>(*t->rpc);
+    t->chain = std::make_unique<NodeSettlementChain>(*t->node);
+    t->settler = std::make_unique<Settler>(*e.store, e.clock, *t->chain, std::move(key), e.settlement);
+    return t;
+  };
+  settle->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      BULWARK_TRY(t, open_treasury(e));
+      const auto start = std::chrono::steady_clock::now();
+      SettlementPass total;
+      SettlementPass last;
+      for (int pass_no = 1;; ++pass_no) {
+        BULWARK_TRY(pass, t->settler->run_once());
+        total.signed_new += pass.signed_new;
+        total.sent += pass.sent;
+        total.bumped += pass.bumped;
+        total.renonced += pass.renonced;
+        total.mined += pass.mined;
+        total.reorged += pass.reorged;
+        total.confirmed += pass.confirmed;
+        total.failed += pass.failed;
+        last = pass;
+        if (!e.json_out && (pass.signed_new || pass.mined || pass.confirmed || pass.bumped || pass.reorged ||
+                            pass.renonced || pass.failed))
+          std::cerr << fmt::format(
+              "pass {}: {} signed, {} sent, {} mined, {} confirmed, {} pending, {} waiting\n", pass_no,
+              pass.signed_new, pass.sent, pass.mined, pass.confirmed, pass.pending, pass.waiting);
+        const bool idle = pass.pending == 0 && pass.waiting == 0;
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (!so.follow && (idle || elapsed >= so.wait)) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(so.poll_ms));
+      }
+      BULWARK_TRY(all, t->settler->settlements());
+      Output o = list_output(
+          all, [&](const Settlement& st) { return settlement_output(*e.ledger, st); }, "settlements");
+      o.data["pass"] = {{"signed", total.signed_new},   {"sent", total.sent},     {"bumped", total.bumped},
+                        {"renonced", total.renonced},   {"mined", total.mined},   {"reorged", total.reorged},
+                        {"confirmed", total.confirmed}, {"failed", total.failed}, {"pending", last.pending},
+                        {"waiting", last.waiting},      {"notes", last.notes}};
+      o.text += fmt::format("{} signed, {} confirmed, {} failed this run; {} pending, {} waiting\n",
+                            total.signed_new, total.confirmed, total.failed, last.pending, last.waiting);
+      for (const auto& n : last.notes) o.text += "  note: " + n + "\n";
+      return o;
+    });
+  });
+  retry->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      BULWARK_TRY(t, open_treasury(e));
+      BULWARK_CHECK(t->settler->retry(so.incident, so.policy, so.reason));
+      BULWARK_TRY(all, t->settler->settlements(so.incident));
+      for (const auto& st : all)
+        if (st.policy_id == so.policy) return settlement_output(*e.ledger, st);
+      return fail(ErrorCode::kInternal, "the retried settlement vanished");
     });
   });
 }

@@ -1,5 +1,9 @@
 #include "bulwark/cli/context.hpp"
 
+#include <sstream>
+
+#include <fstream>
+
 #include <ctime>
 
 namespace bulwark::cli {
@@ -49,6 +53,59 @@ std::string fmt_amount(const U256& v, const Asset& a) {
 
 json amount_json(const U256& v, const Asset& a) {
   return {{"raw", v.to_dec()}, {"value", format_units(v, a.decimals)}, {"symbol", a.symbol}};
+}
+
+Result<std::string> read_text(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::kIo, std::string(what) + ": cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result<DeploymentConfig> load_deployment_config(const std::string& path) {
+  DeploymentConfig out;
+  if (path.empty()) return out;
+  BULWARK_TRY(text, read_text(path, "--config"));
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return fail(ErrorCode::kInvalidArgument, "--config " + path + ": not a JSON object");
+  for (const auto& [key, v] : j.items()) {
+    if (key == "claims") {
+      auto c = cover::claims_config_from_json(v);
+      if (!c) return std::unexpected(with_context(c.error(), "--config " + path));
+      out.claims = std::move(*c);
+    } else if (key == "settlement") {
+      auto c = cover::settlement_config_from_json(v);
+      if (!c) return std::unexpected(with_context(c.error(), "--config " + path));
+      out.settlement = std::move(*c);
+    } else {
+      return fail(ErrorCode::kInvalidArgument,
+                  "--config " + path + ": unknown section '" + key + "' (use claims, settlement)");
+    }
+  }
+  return out;
+}
+
+Result<PrivateKey> read_treasury_key(const std::string& file) {
+  std::string hex;
+  if (!file.empty()) {
+    BULWARK_TRY(text, read_text(file, "--treasury-key-file"));
+    hex = std::move(text);
+  } else if (const char* k = std::getenv("BULWARK_TREASURY_KEY")) {
+    hex = k;
+  } else {
+    return fail(
+        ErrorCode::kInvalidArgument,
+        "give the treasury key: --treasury-key-file FILE or the environment variable BULWARK_TREASURY_KEY");
+  }
+  const auto first = hex.find_first_not_of(" \t\r\n");
+  const auto last = hex.find_last_not_of(" \t\r\n");
+  hex = first == std::string::npos ? std::string() : hex.substr(first, last - first + 1);
+  auto key = PrivateKey::parse(hex);
+  if (!key)
+    return fail(ErrorCode::kInvalidArgument, "the treasury key is not a secp256k1 key (64 hex digits)");
+  return *key;
 }
 
 std::string iso_time(UnixTime t) {

@@ -13,7 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "bulwark/core/clock.hpp"
+#include "bulwark/core/signature.hpp"
+#include "bulwark/cover/claims_model.hpp"
 #include "bulwark/cover/ledger.hpp"
+#include "bulwark/cover/settlement.hpp"
 #include "bulwark/store/store.hpp"
 
 namespace bulwark::cli {
@@ -22,7 +25,27 @@ namespace bulwark::cli {
 struct Global {
   std::string db = "./data/bulwark.db";
   bool json_out = false;
+  std::string config;  ///< --config: the deployment settings file, if any.
 };
+
+/// Deployment settings (`--config FILE`, JSON): {"claims": {...}, "settlement": {...}}, each section
+/// optional (docs/claims.md lists the members).
+struct DeploymentConfig {
+  cover::ClaimsConfig claims;
+  cover::SettlementConfig settlement;
+};
+
+/// The settings in `path`; the defaults when `path` is empty. Errors: kIo for an unreadable file,
+/// kInvalidArgument (naming the file) for bad JSON, an unknown section or member, or a bad value.
+Result<DeploymentConfig> load_deployment_config(const std::string& path);
+
+/// A whole text file. Errors: kIo naming `what` and the path.
+Result<std::string> read_text(const std::string& path, std::string_view what);
+
+/// The treasury's key: from `file` (hex, surrounding white space ignored) when given, else from the
+/// environment variable BULWARK_TREASURY_KEY. Errors: kInvalidArgument when neither is set or the
+/// text is not a secp256k1 key (the message never echoes it); kIo for an unreadable file.
+Result<PrivateKey> read_treasury_key(const std::string& file);
 
 /// What a command produces: text for people and JSON for scripts.
 struct Output {

@@ -11,7 +11,11 @@
 
 #include "bulwark/chain/node.hpp"
 #include "bulwark/chain/rpc.hpp"
+#include "bulwark/cli/context.hpp"
 #include "bulwark/core/hex.hpp"
+#include "bulwark/cover/node_settlement_chain.hpp"
+#include "bulwark/cover/node_trace_source.hpp"
+#include "bulwark/cover/response.hpp"
 #include "bulwark/detect/detect.hpp"
 #include "bulwark/monitor/follower.hpp"
 #include "bulwark/store/store.hpp"
@@ -32,15 +36,6 @@ struct AnalyzeOptions {
   double profit_usd = 40'000;
   double profit_usd_alone = 1'000'000;
 };
-
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(ErrorCode::kIo, "cannot read " + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) return fail(ErrorCode::kIo, "error while reading " + path);
-  return s.str();
-}
 
 /// The JSON line of one analysed trace, counting incident-grade results in `incidents`.
 nlohmann::json analysis_line(std::string tx, const chain::Trace& trace, const detect::DetectConfig& cfg,
@@ -141,7 +136,7 @@ int run_analyze_trace(const AnalyzeOptions& o) {
   std::size_t done = 0, failed = 0, incidents = 0;
   for (const auto& path : o.files) {
     const std::string name = std::filesystem::path(path).stem().string();
-    auto text = read_file(path);
+    auto text = read_text(path, "trace file");
     auto trace = text ? chain::parse_any_trace(*text) : Result<chain::Trace>(std::unexpected(text.error()));
     if (!trace) {
       ++failed;
@@ -170,26 +165,61 @@ struct MonitorOptions {
   double depeg_band = 0.03;
   int poll_ms = 1000;
   bool quiet = false;
+  bool respond = false;           // open, verify and pay incidents of covered contracts
+  std::string treasury_key_file;  // and settle the payouts on-chain
+  bool settle = false;
 };
 
-/// One followed chain: its client, node, source and follower.
+/// One followed chain: its client, node, source and follower; the evidence source and settler of
+/// the responder.
 struct Chain {
   std::uint64_t id = 0;
   std::unique_ptr<chain::RpcClient> rpc;
   std::unique_ptr<chain::Node> node;
   std::unique_ptr<monitor::NodeBlockSource> source;
   std::unique_ptr<monitor::Follower> follower;
+  std::unique_ptr<cover::NodeTraceSource> evidence;
+  std::unique_ptr<cover::NodeSettlementChain> settlement_chain;
+  std::unique_ptr<cover::Settler> settler;
   int failures = 0;
 };
 
-int run_monitor(const MonitorOptions& o, const std::string& db) {
+/// Prints what the responder did as JSON lines: incidents, payouts and settlement passes.
+void print_response(std::uint64_t chain_id, const std::vector<cover::Incident>& incidents) {
+  for (const auto& inc : incidents)
+    std::cout << nlohmann::json{{"chain_id", chain_id}, {"incident", cover::to_json(inc)}}.dump()
+              << std::endl;
+}
+
+void print_tick(const cover::ResponseTick& t) {
+  for (const auto& p : t.paid) std::cout << nlohmann::json{{"payout", cover::to_json(p)}}.dump() << std::endl;
+  for (const auto& [chain, pass] : t.settled)
+    if (pass.signed_new + pass.mined + pass.confirmed + pass.reorged + pass.failed + pass.bumped +
+            pass.renonced >
+        0)
+      std::cout << nlohmann::json{{"settlement",
+                                   {{"chain_id", chain},
+                                    {"signed", pass.signed_new},
+                                    {"mined", pass.mined},
+                                    {"confirmed", pass.confirmed},
+                                    {"reorged", pass.reorged},
+                                    {"bumped", pass.bumped},
+                                    {"failed", pass.failed},
+                                    {"pending", pass.pending},
+                                    {"waiting", pass.waiting},
+                                    {"notes", pass.notes}}}}
+                       .dump()
+                << std::endl;
+}
+
+int run_monitor(const MonitorOptions& o, const Global& global) {
   auto report = [](const Error& e) {
     std::cerr << "error: " << e.message << '\n';
     return exit_code(e.code);
   };
   std::vector<monitor::FeedWatch> feeds;
   if (!o.watch.empty()) {
-    auto text = read_file(o.watch);
+    auto text = read_text(o.watch, "--watch");
     if (!text) return report(text.error());
     const auto j = nlohmann::json::parse(*text, nullptr, false);
     if (j.is_discarded())
@@ -198,8 +228,18 @@ int run_monitor(const MonitorOptions& o, const std::string& db) {
     if (!f) return report(f.error());
     feeds = std::move(*f);
   }
-  auto store = store::open_store(db);
+  auto deployment = load_deployment_config(global.config);
+  if (!deployment) return report(deployment.error());
+  std::optional<PrivateKey> treasury;
+  if (o.settle) {
+    auto key = read_treasury_key(o.treasury_key_file);
+    if (!key) return report(key.error());
+    treasury = std::move(*key);
+  }
+  auto store = store::open_store(global.db);
   if (!store) return report(store.error());
+  CliClock clock;
+  cover::IncidentResponder responder(**store, clock, deployment->claims);
   std::vector<Chain> chains;
   for (const auto& spec : o.rpc) {
     Chain c;
@@ -237,15 +277,39 @@ int run_monitor(const MonitorOptions& o, const std::string& db) {
     cfg.depeg_duration = o.depeg_duration;
     c.source = std::make_unique<monitor::NodeBlockSource>(*c.node);
     c.follower = std::make_unique<monitor::Follower>(*c.source, **store, cfg);
+    if (o.respond) {
+      c.evidence = std::make_unique<cover::NodeTraceSource>(c.id, *c.node);
+      if (treasury) {
+        c.settlement_chain = std::make_unique<cover::NodeSettlementChain>(*c.node);
+        c.settler = std::make_unique<cover::Settler>(**store, clock, *c.settlement_chain, *treasury,
+                                                     deployment->settlement);
+      }
+      responder.add_chain(c.id, *c.evidence, c.settler.get());
+    }
     chains.push_back(std::move(c));
   }
+  // The responder's faults (a node that cannot give evidence, a busy store) are reported and tried
+  // again on the next round: every step is idempotent.
+  auto respond = [&](const Chain& c, const monitor::Event& e) {
+    if (!o.respond || e.retracted || !detect::incident_grade(e.finding.severity)) return;
+    auto tx = Hash32::parse(e.tx);
+    if (!tx) return;  // a cross-block watch (depeg): no transaction to prove it
+    auto opened = responder.on_finding({c.id, *tx, e.finding, e.block, clock.now()});
+    if (!opened)
+      std::cerr << "monitor: chain " << c.id << ": incident for " << e.tx << ": " << opened.error().message
+                << '\n';
+    else
+      print_response(c.id, *opened);
+  };
   for (;;) {
     bool all_done = true;
     for (auto& c : chains) {
       if (c.follower->done()) continue;
       all_done = false;
-      auto n = c.follower->poll(
-          [&](const monitor::Event& e) { std::cout << e.to_json(c.id).dump() << std::endl; });
+      auto n = c.follower->poll([&](const monitor::Event& e) {
+        std::cout << e.to_json(c.id).dump() << std::endl;
+        respond(c, e);
+      });
       if (!n) {
         // A node fault (restart, timeout): keep the checkpoint and retry with backoff; a store fault or a
         // too-deep reorg ends the run.
@@ -261,7 +325,19 @@ int run_monitor(const MonitorOptions& o, const std::string& db) {
         std::cerr << "monitor: chain " << c.id << " at block " << c.follower->checkpoint().value_or(0)
                   << " (+" << *n << ")\n";
     }
-    if (all_done) return 0;
+    // With --to, a responding monitor stays until its transfers have their receipts.
+    bool settling = false;
+    if (o.respond) {
+      auto t = responder.tick();
+      if (!t) {
+        std::cerr << "monitor: responding: " << t.error().message << " (retrying)\n";
+        settling = true;
+      } else {
+        print_tick(*t);
+        for (const auto& [_, pass] : t->settled) settling = settling || pass.pending > 0;
+      }
+    }
+    if (all_done && !settling) return 0;
     int backoff = o.poll_ms;
     for (const auto& c : chains)
       backoff = std::max(backoff, std::min(30'000, o.poll_ms << std::min(c.failures, 5)));
@@ -271,7 +347,7 @@ int run_monitor(const MonitorOptions& o, const std::string& db) {
 
 }  // namespace
 
-void add_detect_commands(CLI::App& app, std::function<int()>& run, const std::string& db) {
+void add_detect_commands(CLI::App& app, std::function<int()>& run, const Global& global) {
   static AnalyzeOptions o;
   auto* cmd = app.add_subcommand(
       "analyze-trace",
@@ -348,7 +424,25 @@ void add_detect_commands(CLI::App& app, std::function<int()>& run, const std::st
       ->check(CLI::Range(1, 600'000))
       ->capture_default_str();
   mon->add_flag("--quiet,-q", mo.quiet, "No progress on stderr");
-  mon->callback([&run, &db] { run = [&db] { return run_monitor(mo, db); }; });
+  mon->add_flag(
+      "--respond", mo.respond,
+      "Act on incident-grade findings: open an incident for each product covering a victim, verify it\n"
+      "from the chain, confirm parametric incidents after their challenge window and pay them\n"
+      "(claims settings from --config); prints {\"incident\"}, {\"payout\"} lines");
+  auto* settle_flag = mon->add_flag(
+      "--settle", mo.settle, "With --respond: send the payouts on-chain from the treasury (payout settle)");
+  mon->add_option("--treasury-key-file", mo.treasury_key_file,
+                  "File holding the treasury key for --settle (else $BULWARK_TREASURY_KEY)")
+      ->needs(settle_flag);
+  mon->callback([&run, &global] {
+    run = [&global] {
+      if (mo.settle && !mo.respond) {
+        std::cerr << "error: --settle needs --respond\n";
+        return exit_code(ErrorCode::kInvalidArgument);
+      }
+      return run_monitor(mo, global);
+    };
+  });
 }
 
 }  // namespace bulwark::cli

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/cover/json_fields.hpp"
 #include "bulwark/store/schema.hpp"
 
 namespace bulwark::cover {
@@ -13,99 +14,10 @@ namespace {
 namespace sc = store::schema;
 using nlohmann::json;
 using store::Row;
+using namespace jsonf;
 
 std::string str(std::int64_t v) {
   return std::to_string(v);
-}
-
-// ---- JSON field readers: a clear kInvalidArgument instead of an exception ----
-
-Result<const json*> field(const json& j, const char* key) {
-  if (!j.is_object())
-    return fail(ErrorCode::kInvalidArgument, std::string("expected an object for '") + key + "'");
-  auto it = j.find(key);
-  if (it == j.end()) return fail(ErrorCode::kInvalidArgument, std::string("missing field '") + key + "'");
-  return &*it;
-}
-
-Result<std::int64_t> get_int(const json& j, const char* key) {
-  BULWARK_TRY(v, field(j, key));
-  if (v->is_boolean()) return v->get<bool>() ? 1 : 0;
-  if (!v->is_number_integer())
-    return fail(ErrorCode::kInvalidArgument, std::string("field '") + key + "' is not an integer");
-  return v->get<std::int64_t>();
-}
-
-Result<std::string> get_str(const json& j, const char* key) {
-  BULWARK_TRY(v, field(j, key));
-  if (!v->is_string())
-    return fail(ErrorCode::kInvalidArgument, std::string("field '") + key + "' is not a string");
-  return v->get<std::string>();
-}
-
-Result<U256> get_amount(const json& j, const char* key) {
-  BULWARK_TRY(s, get_str(j, key));
-  auto v = U256::from_dec(s);
-  if (!v) return std::unexpected(with_context(v.error(), key));
-  return *v;
-}
-
-Result<Address> get_address(const json& j, const char* key) {
-  BULWARK_TRY(s, get_str(j, key));
-  auto a = Address::parse(s);
-  if (!a) return std::unexpected(with_context(a.error(), key));
-  return *a;
-}
-
-Result<Hash32> get_hash(const json& j, const char* key) {
-  BULWARK_TRY(s, get_str(j, key));
-  auto h = Hash32::parse(s);
-  if (!h) return std::unexpected(with_context(h.error(), key));
-  return *h;
-}
-
-Result<const json*> get_array(const json& j, const char* key) {
-  BULWARK_TRY(v, field(j, key));
-  if (!v->is_array())
-    return fail(ErrorCode::kInvalidArgument, std::string("field '") + key + "' is not an array");
-  return v;
-}
-
-Result<std::vector<Address>> get_addresses(const json& j, const char* key) {
-  BULWARK_TRY(arr, get_array(j, key));
-  std::vector<Address> out;
-  for (const auto& e : *arr) {
-    if (!e.is_string())
-      return fail(ErrorCode::kInvalidArgument, std::string("'") + key + "' holds a non-string");
-    auto a = Address::parse(e.get<std::string>());
-    if (!a) return std::unexpected(with_context(a.error(), key));
-    out.push_back(*a);
-  }
-  return out;
-}
-
-Result<std::vector<Hash32>> get_hashes(const json& j, const char* key) {
-  BULWARK_TRY(arr, get_array(j, key));
-  std::vector<Hash32> out;
-  for (const auto& e : *arr) {
-    if (!e.is_string())
-      return fail(ErrorCode::kInvalidArgument, std::string("'") + key + "' holds a non-string");
-    auto h = Hash32::parse(e.get<std::string>());
-    if (!h) return std::unexpected(with_context(h.error(), key));
-    out.push_back(*h);
-  }
-  return out;
-}
-
-Result<std::vector<std::string>> get_strings(const json& j, const char* key) {
-  BULWARK_TRY(arr, get_array(j, key));
-  std::vector<std::string> out;
-  for (const auto& e : *arr) {
-    if (!e.is_string())
-      return fail(ErrorCode::kInvalidArgument, std::string("'") + key + "' holds a non-string");
-    out.push_back(e.get<std::string>());
-  }
-  return out;
 }
 
 json addresses_json(const std::vector<Address>& v) {
@@ -150,45 +62,11 @@ bool json_column(const store::TableDef& t, const std::string& col) {
 }
 
 Row row_of(const store::TableDef& t, const json& j) {
-  Row r;
-  r.reserve(t.columns.size());
-  for (const auto& c : t.columns) {
-    const json& v = j.at(c.name);
-    if (v.is_boolean())
-      r.push_back(v.get<bool>() ? "1" : "0");
-    else if (v.is_number_integer())
-      r.push_back(str(v.get<std::int64_t>()));
-    else if (v.is_string() && !json_column(t, c.name))
-      r.push_back(v.get<std::string>());
-    else
-      r.push_back(v.dump());
-  }
-  return r;
+  return jsonf::row_of(t, j, [&](const std::string& c) { return json_column(t, c); });
 }
 
 Result<json> json_of(const store::TableDef& t, const Row& r) {
-  if (r.size() != t.columns.size())
-    return fail(ErrorCode::kCorrupt, "row of " + t.name + " has " + str(std::int64_t(r.size())) + " columns");
-  json j = json::object();
-  for (std::size_t i = 0; i < r.size(); ++i) {
-    const auto& c = t.columns[i];
-    if (c.type == store::ColumnType::kInt) {
-      std::int64_t v = 0;
-      auto [p, ec] = std::from_chars(r[i].data(), r[i].data() + r[i].size(), v);
-      if (ec != std::errc() || p != r[i].data() + r[i].size())
-        return fail(ErrorCode::kCorrupt,
-                    "stored " + t.name + "." + c.name + " is not an integer: '" + r[i] + "'");
-      j[c.name] = v;
-    } else if (json_column(t, c.name)) {
-      json v = json::parse(r[i], nullptr, false);
-      if (v.is_discarded())
-        return fail(ErrorCode::kCorrupt, "stored " + t.name + "." + c.name + " is not JSON");
-      j[c.name] = std::move(v);
-    } else {
-      j[c.name] = r[i];
-    }
-  }
-  return j;
+  return jsonf::json_of(t, r, [&](const std::string& c) { return json_column(t, c); });
 }
 
 template <class T, class F>
@@ -220,6 +98,69 @@ Result<std::vector<T>> select_all(store::Tx& tx, const store::TableDef& t, const
 }
 
 }  // namespace
+
+Result<ClaimsConfig> claims_config_from_json(const json& j) {
+  if (!j.is_object()) return fail(ErrorCode::kInvalidArgument, "the claims settings are not a JSON object");
+  ClaimsConfig c;
+  for (const auto& [key, v] : j.items()) {
+    auto seconds = [&](std::int64_t& out) -> Status {
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+        return fail(ErrorCode::kInvalidArgument, "claims." + key + " must be a whole number >= 0");
+      out = v.get<std::int64_t>();
+      return {};
+    };
+    auto count = [&](std::size_t& out) -> Status {
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 1)
+        return fail(ErrorCode::kInvalidArgument, "claims." + key + " must be a whole number >= 1");
+      out = std::size_t(v.get<std::int64_t>());
+      return {};
+    };
+    auto amount = [&](U256& out) -> Status {
+      auto a = v.is_string() ? U256::from_dec(v.get<std::string>()) : fail(ErrorCode::kInvalidArgument, "");
+      if (!a)
+        return fail(ErrorCode::kInvalidArgument,
+                    "claims." + key + " must be a decimal string in the asset's smallest unit");
+      out = *a;
+      return {};
+    };
+    if (key == "challenge_window")
+      BULWARK_CHECK(seconds(c.challenge_window));
+    else if (key == "parametric_min_loss")
+      BULWARK_CHECK(amount(c.parametric_min_loss));
+    else if (key == "cooling_off")
+      BULWARK_CHECK(seconds(c.cooling_off));
+    else if (key == "reward_bps")
+      BULWARK_CHECK(seconds(c.reward_bps));
+    else if (key == "voting_period")
+      BULWARK_CHECK(seconds(c.voting_period));
+    else if (key == "silent_extension")
+      BULWARK_CHECK(seconds(c.silent_extension));
+    else if (key == "cooldown")
+      BULWARK_CHECK(seconds(c.cooldown));
+    else if (key == "stake_lock")
+      BULWARK_CHECK(seconds(c.stake_lock));
+    else if (key == "quorum")
+      BULWARK_CHECK(amount(c.quorum));
+    else if (key == "payout_batch")
+      BULWARK_CHECK(count(c.payout_batch));
+    else if (key == "max_txs")
+      BULWARK_CHECK(count(c.max_txs));
+    else if (key == "min_deposit") {
+      if (!v.is_object())
+        return fail(ErrorCode::kInvalidArgument, "claims.min_deposit must map asset keys to amounts");
+      for (const auto& [asset, a] : v.items()) {
+        auto x = a.is_string() ? U256::from_dec(a.get<std::string>()) : fail(ErrorCode::kInvalidArgument, "");
+        if (!x)
+          return fail(ErrorCode::kInvalidArgument,
+                      "claims.min_deposit." + asset + " must be a decimal string");
+        c.min_deposit.emplace_back(asset, *x);
+      }
+    } else {
+      return fail(ErrorCode::kInvalidArgument, "unknown claims setting '" + key + "'");
+    }
+  }
+  return c;
+}
 
 std::string_view to_string(IncidentStatus s) {
   switch (s) {

@@ -46,6 +46,11 @@ struct ClaimsConfig {
   std::size_t max_txs = 16;
 };
 
+/// Reads a ClaimsConfig from a JSON object whose members are the fields above (seconds, counts,
+/// decimal-string amounts; min_deposit as {"<asset key>": "<amount>"}); absent members keep their
+/// defaults. Errors: kInvalidArgument naming an unknown member or a value of the wrong type or sign.
+Result<ClaimsConfig> claims_config_from_json(const nlohmann::json& j);
+
 enum class IncidentStatus {
   kOpen,       ///< Recorded, evidence not yet verified.
   kVerified,   ///< The chain proves a loss to the product; in its challenge window or assessment.

@@ -1,6 +1,7 @@
 #include "bulwark/cover/events.hpp"
 
 #include "bulwark/cover/claims_events.hpp"
+#include "bulwark/cover/settlement.hpp"
 #include "bulwark/store/schema.hpp"
 
 namespace bulwark::cover {
@@ -256,6 +257,7 @@ Status apply_event(Repo& repo, std::string_view kind, const json& p) {
   if (kind == "risk_profile_set" || kind == "risk_signal_recorded" || kind == "risk_signal_reviewed")
     return risk_event(repo, kind, p);
   if (is_claims_event(kind)) return apply_claims_event(repo, kind, p);
+  if (is_settlement_event(kind)) return apply_settlement_event(repo, kind, p);
   return fail(ErrorCode::kInvalidArgument, "unknown event kind '" + std::string(kind) + "'");
 }
 

@@ -194,7 +194,8 @@ Result<Product> Ledger::add_product(const ProductSpec& spec) {
                       spec.deductible,
                       spec.base_rate_bps,
                       spec.on_sale,
-                      now};
+                      now,
+                      spec.payout};
     return emit(repo, now, "product_added", to_json(product));
   });
   if (!s) return std::unexpected(s.error());
@@ -652,8 +653,8 @@ Result<Policy> Ledger::buy(const BuyRequest& req) {
     policy.reserve = q.reserve;
     policy.start_time = now;
     policy.end_time = now + q.period_days * kSecondsPerDay;
-    policy.terms =
-        Terms{product.cover_type, product.parametric, product.grace_days, product.deductible, q.rate_bps};
+    policy.terms = Terms{product.cover_type, product.parametric, product.grace_days,
+                         product.deductible, q.rate_bps,         product.payout};
     return emit(repo, now, "policy_bought",
                 json{{"policy", to_json(policy)},
                      {"allocations", allocations_json(q.allocations)},

@@ -55,6 +55,8 @@ struct ProductSpec {
   U256 deductible;
   std::int64_t base_rate_bps = 200;
   bool on_sale = true;
+  PayoutBasis payout =
+      PayoutBasis::kByCoverType;  ///< Loss-based or fixed sum (frozen in each policy's terms).
 };
 
 struct PoolSpec {

@@ -96,6 +96,28 @@ Result<CoverType> parse_cover_type(std::string_view s) {
               "unknown cover type '" + std::string(s) + "': use smart_contract, depeg, governance or oracle");
 }
 
+std::string_view to_string(PayoutBasis b) {
+  switch (b) {
+    case PayoutBasis::kByCoverType: return "";
+    case PayoutBasis::kLoss: return "loss";
+    case PayoutBasis::kFixed: return "fixed";
+  }
+  return "";
+}
+
+Result<PayoutBasis> parse_payout_basis(std::string_view s) {
+  if (s.empty() || s == "by_cover_type") return PayoutBasis::kByCoverType;
+  if (s == "loss") return PayoutBasis::kLoss;
+  if (s == "fixed") return PayoutBasis::kFixed;
+  return fail(ErrorCode::kInvalidArgument,
+              "unknown payout basis '" + std::string(s) + "': use loss, fixed or by_cover_type");
+}
+
+bool pays_fixed_sum(CoverType type, PayoutBasis basis) {
+  if (basis == PayoutBasis::kByCoverType) return type != CoverType::kSmartContract;
+  return basis == PayoutBasis::kFixed;
+}
+
 std::string_view to_string(PolicyStatus s) {
   switch (s) {
     case PolicyStatus::kActive: return "active";
@@ -172,7 +194,8 @@ Row to_row(const Product& p) {
           p.deductible.to_dec(),
           str(p.base_rate_bps),
           p.on_sale ? "1" : "0",
-          str(p.created_at)};
+          str(p.created_at),
+          std::string(to_string(p.payout))};
 }
 
 Result<Product> product_from_row(const Row& r) {
@@ -209,6 +232,9 @@ Result<Product> product_from_row(const Row& r) {
   p.base_rate_bps = rate;
   p.on_sale = r[12] == "1";
   p.created_at = created;
+  auto basis = parse_payout_basis(r[14]);
+  if (!basis) return fail(ErrorCode::kCorrupt, basis.error().message);
+  p.payout = *basis;
   return p;
 }
 
@@ -258,11 +284,13 @@ Result<Holding> holding_from_row(const Row& r) {
 }
 
 json to_json(const Terms& t) {
-  return {{"cover_type", to_string(t.cover_type)},
-          {"parametric", t.parametric},
-          {"grace_days", t.grace_days},
-          {"deductible", t.deductible.to_dec()},
-          {"base_rate_bps", t.base_rate_bps}};
+  json j{{"cover_type", to_string(t.cover_type)},
+         {"parametric", t.parametric},
+         {"grace_days", t.grace_days},
+         {"deductible", t.deductible.to_dec()},
+         {"base_rate_bps", t.base_rate_bps}};
+  if (t.payout != PayoutBasis::kByCoverType) j["payout"] = to_string(t.payout);
+  return j;
 }
 
 Result<Terms> terms_from_json(const json& j) {
@@ -279,6 +307,11 @@ Result<Terms> terms_from_json(const json& j) {
   t.grace_days = grace;
   t.deductible = deductible;
   t.base_rate_bps = rate;
+  if (j.contains("payout")) {
+    BULWARK_TRY(v, r.get<std::string>("payout"));
+    BULWARK_TRY(basis, parse_payout_basis(v));
+    t.payout = basis;
+  }
   return t;
 }
 
@@ -468,7 +501,8 @@ json to_json(const Product& p) {
           {"deductible", p.deductible.to_dec()},
           {"base_rate_bps", p.base_rate_bps},
           {"on_sale", p.on_sale},
-          {"created_at", p.created_at}};
+          {"created_at", p.created_at},
+          {"payout", to_string(p.payout)}};
 }
 
 Result<Product> product_from_json(const json& j) {
@@ -488,9 +522,15 @@ Result<Product> product_from_json(const json& j) {
   BULWARK_TRY(rate, r.get<std::int64_t>("base_rate_bps"));
   BULWARK_TRY(on_sale, r.get<bool>("on_sale"));
   BULWARK_TRY(created, r.get<std::int64_t>("created_at"));
+  // Journals written before the payout basis existed have no "payout": by cover type.
+  std::string payout;
+  if (j.contains("payout")) {
+    BULWARK_TRY(v, r.get<std::string>("payout"));
+    payout = v;
+  }
   return product_from_row({str(id), name, str(std::int64_t(chain)), contracts.dump(), type,
                            parametric ? "1" : "0", asset, str(minp), str(maxp), str(grace), deductible,
-                           str(rate), on_sale ? "1" : "0", str(created)});
+                           str(rate), on_sale ? "1" : "0", str(created), payout});
 }
 
 json to_json(const Pool& p) {

@@ -28,6 +28,16 @@ std::string_view to_string(CoverType t);
 Result<CoverType> parse_cover_type(
     std::string_view s);  ///< "smart_contract", "depeg", "governance", "oracle"
 
+/// What a payout pays: the holder's proven loss (capped by the cover), or the cover amount itself
+/// (a fixed sum, paid on the trigger). kByCoverType: smart-contract cover pays losses, depeg,
+/// governance and oracle covers pay fixed sums.
+enum class PayoutBasis { kByCoverType, kLoss, kFixed };
+std::string_view to_string(PayoutBasis b);  ///< "", "loss", "fixed"
+/// Parses "", "by_cover_type", "loss" or "fixed".
+Result<PayoutBasis> parse_payout_basis(std::string_view s);
+/// True when a payout under these terms is the cover amount rather than the proven loss.
+bool pays_fixed_sum(CoverType type, PayoutBasis basis);
+
 /// A cover product: a protocol or set of contracts on one chain, sold in one asset.
 struct Product {
   Id id = 0;
@@ -44,6 +54,7 @@ struct Product {
   std::int64_t base_rate_bps = 200;  ///< Annual premium rate in basis points (200 = 2%/year).
   bool on_sale = true;
   UnixTime created_at = 0;
+  PayoutBasis payout = PayoutBasis::kByCoverType;
 };
 
 /// A capital pool: underwriters deposit its asset and receive shares; it backs products.
@@ -82,6 +93,7 @@ struct Terms {
   std::int64_t grace_days = 30;
   U256 deductible;
   std::int64_t base_rate_bps = 0;
+  PayoutBasis payout = PayoutBasis::kByCoverType;
 };
 
 /// A cover sold.

@@ -81,7 +81,7 @@ Result<std::vector<Entitlement>> entitlements(Repo& repo, const Incident& inc, c
     if (inc.proof->is_attacker(p.holder) || inc.proof->funding_of(p.holder)) continue;
     const U256 cover_left = sub_or_zero(p.amount, paid_before[p.id]);
     U256 gross = cover_left;
-    if (p.terms.cover_type == CoverType::kSmartContract)
+    if (!pays_fixed_sum(p.terms.cover_type, p.terms.payout))
       gross = std::min(gross, inc.proof->loss_of(p.holder, p.asset));
     const U256 amount = sub_or_zero(gross, p.terms.deductible);
     if (amount.is_zero()) continue;

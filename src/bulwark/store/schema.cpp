@@ -50,7 +50,8 @@ const TableDef& products() {
                                   {"deductible", A},
                                   {"base_rate_bps", I},
                                   {"on_sale", I},
-                                  {"created_at", I}},
+                                  {"created_at", I},
+                                  {"payout", T}},
                                  1);
   return t;
 }
@@ -159,7 +160,9 @@ const std::vector<const TableDef*>& all_tables() {
       &settings(), &assets(), &products(), &pools(), &backings(), &holdings(), &policies(), &allocations(),
       &accounts(), &journal(), &product_risk(), &market_prices(),
       // migration 4
-      &incidents(), &incident_txs(), &claims(), &payouts(), &signatures(), &assessors(), &votes()};
+      &incidents(), &incident_txs(), &claims(), &payouts(), &signatures(), &assessors(), &votes(),
+      // migration 5
+      &settlements()};
   return all;
 }
 
@@ -272,6 +275,21 @@ const std::vector<Migration>& migrations() {
            "weight {AMOUNT} NOT NULL, nonce {INT} NOT NULL, time {INT} NOT NULL, PRIMARY KEY (incident_id, "
            "assessor))",
        }},
+      {5,
+       "settlements: payouts paid on-chain; the payout basis of products",
+       {
+           "CREATE TABLE settlements (incident_id {INT} NOT NULL, policy_id {INT} NOT NULL, chain_id {INT} "
+           "NOT "
+           "NULL, asset {TEXT} NOT NULL, recipient {TEXT} NOT NULL, amount {AMOUNT} NOT NULL, treasury "
+           "{TEXT} "
+           "NOT NULL, nonce {INT} NOT NULL, status {TEXT} NOT NULL, attempts {TEXT} NOT NULL, raw {TEXT} NOT "
+           "NULL, mined_tx {TEXT} NOT NULL, block {INT} NOT NULL, block_hash {TEXT} NOT NULL, fee_paid "
+           "{AMOUNT} NOT NULL, reasons {TEXT} NOT NULL, created_at {INT} NOT NULL, updated_at {INT} NOT "
+           "NULL, "
+           "PRIMARY KEY (incident_id, policy_id))",
+           "CREATE INDEX settlements_chain_status_idx ON settlements (chain_id, status)",
+           "ALTER TABLE products ADD COLUMN payout {TEXT} NOT NULL DEFAULT ''",
+       }},
   };
   return all;
 }
@@ -351,6 +369,32 @@ const TableDef& votes() {
   static const TableDef t =
       make("votes",
            {{"incident_id", I}, {"assessor", T}, {"accept", I}, {"weight", A}, {"nonce", I}, {"time", I}}, 2);
+  return t;
+}
+
+// ---- migration 5: settlements ----
+
+const TableDef& settlements() {
+  static const TableDef t = make("settlements",
+                                 {{"incident_id", I},
+                                  {"policy_id", I},
+                                  {"chain_id", I},
+                                  {"asset", T},
+                                  {"recipient", T},
+                                  {"amount", A},
+                                  {"treasury", T},
+                                  {"nonce", I},
+                                  {"status", T},
+                                  {"attempts", T},
+                                  {"raw", T},
+                                  {"mined_tx", T},
+                                  {"block", I},
+                                  {"block_hash", T},
+                                  {"fee_paid", A},
+                                  {"reasons", T},
+                                  {"created_at", I},
+                                  {"updated_at", I}},
+                                 2);
   return t;
 }
 

@@ -40,6 +40,8 @@ const TableDef& chain_checkpoints();
 const TableDef& chain_blocks();
 /// Monitor: findings per (chain, transaction or watch, kind), "active" or "retracted" (with the reason).
 const TableDef& findings();
+/// On-chain settlement of payouts (migration 5): one row per payout sent as a transaction.
+const TableDef& settlements();
 /// The monitor's tables (not ledger state: `ledger verify` does not replay them).
 const std::vector<const TableDef*>& monitor_tables();
 /// Every ledger table above, in creation order.

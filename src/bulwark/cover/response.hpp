@@ -1,0 +1,54 @@
+#pragma once
+/// The insurer's response to what the monitor sees, in one place: an incident-grade finding on a
+/// covered contract opens an incident for each product that covers it, and the incident is verified
+/// at once from the chain's own evidence; then, as time passes, parametric incidents are confirmed
+/// when their challenge window ends, everything payable is paid on the ledger and, where a treasury
+/// is configured for the chain, settled on-chain. Each step is the same service the command line
+/// uses (Incidents, Payouts, Settler), so it is journaled, idempotent and safe to repeat after a
+/// crash: a finding seen twice joins its incident, a payout is made once, a transfer sent once.
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "bulwark/cover/evidence.hpp"
+#include "bulwark/cover/incidents.hpp"
+#include "bulwark/cover/payouts.hpp"
+#include "bulwark/cover/settlement.hpp"
+
+namespace bulwark::cover {
+
+/// What one tick did.
+struct ResponseTick {
+  std::vector<Payout> paid;                      ///< Payouts made on the ledger.
+  std::map<std::uint64_t, SettlementPass> settled;  ///< Per chain with a treasury.
+};
+
+/// Not thread-safe; the store, clock, evidence sources and settlers must outlive it.
+class IncidentResponder {
+ public:
+  IncidentResponder(store::Store& store, const Clock& clock, ClaimsConfig config = {});
+
+  /// Where evidence of chain `chain_id` comes from, and (optional) who settles its payouts.
+  void add_chain(std::uint64_t chain_id, TraceSource& evidence, Settler* settler = nullptr);
+
+  /// Opens (or joins) the incidents of an incident-grade finding and verifies each that is still
+  /// open. Returns them as they stand afterwards; an empty list when no product covers a victim.
+  /// Errors: kInvalidArgument for a chain never added; those of Incidents.
+  Result<std::vector<Incident>> on_finding(const FindingEvent& event);
+
+  /// Confirms what is due, pays everything payable and runs one settlement pass per chain.
+  Result<ResponseTick> tick();
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+  ClaimsConfig config_;
+  struct ChainParts {
+    TraceSource* evidence = nullptr;
+    Settler* settler = nullptr;
+  };
+  std::map<std::uint64_t, ChainParts> chains_;
+};
+
+}  // namespace bulwark::cover
