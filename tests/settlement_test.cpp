@@ -39,7 +39,8 @@ using testing::eth;
 constexpr UnixTime kT0 = 1'700'000'000;
 constexpr UnixTime kExploit = kT0 + 2 * kSecondsPerDay;
 constexpr UnixTime kPayTime = kExploit + 7'200;
-constexpr std::string_view kTreasuryKey = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+constexpr std::string_view kTreasuryKey =
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 /// A confirmed parametric incident on chain 31337 whose payouts have been made on the ledger: each
 /// of `policies` holders is owed its fixed-sum cover (0.01 ETH + i wei).
@@ -125,7 +126,8 @@ class SettlementTest : public ::testing::Test {
 
   /// Waits until the treasury's mined nonce reaches `n`.
   void wait_nonce(std::uint64_t n) {
-    for (int i = 0; i < 500 && node_->transaction_count(treasury(), chain::BlockTag::latest()).value() < n; ++i)
+    for (int i = 0; i < 500 && node_->transaction_count(treasury(), chain::BlockTag::latest()).value() < n;
+         ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 
@@ -136,7 +138,8 @@ class SettlementTest : public ::testing::Test {
   }
 
   /// Every holder got exactly what it is owed; the journal verifies; every settlement is confirmed.
-  void expect_paid_once(store::Store& st, const Book& b, std::uint64_t nonce_before, std::size_t extra_txs = 0) {
+  void expect_paid_once(store::Store& st, const Book& b, std::uint64_t nonce_before,
+                        std::size_t extra_txs = 0) {
     for (const auto& [holder, amount] : b.owed)
       EXPECT_EQ(node_->get_balance(holder).value(), amount) << holder.to_checksum();
     EXPECT_EQ(node_->transaction_count(treasury(), chain::BlockTag::latest()).value(),
@@ -367,9 +370,9 @@ TEST_F(SettlementTest, KilledWhileSettlingPaysEachExactlyOnce) {
       const int null = ::open("/dev/null", O_WRONLY);
       dup2(null, STDOUT_FILENO);
       dup2(null, STDERR_FILENO);
-      execl(BULWARK_CLI, "bulwark", "--db", b.url.c_str(), "--config", config_file.c_str(), "payout", "settle",
-            "--rpc", anvil_.url().c_str(), "--treasury-key-file", key_file.c_str(), "--wait", "60", "--poll-ms",
-            "20", static_cast<char*>(nullptr));
+      execl(BULWARK_CLI, "bulwark", "--db", b.url.c_str(), "--config", config_file.c_str(), "payout",
+            "settle", "--rpc", anvil_.url().c_str(), "--treasury-key-file", key_file.c_str(), "--wait", "60",
+            "--poll-ms", "20", static_cast<char*>(nullptr));
       _exit(127);
     }
     // Late rounds let it finish.

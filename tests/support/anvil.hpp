@@ -45,8 +45,8 @@ class Anvil {
       ::dup2(out[1], STDOUT_FILENO);
       ::close(out[0]);
       ::close(out[1]);
-      std::vector<std::string> args{path, "--host", "127.0.0.1", "--port", "0", "--chain-id", "31337",
-                                    "--accounts", "2"};
+      std::vector<std::string> args{path,         "--host", "127.0.0.1",  "--port", "0",
+                                    "--chain-id", "31337",  "--accounts", "2"};
       args.insert(args.end(), extra.begin(), extra.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());

@@ -67,10 +67,11 @@ TEST(Transaction, Eip155Example) {
             "0xdaf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53");
   auto signed_tx = sign_eip155(key("0x4646464646464646464646464646464646464646464646464646464646464646"), tx);
   ASSERT_TRUE(signed_tx.has_value());
-  EXPECT_EQ(hex_encode(signed_tx->raw, false),
-            "f86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340b"
-            "d939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64"
-            "214b297fb1966a3b6d83");
+  EXPECT_EQ(
+      hex_encode(signed_tx->raw, false),
+      "f86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340b"
+      "d939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64"
+      "214b297fb1966a3b6d83");
 }
 
 constexpr std::string_view kAnvilKey0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -89,10 +90,11 @@ TEST(Transaction, Eip1559NativeTransfer) {
             "0x2ddabdbbcd908d7fd6ac4ab1d3bb4d2fd0df7d5f25a7e4991557943a7b23e713");
   auto s = sign_eip1559(key(kAnvilKey0), tx);
   ASSERT_TRUE(s.has_value());
-  EXPECT_EQ(hex_encode(s->raw),
-            "0x02f875827a69078459682f008506fc23ac008252089470997970c51812dc3a010c7d01b50e0d17dc79c8880de0b6b3a7"
-            "64000080c080a0d9e554ed72745068c74a791eeee6eb48d5d4efa8e8cfbe817782648c9ca0dbc0a077a3dea6b0847f0de6bb"
-            "f2b5656db1e43ad75cef0d01e8871f3f2e90eafe3c88");
+  EXPECT_EQ(
+      hex_encode(s->raw),
+      "0x02f875827a69078459682f008506fc23ac008252089470997970c51812dc3a010c7d01b50e0d17dc79c8880de0b6b3a7"
+      "64000080c080a0d9e554ed72745068c74a791eeee6eb48d5d4efa8e8cfbe817782648c9ca0dbc0a077a3dea6b0847f0de6bb"
+      "f2b5656db1e43ad75cef0d01e8871f3f2e90eafe3c88");
   EXPECT_EQ(s->hash.to_hex(), "0x0c55924db30e780887ff45785eb0934fa7ed94386b6546979df79db65c5c6d33");
   EXPECT_EQ(s->from.to_checksum(), "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
   // Deterministic: signing again gives the same transaction (a re-send is the same transaction).
@@ -107,9 +109,10 @@ TEST(Transaction, Eip1559Erc20Transfer) {
   tx.gas = 65000;
   tx.to = *Address::parse("0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48");
   tx.data = erc20_transfer_data(*Address::parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), 1000000);
-  EXPECT_EQ(hex_encode(tx.data),
-            "0xa9059cbb00000000000000000000000070997970c51812dc3a010c7d01b50e0d17dc79c80000000000000000000000000000"
-            "0000000000000000000000000000000f4240");
+  EXPECT_EQ(
+      hex_encode(tx.data),
+      "0xa9059cbb00000000000000000000000070997970c51812dc3a010c7d01b50e0d17dc79c80000000000000000000000000000"
+      "0000000000000000000000000000000f4240");
   auto s = sign_eip1559(key(kAnvilKey0), tx);
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ(s->hash.to_hex(), "0x7552fd280bb274f645150f36b4996ae4d3d0f72719ebd4cdf079884badb23a21");

@@ -100,7 +100,8 @@ Result<std::vector<std::string>> get_strings(const json& j, const char* key) {
   return out;
 }
 
-Row row_of(const store::TableDef& t, const json& j, const std::function<bool(const std::string&)>& json_column) {
+Row row_of(const store::TableDef& t, const json& j,
+           const std::function<bool(const std::string&)>& json_column) {
   Row r;
   r.reserve(t.columns.size());
   for (const auto& c : t.columns) {

@@ -42,8 +42,9 @@ Result<SettlementChain::Fees> NodeSettlementChain::fees() {
   return Fees{cap, tip};
 }
 
-Result<std::uint64_t> NodeSettlementChain::estimate_gas(const Address& from, const Address& to, const U256& value,
-                                                       const std::vector<std::uint8_t>& data) {
+Result<std::uint64_t> NodeSettlementChain::estimate_gas(const Address& from, const Address& to,
+                                                        const U256& value,
+                                                        const std::vector<std::uint8_t>& data) {
   return node_.estimate_gas(from, to, value, data);
 }
 

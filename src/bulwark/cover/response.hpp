@@ -20,7 +20,7 @@ namespace bulwark::cover {
 
 /// What one tick did.
 struct ResponseTick {
-  std::vector<Payout> paid;                      ///< Payouts made on the ledger.
+  std::vector<Payout> paid;                         ///< Payouts made on the ledger.
   std::map<std::uint64_t, SettlementPass> settled;  ///< Per chain with a treasury.
 };
 

@@ -60,8 +60,8 @@ std::string_view to_string(SettlementStatus s) {
 }
 
 Result<SettlementStatus> parse_settlement_status(std::string_view s) {
-  for (auto v :
-       {SettlementStatus::kSigned, SettlementStatus::kMined, SettlementStatus::kConfirmed, SettlementStatus::kFailed})
+  for (auto v : {SettlementStatus::kSigned, SettlementStatus::kMined, SettlementStatus::kConfirmed,
+                 SettlementStatus::kFailed})
     if (s == to_string(v)) return v;
   return fail(ErrorCode::kInvalidArgument,
               "unknown settlement status '" + std::string(s) + "': use signed, mined, confirmed or failed");
@@ -175,8 +175,8 @@ Result<Settlement> settlement_from_row(const store::Row& r) {
 // ---- events ----
 
 namespace {
-constexpr const char* kSettlementKinds[] = {"settlement_signed",    "settlement_resigned",  "settlement_mined",
-                                            "settlement_unmined",   "settlement_confirmed", "settlement_failed",
+constexpr const char* kSettlementKinds[] = {"settlement_signed",  "settlement_resigned",  "settlement_mined",
+                                            "settlement_unmined", "settlement_confirmed", "settlement_failed",
                                             "settlement_retry"};
 
 Result<std::vector<Settlement>> select_settlements(store::Tx& tx, const store::Query& q) {
@@ -206,7 +206,8 @@ Status apply_settlement_event(Repo& repo, std::string_view kind, const json& pay
   if (payout->asset != s.asset || payout->holder != s.recipient || payout->amount != s.amount)
     return fail(ErrorCode::kInvalidArgument, "the settlement of " + key_of(s) + " does not match the payout");
   if (s.attempts.empty() || s.attempts.back().nonce != s.nonce)
-    return fail(ErrorCode::kInvalidArgument, "the settlement of " + key_of(s) + " has no attempt at its nonce");
+    return fail(ErrorCode::kInvalidArgument,
+                "the settlement of " + key_of(s) + " has no attempt at its nonce");
   BULWARK_TRY(row, repo.tx().get(sc::settlements(), {str(s.incident_id), str(s.policy_id)}));
   if (kind == "settlement_signed") {
     if (row) return fail(ErrorCode::kAlreadyExists, key_of(s) + " is already being settled");
@@ -230,7 +231,8 @@ Result<std::vector<Settlement>> all_settlements(store::Store& store) {
 }
 
 Result<SettlementConfig> settlement_config_from_json(const json& j) {
-  if (!j.is_object()) return fail(ErrorCode::kInvalidArgument, "the settlement settings are not a JSON object");
+  if (!j.is_object())
+    return fail(ErrorCode::kInvalidArgument, "the settlement settings are not a JSON object");
   SettlementConfig c;
   for (const auto& [key, v] : j.items()) {
     const bool whole = v.is_number_integer();
@@ -409,16 +411,16 @@ Status Settler::follow(Settlement s, SettlementPass& pass) {
   // Stuck: no receipt for resend_after seconds: the same nonce with higher fees.
   if (clock_.now() - last.time >= config_.resend_after) {
     BULWARK_TRY(suggested, chain_.fees());
-    SettlementChain::Fees fees{std::max(suggested.max_fee, bumped(last.max_fee, config_.fee_bump_percent)),
-                               std::max(suggested.max_priority_fee,
-                                        bumped(last.max_priority_fee, config_.fee_bump_percent))};
+    SettlementChain::Fees fees{
+        std::max(suggested.max_fee, bumped(last.max_fee, config_.fee_bump_percent)),
+        std::max(suggested.max_priority_fee, bumped(last.max_priority_fee, config_.fee_bump_percent))};
     if (!config_.max_fee_cap.is_zero()) fees.max_fee = std::min(fees.max_fee, config_.max_fee_cap);
     if (fees.max_fee > last.max_fee && fees.max_priority_fee >= last.max_priority_fee) {
       const std::uint64_t gas = last.gas;
       BULWARK_TRY(a, sign_attempt(s, s.nonce, fees, gas));
       s.reasons.push_back("no receipt after " + str(clock_.now() - last.time) + " s: fee cap raised to " +
-                          a.max_fee.to_dec() + " wei/gas (tip " + a.max_priority_fee.to_dec() + "), same nonce " +
-                          str(std::int64_t(s.nonce)));
+                          a.max_fee.to_dec() + " wei/gas (tip " + a.max_priority_fee.to_dec() +
+                          "), same nonce " + str(std::int64_t(s.nonce)));
       BULWARK_CHECK(write("settlement_resigned", s));
       ++pass.bumped;
     } else {
@@ -490,7 +492,8 @@ Status Settler::sign_new(SettlementPass& pass) {
       const auto& token = asset.second;
       std::uint64_t gas = 21'000;
       if (token) {
-        auto est = chain_.estimate_gas(key_.address(), *token, U256{}, erc20_transfer_data(p.holder, p.amount));
+        auto est =
+            chain_.estimate_gas(key_.address(), *token, U256{}, erc20_transfer_data(p.holder, p.amount));
         if (!est) {
           pass.notes.push_back("payout (incident " + str(p.incident_id) + ", policy " + str(p.policy_id) +
                                "): the transfer would fail: " + est.error().message);
@@ -536,7 +539,8 @@ Status Settler::sign_new(SettlementPass& pass) {
     BULWARK_CHECK(store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
       Repo repo(tx);
       for (const auto& s : batch)
-        BULWARK_CHECK(record_event(repo, clock_.now(), "settlement_signed", json{{"settlement", to_json(s)}}));
+        BULWARK_CHECK(
+            record_event(repo, clock_.now(), "settlement_signed", json{{"settlement", to_json(s)}}));
       return {};
     }));
     pass.signed_new += batch.size();

@@ -125,16 +125,16 @@ Result<SettlementConfig> settlement_config_from_json(const nlohmann::json& j);
 
 /// What one pass did.
 struct SettlementPass {
-  std::size_t signed_new = 0;    ///< Payouts given a nonce and signed.
-  std::size_t sent = 0;          ///< Transactions (re)broadcast.
-  std::size_t bumped = 0;        ///< Fee bumps (same nonce).
-  std::size_t renonced = 0;      ///< New nonces after the old one was consumed elsewhere.
-  std::size_t mined = 0;         ///< Newly seen receipts.
-  std::size_t reorged = 0;       ///< Mined settlements whose block left the chain.
-  std::size_t confirmed = 0;     ///< Newly confirmed.
-  std::size_t failed = 0;        ///< Newly failed (reverted).
-  std::size_t pending = 0;       ///< Still signed or mined after the pass.
-  std::size_t waiting = 0;       ///< Payouts not signed yet (treasury short of funds, or later batches).
+  std::size_t signed_new = 0;      ///< Payouts given a nonce and signed.
+  std::size_t sent = 0;            ///< Transactions (re)broadcast.
+  std::size_t bumped = 0;          ///< Fee bumps (same nonce).
+  std::size_t renonced = 0;        ///< New nonces after the old one was consumed elsewhere.
+  std::size_t mined = 0;           ///< Newly seen receipts.
+  std::size_t reorged = 0;         ///< Mined settlements whose block left the chain.
+  std::size_t confirmed = 0;       ///< Newly confirmed.
+  std::size_t failed = 0;          ///< Newly failed (reverted).
+  std::size_t pending = 0;         ///< Still signed or mined after the pass.
+  std::size_t waiting = 0;         ///< Payouts not signed yet (treasury short of funds, or later batches).
   std::vector<std::string> notes;  ///< Why something waits, one line each.
 };
 
@@ -164,8 +164,8 @@ class Settler {
   Status sign_new(SettlementPass& pass);
   /// The next nonce of the treasury: past every nonce the store gave it and the node's pending count.
   Result<std::uint64_t> next_nonce();
-  Result<SettlementAttempt> sign_attempt(Settlement& s, std::uint64_t nonce, const SettlementChain::Fees& fees,
-                                         std::uint64_t gas);
+  Result<SettlementAttempt> sign_attempt(Settlement& s, std::uint64_t nonce,
+                                         const SettlementChain::Fees& fees, std::uint64_t gas);
   Status write(const char* kind, const Settlement& s);
 
   store::Store& store_;
