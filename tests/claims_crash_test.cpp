@@ -34,46 +34,21 @@ class PayoutCrashTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PayoutCrashTest, KilledMidPayoutPaysEveryPolicyExactlyOnce) {
   const std::string url = testing::fresh_store_url(GetParam());
-  testing::EvidenceDir evidence;
-  evidence.add(testing::tx_hash(1), testing::reentrancy(1, 2, 0x11, 4, eth("1")), 101, kExploit);
   U256 capital_before;
   const UnixTime pay_time = kExploit + 7'200;
   {
+    std::vector<U256> amounts;
+    for (int i = 0; i < kPolicies; ++i) amounts.push_back(U256(1'000'000 + std::uint64_t(i)));
+    const Id pool = testing::confirmed_parametric_book(url, 1, kT0, kExploit, 0x1000, amounts);
+    ASSERT_NE(pool, 0);
     auto st = store::open_store(url);
     ASSERT_TRUE(st) << st.error().message;
-    FakeClock clock(kT0);
+    FakeClock clock(kExploit + 60);
     Ledger ledger(**st, clock);
-    ASSERT_TRUE(ledger.register_asset({1, std::nullopt, "ETH", 18}));
-    ProductSpec spec;
-    spec.name = "oracle cover";
-    spec.contracts = {testing::synthetic(0x11)};
-    spec.asset = "1:native";
-    spec.parametric = true;
-    spec.cover_type = CoverType::kOracleFailure;  // fixed sum: every policy is paid its cover
-    auto product = ledger.add_product(spec);
-    ASSERT_TRUE(product);
-    auto pool = ledger.create_pool({"pool", "1:native", 20'000});
-    ASSERT_TRUE(pool);
-    ASSERT_TRUE(ledger.deposit(pool->id, testing::synthetic(0x500), eth("1000")));
-    ASSERT_TRUE(ledger.set_backing(pool->id, product->id, 100));
-    for (int i = 0; i < kPolicies; ++i)
-      ASSERT_TRUE(ledger.buy({testing::synthetic(0x1000 + unsigned(i)),
-                              {product->id, U256(1'000'000 + std::uint64_t(i)), "1:native", 365},
-                              U256::max()}));
-    clock.set(kExploit + 60);
-    ClaimsConfig config;
-    config.challenge_window = 0;
-    Incidents incidents(**st, clock, config);
-    FileTraceSource source({evidence.path()});
-    ReportRequest r{testing::key(7).address(), product->id, {testing::tx_hash(1)}, "drain", {}};
-    r.signature = *sign_personal(testing::key(7), report_message(r));
-    auto inc = incidents.report(r, source);
-    ASSERT_TRUE(inc) << inc.error().message;
-    ASSERT_EQ(inc->status, IncidentStatus::kConfirmed);
     auto books = ledger.books();
     ASSERT_TRUE(books);
     for (const auto& a : books->accounts)
-      if (a.key == accounts::pool_capital(pool->id)) capital_before = a.balance;
+      if (a.key == accounts::pool_capital(pool)) capital_before = a.balance;
   }
   std::mt19937 rng(11);
   // Delays that land most kills mid-run on each backend (a child pays several payouts a round).

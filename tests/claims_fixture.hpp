@@ -15,7 +15,9 @@
 
 #include "bulwark/core/signature.hpp"
 #include "bulwark/cover/evidence.hpp"
+#include "bulwark/cover/incidents.hpp"
 #include "bulwark/cover/ledger.hpp"
+#include "bulwark/store/store.hpp"
 
 namespace bulwark::testing {
 
@@ -98,5 +100,53 @@ class EvidenceDir {
  private:
   std::filesystem::path dir_;
 };
+
+/// A confirmed parametric incident with fixed-sum cover, on a fresh store at `url`: asset "<chain>:native"
+/// (ETH), a product covering synthetic(0x11) on `chain`, one pool holding 1000 ETH backing it, a policy
+/// for each of `amounts` (holder synthetic(holder_base + i)) bought at `t0`, and the vault's re-entrancy
+/// drain (evidence tx_hash(1), block 101 at `exploit`) reported at exploit + 60 with a zero challenge
+/// window. Returns the pool's id; fails the test on any error.
+inline cover::Id confirmed_parametric_book(const std::string& url, std::uint64_t chain, UnixTime t0,
+                                           UnixTime exploit, unsigned holder_base,
+                                           const std::vector<U256>& amounts) {
+  using namespace cover;
+  EvidenceDir evidence;
+  evidence.add(tx_hash(1), reentrancy(1, 2, 0x11, 4, eth("1")), 101, exploit);
+  auto st = store::open_store(url);
+  EXPECT_TRUE(st) << st.error().message;
+  if (!st) return 0;
+  FakeClock clock(t0);
+  Ledger ledger(**st, clock);
+  const std::string asset = std::to_string(chain) + ":native";
+  EXPECT_TRUE(ledger.register_asset({chain, std::nullopt, "ETH", 18}));
+  ProductSpec spec;
+  spec.name = "vault cover";
+  spec.chain_id = chain;
+  spec.contracts = {synthetic(0x11)};
+  spec.asset = asset;
+  spec.parametric = true;
+  spec.payout = PayoutBasis::kFixed;  // every policy is paid its cover
+  auto product = ledger.add_product(spec);
+  EXPECT_TRUE(product) << product.error().message;
+  auto pool = ledger.create_pool({"pool", asset, 20'000});
+  EXPECT_TRUE(pool);
+  if (!product || !pool) return 0;
+  EXPECT_TRUE(ledger.deposit(pool->id, synthetic(0x500), eth("1000")));
+  EXPECT_TRUE(ledger.set_backing(pool->id, product->id, 100));
+  for (std::size_t i = 0; i < amounts.size(); ++i)
+    EXPECT_TRUE(ledger.buy(
+        {synthetic(holder_base + unsigned(i)), {product->id, amounts[i], asset, 365}, U256::max()}));
+  clock.set(exploit + 60);
+  ClaimsConfig config;
+  config.challenge_window = 0;
+  Incidents incidents(**st, clock, config);
+  FileTraceSource source({evidence.path()});
+  ReportRequest r{key(7).address(), product->id, {tx_hash(1)}, "drain", {}};
+  r.signature = *sign_personal(key(7), report_message(r));
+  auto inc = incidents.report(r, source);
+  EXPECT_TRUE(inc) << inc.error().message;
+  EXPECT_TRUE(inc && inc->status == IncidentStatus::kConfirmed);
+  return pool->id;
+}
 
 }  // namespace bulwark::testing

@@ -52,42 +52,17 @@ struct Book {
 Book make_book(int policies) {
   Book b;
   b.url = testing::fresh_store_url("sqlite");
-  testing::EvidenceDir evidence;
-  evidence.add(testing::tx_hash(1), testing::reentrancy(1, 2, 0x11, 4, eth("1")), 101, kExploit);
+  std::vector<U256> amounts;
+  for (int i = 0; i < policies; ++i) {
+    amounts.push_back(*eth("0.01").checked_add(U256(std::uint64_t(i))));
+    b.owed[testing::synthetic(0x7000 + unsigned(i))] = amounts.back();
+  }
+  EXPECT_NE(testing::confirmed_parametric_book(b.url, 31337, kT0, kExploit, 0x7000, amounts), 0);
   auto st = store::open_store(b.url);
   EXPECT_TRUE(st) << st.error().message;
-  FakeClock clock(kT0);
-  Ledger ledger(**st, clock);
-  EXPECT_TRUE(ledger.register_asset({31337, std::nullopt, "ETH", 18}));
-  ProductSpec spec;
-  spec.name = "oracle cover";
-  spec.chain_id = 31337;
-  spec.contracts = {testing::synthetic(0x11)};
-  spec.asset = "31337:native";
-  spec.parametric = true;
-  spec.cover_type = CoverType::kOracleFailure;  // fixed sum
-  auto product = ledger.add_product(spec);
-  EXPECT_TRUE(product) << product.error().message;
-  auto pool = ledger.create_pool({"pool", "31337:native", 20'000});
-  EXPECT_TRUE(pool);
-  EXPECT_TRUE(ledger.deposit(pool->id, testing::synthetic(0x500), eth("1000")));
-  EXPECT_TRUE(ledger.set_backing(pool->id, product->id, 100));
-  for (int i = 0; i < policies; ++i) {
-    const Address holder = testing::synthetic(0x7000 + unsigned(i));
-    const U256 amount = *eth("0.01").checked_add(U256(std::uint64_t(i)));
-    EXPECT_TRUE(ledger.buy({holder, {product->id, amount, "31337:native", 365}, U256::max()}));
-    b.owed[holder] = amount;
-  }
-  clock.set(kExploit + 60);
+  FakeClock clock(kPayTime);
   ClaimsConfig config;
   config.challenge_window = 0;
-  Incidents incidents(**st, clock, config);
-  FileTraceSource source({evidence.path()});
-  ReportRequest r{testing::key(7).address(), product->id, {testing::tx_hash(1)}, "drain", {}};
-  r.signature = *sign_personal(testing::key(7), report_message(r));
-  auto inc = incidents.report(r, source);
-  EXPECT_TRUE(inc) << inc.error().message;
-  clock.set(kPayTime);
   Payouts payouts(**st, clock, config);
   auto made = payouts.run();
   EXPECT_TRUE(made) << made.error().message;

@@ -400,10 +400,7 @@ Status Settler::follow(Settlement s, SettlementPass& pass) {
                           str(std::int64_t(a.nonce)));
       BULWARK_CHECK(write("settlement_resigned", s));
       ++pass.renonced;
-      if (auto sent = chain_.send(std::vector<std::uint8_t>(*hex_decode(s.raw))); sent)
-        ++pass.sent;
-      else
-        pass.notes.push_back(key_of(s) + ": the node refused the transaction: " + sent.error().message);
+      broadcast(s, pass);
       ++pass.pending;
       return {};
     }
@@ -429,14 +426,19 @@ Status Settler::follow(Settlement s, SettlementPass& pass) {
   }
   BULWARK_TRY(known, chain_.known(s.attempts.back().hash));
   if (!known) {
-    auto sent = chain_.send(std::vector<std::uint8_t>(*hex_decode(s.raw)));
-    if (sent)
-      ++pass.sent;
-    else
-      pass.notes.push_back(key_of(s) + ": the node refused the transaction: " + sent.error().message);
+    broadcast(s, pass);
   }
   ++pass.pending;
   return {};
+}
+
+void Settler::broadcast(const Settlement& s, SettlementPass& pass) {
+  // The stored transaction is valid hex: it was written by sign_attempt.
+  auto sent = chain_.send(std::vector<std::uint8_t>(*hex_decode(s.raw)));
+  if (sent)
+    ++pass.sent;
+  else
+    pass.notes.push_back(key_of(s) + ": the node refused the transaction: " + sent.error().message);
 }
 
 Result<std::uint64_t> Settler::next_nonce() {
@@ -545,11 +547,7 @@ Status Settler::sign_new(SettlementPass& pass) {
     }));
     pass.signed_new += batch.size();
     for (const auto& s : batch) {
-      auto sent = chain_.send(std::vector<std::uint8_t>(*hex_decode(s.raw)));
-      if (sent)
-        ++pass.sent;
-      else
-        pass.notes.push_back(key_of(s) + ": the node refused the transaction: " + sent.error().message);
+      broadcast(s, pass);
       ++pass.pending;
     }
   }

@@ -167,6 +167,8 @@ class Settler {
   Result<SettlementAttempt> sign_attempt(Settlement& s, std::uint64_t nonce,
                                          const SettlementChain::Fees& fees, std::uint64_t gas);
   Status write(const char* kind, const Settlement& s);
+  /// Sends the settlement's stored transaction; a refusal becomes a note of the pass.
+  void broadcast(const Settlement& s, SettlementPass& pass);
 
   store::Store& store_;
   const Clock& clock_;
