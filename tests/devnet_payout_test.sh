@@ -137,6 +137,43 @@ echo "$out" | grep -q '"signed":0' && ok || bad "a second settle signed again: $
 [ "$(balance "$D")" = "3000000000000000000" ] && ok || bad "paid twice on-chain"
 expect_ok "payout show" "${B[@]}" --json payout show --incident 2 --policy 2
 echo "$out" | grep -q '"status":"confirmed"' && ok || bad "settlement not confirmed: $out"
+
+# Part 2: a stablecoin depeg pays a parametric depeg cover (in another stablecoin, an ERC-20 transfer
+# from the treasury); ordinary volatility inside the band pays nothing.
+pad() { printf '%064s' "${1#0x}" | tr ' ' 0; }
+token_balance() { rpc eth_call "[{\"to\":\"$1\",\"data\":\"0x70a08231$(pad "$2")\"},\"latest\"]" | result; }
+FROM2=$(($(rpc eth_blockNumber '[]' | result) + 1))
+node play.js --rpc "$URL" --out "$WORK/manifest2.json" --scenario stable_volatility,stable_depeg >/dev/null 2>&1
+read -r USDX USDY LAST2 < <(node -e '
+const m = require(process.argv[1]);
+console.log(m.contracts.USDX, m.contracts.USDY, m.last_block);' "$WORK/manifest2.json")
+T2=$(rpc eth_getBlockByNumber "[\"0x$(printf %x "$FROM2")\",false]" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(Number(JSON.parse(s).result.timestamp)))')
+TLAST=$(rpc eth_getBlockByNumber "[\"0x$(printf %x "$LAST2")\",false]" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(Number(JSON.parse(s).result.timestamp)))')
+export BULWARK_NOW=$((T2 - 3 * 86400))
+Q_KEY=0x$(printf '%064x' 0x51004)
+Q=$(address_of "$Q_KEY")
+expect_ok "asset USDX" "${B[@]}" asset add --chain 31337 --token "$USDX" --symbol USDX --decimals 6
+expect_ok "pool USDX" "${B[@]}" pool create --name dollars --asset USDX
+expect_ok "deposit USDX" "${B[@]}" pool deposit 2 --owner 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --amount 100000
+expect_ok "depeg product" "${B[@]}" product add --name "USDY depeg" --type depeg --chain 31337 --contract "$USDY" \
+  --asset USDX --parametric
+expect_ok "back 3" "${B[@]}" pool back 2 --product 3 --weight 100
+expect_ok "buy depeg cover" "${B[@]}" buy --holder "$P" --product 3 --amount 5000 --asset USDX --days 365 --max-premium 500
+expect_ok "buy depeg cover 2" "${B[@]}" buy --holder "$Q" --product 3 --amount 1000 --asset USDX --days 365 --max-premium 500
+# The treasury holds USDX (it is the devnet's deployer, the token's minter).
+TREASURY=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+rpc eth_sendTransaction "[{\"from\":\"$TREASURY\",\"to\":\"$USDX\",\"data\":\"0x40c10f19$(pad "$TREASURY")$(pad "$(printf '%x' 1000000000000)")\"}]" >/dev/null
+export BULWARK_NOW=$((TLAST + 60))
+"${B[@]}" monitor --rpc "31337=$URL" --from "$FROM2" --to "$LAST2" --watch "$WORK/manifest2.json" --depeg-duration 60 \
+  --respond --settle --treasury-key-file "$WORK/treasury.key" --poll-ms 20 >"$WORK/monitor2.jsonl" 2>"$WORK/monitor2.err" ||
+  bad "monitor (depeg) failed: $(tail -3 "$WORK/monitor2.err")"
+n=$(grep -c '"kind":"depeg","opened_at"\|"source":"watch"' "$WORK/monitor2.jsonl" || true)
+[ "$n" = "1" ] && ok || bad "expected one depeg incident, got $n: $(grep incident "$WORK/monitor2.jsonl" | cut -c1-300)"
+[ "$(token_balance "$USDX" "$P")" = "5000000000" ] && ok || bad "depeg holder P holds $(token_balance "$USDX" "$P") USDX units, not 5000 USDX"
+[ "$(token_balance "$USDX" "$Q")" = "1000000000" ] && ok || bad "depeg holder Q holds $(token_balance "$USDX" "$Q") USDX units, not 1000 USDX"
+expect_ok "incidents" "${B[@]}" --json incident list
+echo "$out" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);const d=(j.incidents||[]).filter(i=>i.kind==="depeg");process.exit(d.length===1&&d[0].status==="confirmed"?0:1)})' &&
+  ok || bad "the depeg incident is not the one confirmed incident of its kind: $out"
 expect_ok "ledger verify" "${B[@]}" ledger verify
 
 echo "devnet payout: $passed passed, $failed failed"

@@ -292,9 +292,15 @@ int run_monitor(const MonitorOptions& o, const Global& global) {
   // again on the next round: every step is idempotent.
   auto respond = [&](const Chain& c, const monitor::Event& e) {
     if (!o.respond || e.retracted || !detect::incident_grade(e.finding.severity)) return;
-    auto tx = Hash32::parse(e.tx);
-    if (!tx) return;  // a cross-block watch (depeg): no transaction to prove it
-    auto opened = responder.on_finding({c.id, *tx, e.finding, e.block, clock.now()});
+    // The block's time is the incident's time (cover bought after it pays nothing).
+    auto header = c.node->block_header(e.block);
+    const UnixTime time = header ? UnixTime(header->timestamp) : clock.now();
+    Result<std::vector<cover::Incident>> opened = std::vector<cover::Incident>{};
+    if (auto tx = Hash32::parse(e.tx)) {
+      opened = responder.on_finding({c.id, *tx, e.finding, e.block, time});
+    } else if (auto first = detect::depeg_first_block(e.finding); first && !e.finding.victims.empty()) {
+      opened = responder.on_watch({c.id, e.finding.victims.front(), e.finding, *first, e.block, time});
+    }
     if (!opened)
       std::cerr << "monitor: chain " << c.id << ": incident for " << e.tx << ": " << opened.error().message
                 << '\n';

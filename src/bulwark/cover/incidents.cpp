@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/core/keccak.hpp"
 #include "bulwark/cover/claims.hpp"
 #include "bulwark/cover/events.hpp"
 #include "bulwark/store/schema.hpp"
@@ -222,6 +223,71 @@ Result<std::vector<Incident>> Incidents::open_from_finding(const FindingEvent& e
                             inc.kind + " finding on " + hit->to_checksum() + ": " + ev.finding.rule);
       BULWARK_CHECK(emit(repo, now, "incident_opened",
                          json{{"incident", to_json(inc)}, {"index", hashes_json(inc.txs)}}));
+      out.push_back(std::move(inc));
+    }
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+Result<std::vector<Incident>> Incidents::open_from_watch(const WatchEvent& ev) {
+  std::vector<Incident> out;
+  if (ev.finding.kind != detect::FindingKind::kDepeg || !detect::incident_grade(ev.finding.severity))
+    return out;
+  // The excursion's key in the evidence index: one incident per product per excursion.
+  const Hash32 key = keccak256("depeg:" + std::to_string(ev.chain_id) + ":" + ev.coin.to_lower_hex() + ":" +
+                               std::to_string(ev.first_block));
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    out.clear();
+    ClaimsRepo cr(repo);
+    BULWARK_TRY(products, repo.products());
+    for (const auto& product : products) {
+      if (product.chain_id != ev.chain_id || product.cover_type != CoverType::kStablecoinDepeg) continue;
+      if (std::find(product.contracts.begin(), product.contracts.end(), ev.coin) == product.contracts.end())
+        continue;
+      BULWARK_TRY(existing, cr.incident_of_tx(ev.chain_id, key, product.id));
+      if (existing) {
+        BULWARK_TRY(inc, cr.get_incident(*existing));
+        out.push_back(std::move(inc));
+        continue;
+      }
+      BULWARK_TRY(id, repo.next_id(sc::incidents()));
+      Incident inc;
+      inc.id = id;
+      inc.product_id = product.id;
+      inc.chain_id = ev.chain_id;
+      inc.source = "watch";
+      inc.kind = "depeg";
+      inc.block = ev.block;
+      inc.time = ev.time != 0 ? ev.time : now;
+      inc.opened_at = now;
+      inc.reasons.push_back("opened from the depeg watch on " + ev.coin.to_checksum() + ": " +
+                            ev.finding.rule + " (out of band from block " +
+                            str(std::int64_t(ev.first_block)) + ")");
+      BULWARK_CHECK(
+          emit(repo, now, "incident_opened", json{{"incident", to_json(inc)}, {"index", {key.to_hex()}}}));
+      Proof proof;
+      proof.kind = "depeg";
+      proof.block = ev.block;
+      proof.time = inc.time;
+      inc.proof = proof;
+      inc.status = IncidentStatus::kVerified;
+      inc.verified_at = now;
+      inc.reasons.push_back("verified: the watch read the stablecoin's feeds on-chain block by block");
+      if (product.parametric) {
+        inc.challenge_ends = now + config_.challenge_window;
+        inc.reasons.push_back("parametric: confirmed at unix time " + str(inc.challenge_ends) +
+                              " unless challenged");
+      } else {
+        inc.reasons.push_back("discretionary: awaiting assessment");
+      }
+      BULWARK_CHECK(emit(repo, now, "incident_verified", json{{"incident", to_json(inc)}}));
+      if (product.parametric && now >= inc.challenge_ends) {
+        BULWARK_CHECK(advance_incidents(repo, now, config_));
+        BULWARK_TRY(after, cr.get_incident(inc.id));
+        inc = std::move(after);
+      }
       out.push_back(std::move(inc));
     }
     return {};

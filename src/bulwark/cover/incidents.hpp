@@ -28,6 +28,17 @@ struct FindingEvent {
   UnixTime time = 0;  ///< Block time.
 };
 
+/// A finding of a cross-block watch: a stablecoin outside its band for the configured duration
+/// (detect::DepegWatch), seen by the monitor on `chain_id`.
+struct WatchEvent {
+  std::uint64_t chain_id = 1;
+  Address coin;                   ///< The stablecoin.
+  detect::Finding finding;        ///< kind depeg.
+  std::uint64_t first_block = 0;  ///< The first block of the excursion (identifies it).
+  std::uint64_t block = 0;        ///< The block in which it had lasted the duration.
+  UnixTime time = 0;              ///< That block's time.
+};
+
 /// A report by anyone: signed (EIP-191 personal_sign) by the reporter over report_message().
 struct ReportRequest {
   Address reporter;
@@ -62,6 +73,13 @@ class Incidents {
   /// victims, or returns the incident the transaction already belongs to. Opens nothing (an empty
   /// list) for a finding that is not incident-grade or touches no covered contract.
   Result<std::vector<Incident>> open_from_finding(const FindingEvent& event);
+
+  /// Opens an incident for every depeg product (on the event's chain) covering the stablecoin, or
+  /// returns the one the same excursion already opened. The watch read the chain itself (the feeds'
+  /// answers block by block), so the incident is verified at once: a depeg proves no loss per
+  /// holder, and its products pay fixed sums. Parametric products are then confirmed after the
+  /// challenge window; discretionary ones await assessment. An empty list when nothing covers it.
+  Result<std::vector<Incident>> open_from_watch(const WatchEvent& event);
 
   /// Records a signed report, fetches its evidence and verifies it in the same transaction: the
   /// result is verified, or rejected with the reason when the evidence shows no loss to the

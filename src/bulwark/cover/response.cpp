@@ -24,6 +24,11 @@ Result<std::vector<Incident>> IncidentResponder::on_finding(const FindingEvent& 
   return opened;
 }
 
+Result<std::vector<Incident>> IncidentResponder::on_watch(const WatchEvent& event) {
+  Incidents incidents(store_, clock_, config_);
+  return incidents.open_from_watch(event);
+}
+
 Result<ResponseTick> IncidentResponder::tick() {
   ResponseTick out;
   Payouts payouts(store_, clock_, config_);

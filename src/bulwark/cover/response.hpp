@@ -37,6 +37,10 @@ class IncidentResponder {
   /// Errors: kInvalidArgument for a chain never added; those of Incidents.
   Result<std::vector<Incident>> on_finding(const FindingEvent& event);
 
+  /// Opens (or joins) the incidents of a depeg watch's finding: verified at once (see
+  /// Incidents::open_from_watch).
+  Result<std::vector<Incident>> on_watch(const WatchEvent& event);
+
   /// Confirms what is due, pays everything payable and runs one settlement pass per chain.
   Result<ResponseTick> tick();
 

@@ -1,5 +1,7 @@
 #include "bulwark/detect/detect.hpp"
 
+#include <charconv>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -874,6 +876,16 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     a.findings.push_back(std::move(*best));
   }
   return a;
+}
+
+std::optional<std::uint64_t> depeg_first_block(const Finding& f) {
+  if (f.kind != FindingKind::kDepeg || f.evidence.empty()) return std::nullopt;
+  const std::string& p = f.evidence.front().path;
+  std::uint64_t n = 0;
+  if (!p.starts_with("block ") ||
+      std::from_chars(p.data() + 6, p.data() + p.size(), n).ptr != p.data() + p.size())
+    return std::nullopt;
+  return n;
 }
 
 std::optional<Finding> DepegWatch::observe(std::uint64_t block, std::uint64_t time, double price) {

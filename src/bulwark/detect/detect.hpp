@@ -104,6 +104,10 @@ std::string frame_path(const chain::Trace& trace, std::size_t i);
 nlohmann::json to_json(const Finding& f);
 nlohmann::json flows_to_json(const FlowSummary& s, std::size_t max_flows = 64);
 
+/// The first block of the excursion a DepegWatch finding reports (its first evidence entry), or
+/// nullopt for another finding.
+std::optional<std::uint64_t> depeg_first_block(const Finding& f);
+
 /// A stablecoin price watch across blocks: reports a depeg when the price stays outside
 /// [1 - band, 1 + band] for at least `min_duration` seconds. One instance per (chain, stablecoin);
 /// not thread-safe.
