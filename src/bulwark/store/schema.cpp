@@ -20,9 +20,12 @@ constexpr ColumnType I = ColumnType::kInt;
 constexpr ColumnType T = ColumnType::kText;
 constexpr ColumnType A = ColumnType::kAmount;
 
-TableDef make(std::string name, std::vector<ColumnDef> cols, std::size_t keys) {
-  return TableDef{std::move(name), std::move(cols), keys};
+TableDef make(std::string name, std::vector<ColumnDef> cols, std::size_t keys, bool journaled = true) {
+  return TableDef{std::move(name), std::move(cols), keys, journaled};
 }
+
+// The monitor's tables are written without journal entries, by several processes at once.
+constexpr bool kUnjournaled = false;
 
 }  // namespace
 
@@ -123,14 +126,15 @@ const TableDef& market_prices() {
 }
 
 const TableDef& chain_checkpoints() {
-  static const TableDef t =
-      make("chain_checkpoints", {{"chain_id", I}, {"number", I}, {"hash", T}, {"updated_at", I}}, 1);
+  static const TableDef t = make(
+      "chain_checkpoints", {{"chain_id", I}, {"number", I}, {"hash", T}, {"updated_at", I}}, 1, kUnjournaled);
   return t;
 }
 const TableDef& chain_blocks() {
   static const TableDef t =
       make("chain_blocks",
-           {{"chain_id", I}, {"number", I}, {"hash", T}, {"parent_hash", T}, {"time", I}, {"status", T}}, 2);
+           {{"chain_id", I}, {"number", I}, {"hash", T}, {"parent_hash", T}, {"time", I}, {"status", T}}, 2,
+           kUnjournaled);
   return t;
 }
 const TableDef& findings() {
@@ -146,7 +150,7 @@ const TableDef& findings() {
                                   {"status", T},
                                   {"reason", T},
                                   {"recorded_at", I}},
-                                 3);
+                                 3, kUnjournaled);
   return t;
 }
 const std::vector<const TableDef*>& monitor_tables() {

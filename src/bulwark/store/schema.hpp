@@ -40,7 +40,8 @@ const TableDef& chain_checkpoints();
 const TableDef& chain_blocks();
 /// Monitor: findings per (chain, transaction or watch, kind), "active" or "retracted" (with the reason).
 const TableDef& findings();
-/// The monitor's tables (not ledger state: `ledger verify` does not replay them).
+/// The monitor's tables (not ledger state: `ledger verify` does not replay them; not journaled, so
+/// never cached by a store: see TableDef::journaled).
 const std::vector<const TableDef*>& monitor_tables();
 /// Every ledger table above, in creation order.
 const std::vector<const TableDef*>& all_tables();
