@@ -131,10 +131,17 @@ const TableDef& chain_checkpoints() {
   return t;
 }
 const TableDef& chain_blocks() {
-  static const TableDef t =
-      make("chain_blocks",
-           {{"chain_id", I}, {"number", I}, {"hash", T}, {"parent_hash", T}, {"time", I}, {"status", T}}, 2,
-           kUnjournaled);
+  static const TableDef t = make("chain_blocks",
+                                 {{"chain_id", I},
+                                  {"number", I},
+                                  {"hash", T},
+                                  {"parent_hash", T},
+                                  {"time", I},
+                                  {"status", T},
+                                  // migration 5
+                                  {"owner", T},
+                                  {"epoch", I}},
+                                 2, kUnjournaled);
   return t;
 }
 const TableDef& findings() {
@@ -153,8 +160,20 @@ const TableDef& findings() {
                                  3, kUnjournaled);
   return t;
 }
+const TableDef& monitor_leases() {
+  static const TableDef t = make(
+      "monitor_leases", {{"chain_id", I}, {"owner", T}, {"epoch", I}, {"acquired_ms", I}, {"expires_ms", I}},
+      1, kUnjournaled);
+  return t;
+}
+const TableDef& monitor_members() {
+  static const TableDef t =
+      make("monitor_members", {{"owner", T}, {"started_ms", I}, {"expires_ms", I}}, 1, kUnjournaled);
+  return t;
+}
 const std::vector<const TableDef*>& monitor_tables() {
-  static const std::vector<const TableDef*> all{&chain_checkpoints(), &chain_blocks(), &findings()};
+  static const std::vector<const TableDef*> all{&chain_checkpoints(), &chain_blocks(), &findings(),
+                                                &monitor_leases(), &monitor_members()};
   return all;
 }
 
@@ -275,6 +294,19 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE votes (incident_id {INT} NOT NULL, assessor {TEXT} NOT NULL, accept {INT} NOT NULL, "
            "weight {AMOUNT} NOT NULL, nonce {INT} NOT NULL, time {INT} NOT NULL, PRIMARY KEY (incident_id, "
            "assessor))",
+       }},
+      {5,
+       "monitor: chain leases and monitor membership; which monitor and lease epoch committed each block",
+       {
+           "ALTER TABLE chain_blocks ADD COLUMN owner {TEXT} NOT NULL DEFAULT ''",
+           "ALTER TABLE chain_blocks ADD COLUMN epoch {INT} NOT NULL DEFAULT 0",
+           "CREATE TABLE monitor_leases (chain_id {INT} NOT NULL, owner {TEXT} NOT NULL, epoch {INT} NOT "
+           "NULL, "
+           "acquired_ms {INT} NOT NULL, expires_ms {INT} NOT NULL, PRIMARY KEY (chain_id))",
+           "CREATE TABLE monitor_members (owner {TEXT} NOT NULL, started_ms {INT} NOT NULL, expires_ms {INT} "
+           "NOT "
+           "NULL, PRIMARY KEY (owner))",
+           "CREATE INDEX monitor_members_by_expiry ON monitor_members (expires_ms)",
        }},
   };
   return all;
