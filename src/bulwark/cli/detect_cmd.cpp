@@ -174,7 +174,7 @@ struct MonitorOptions {
   std::uint64_t confirmations = 0;
   std::uint64_t depeg_duration = 3600;
   double depeg_band = 0.03;
-  int poll_ms = 1000;
+  int poll_ms = 100;
   double lease_seconds = 15;
   std::string owner;  // default: host:pid
   bool quiet = false;
