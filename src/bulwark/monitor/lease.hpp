@@ -42,6 +42,7 @@ struct Lease {
 /// store's, or kCorrupt for a row that does not parse.
 Result<std::optional<Lease>> read_lease(store::Tx& tx, std::uint64_t chain_id);
 
+/// How a monitor takes part in the leases.
 struct LeaseOptions {
   std::string owner;                ///< This monitor's id; unique among the live monitors sharing a store.
   std::int64_t period_ms = 15'000;  ///< How long a lease (and a membership) lasts without renewal.
@@ -80,12 +81,14 @@ class Leases {
 
   /// The lease held on `chain` (as acquired or last renewed), or nullopt.
   std::optional<Lease> held(std::uint64_t chain) const;
+  /// True while a lease on `chain` is held (held(chain) has a value).
   bool holds(std::uint64_t chain) const { return held_.count(chain) != 0; }
   /// True once the next balancing round is due (always before the first).
   bool round_due() const { return clock_.now_ms() >= next_round_ms_; }
   /// When the next round is due (Unix ms): the earliest expiry of another monitor's lease or
   /// membership that could change the split, and at most min(period/5, 1 s) ahead.
   std::int64_t next_round_ms() const { return next_round_ms_; }
+  /// The owner id and period this monitor was given.
   const LeaseOptions& options() const { return options_; }
 
  private:
