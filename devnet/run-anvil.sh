@@ -10,12 +10,13 @@
 #   run-anvil.sh bin            print the path of the anvil binary
 #
 # ANVIL_STEPS_TRACING=1 records every opcode step, so that debug_traceTransaction without a tracer
-# returns structLogs (without it anvil answers with an empty structLogs list).
+# returns structLogs (without it anvil answers with an empty structLogs list). ANVIL_CHAIN_ID gives
+# another chain id (tests that follow several chains at once).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MNEMONIC="test test test test test test test test test test test junk"
-CHAIN_ID=31337
+CHAIN_ID="${ANVIL_CHAIN_ID:-31337}"
 GENESIS_TIMESTAMP=1767225600 # 2026-01-01T00:00:00Z
 
 die() { echo "run-anvil: $*" >&2; exit 1; }

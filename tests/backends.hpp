@@ -27,6 +27,14 @@ inline std::string fresh_store_url(const std::string& backend, PgOptions pg = {}
     return *url;
   }
   const auto dir = std::filesystem::temp_directory_path() / ("bulwark-test-" + std::to_string(::getpid()));
+  // A directory of this name may be left from an earlier process with the same id (another checkout's
+  // tests share /tmp): start it empty, once per process, so that no test opens another's database.
+  static const bool emptied = [&] {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    return true;
+  }();
+  (void)emptied;
   std::filesystem::create_directories(dir);
   return (dir / ("store-" + std::to_string(counter++) + ".db")).string();
 }

@@ -18,9 +18,15 @@
 #include "bulwark/cover/response.hpp"
 #include "bulwark/detect/detect.hpp"
 #include "bulwark/monitor/follower.hpp"
+#include "bulwark/store/schema.hpp"
 #include "bulwark/store/store.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 namespace bulwark::cli {
@@ -163,12 +169,28 @@ struct MonitorOptions {
   std::uint64_t confirmations = 0;
   std::uint64_t depeg_duration = 3600;
   double depeg_band = 0.03;
-  int poll_ms = 1000;
+  int poll_ms = 100;
+  double lease_seconds = 15;
+  std::string owner;  // default: host:pid
   bool quiet = false;
   bool respond = false;           // open, verify and pay incidents of covered contracts
   std::string treasury_key_file;  // and settle the payouts on-chain
   bool settle = false;
 };
+
+/// Set by SIGINT/SIGTERM: the monitor gives its leases back and exits.
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true);
+}
+
+/// "host:pid", the default owner id of a monitor's leases.
+std::string default_owner() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || !host[0]) std::snprintf(host, sizeof host, "localhost");
+  return std::string(host) + ":" + std::to_string(::getpid());
+}
 
 /// One followed chain: its client, node, source and follower; the evidence source and settler of
 /// the responder.
@@ -240,6 +262,7 @@ int run_monitor(const MonitorOptions& o, const Global& global) {
   if (!store) return report(store.error());
   CliClock clock;
   cover::IncidentResponder responder(**store, clock, deployment->claims);
+  const std::string owner = o.owner.empty() ? default_owner() : o.owner;
   std::vector<Chain> chains;
   for (const auto& spec : o.rpc) {
     Chain c;
@@ -267,6 +290,17 @@ int run_monitor(const MonitorOptions& o, const Global& global) {
       if (other.id == *id)
         return report(Error{ErrorCode::kInvalidArgument, "chain " + std::to_string(*id) + " given twice"});
     c.id = *id;
+    c.source = std::make_unique<monitor::NodeBlockSource>(*c.node);
+    chains.push_back(std::move(c));
+  }
+  // Leases, even for a single monitor: several processes may share the store.
+  SystemClock lease_clock;
+  std::vector<std::uint64_t> ids;
+  for (const auto& c : chains) ids.push_back(c.id);
+  monitor::Leases leases(**store, lease_clock,
+                         monitor::LeaseOptions{owner, static_cast<std::int64_t>(o.lease_seconds * 1000)},
+                         ids);
+  for (auto& c : chains) {
     monitor::FollowerConfig cfg;
     cfg.chain_id = c.id;
     cfg.from = o.from;
@@ -275,8 +309,7 @@ int run_monitor(const MonitorOptions& o, const Global& global) {
     cfg.feeds = feeds;
     cfg.depeg_band = o.depeg_band;
     cfg.depeg_duration = o.depeg_duration;
-    c.source = std::make_unique<monitor::NodeBlockSource>(*c.node);
-    c.follower = std::make_unique<monitor::Follower>(*c.source, **store, cfg);
+    c.follower = std::make_unique<monitor::Follower>(*c.source, **store, cfg, &leases);
     if (o.respond) {
       c.evidence = std::make_unique<cover::NodeTraceSource>(c.id, *c.node);
       if (treasury) {
@@ -286,8 +319,35 @@ int run_monitor(const MonitorOptions& o, const Global& global) {
       }
       responder.add_chain(c.id, *c.evidence, c.settler.get());
     }
-    chains.push_back(std::move(c));
   }
+  g_stop.store(false);
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;  // a second signal ends the process at once
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  auto finish = [&](int rc) {
+    if (auto r = leases.release_all(); !r && !o.quiet)
+      std::cerr << "monitor: giving the leases back: " << r.error().message << '\n';
+    return rc;
+  };
+  auto say = [&](const std::string& what) {
+    if (!o.quiet) std::cerr << "monitor: " << what << '\n';
+  };
+  // With --to, a chain another monitor holds is done once its stored checkpoint reaches --to.
+  auto done_elsewhere = [&](const Chain& c) {
+    bool done = false;
+    auto r = (*store)->transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+      BULWARK_TRY(cp, tx.get(store::schema::chain_checkpoints(), {std::to_string(c.id)}));
+      std::uint64_t at = 0;
+      const std::string& text = cp ? (*cp)[1] : std::string();
+      done = cp && o.to && std::from_chars(text.data(), text.data() + text.size(), at).ec == std::errc() &&
+             at >= *o.to;
+      return {};
+    });
+    return r && done;
+  };
   // The responder's faults (a node that cannot give evidence, a busy store) are reported and tried
   // again on the next round: every step is idempotent.
   auto respond = [&](const Chain& c, const monitor::Event& e) {
@@ -308,8 +368,30 @@ int run_monitor(const MonitorOptions& o, const Global& global) {
       print_response(c.id, *opened);
   };
   for (;;) {
+    if (g_stop.load()) {
+      say("stopping: giving the leases back");
+      return finish(0);
+    }
+    if (leases.round_due()) {
+      auto changes = leases.balance();
+      if (!changes) return finish(report(with_context(changes.error(), "leases")));
+      for (const auto& l : changes->lost)
+        say("chain " + std::to_string(l.chain_id) + ": lease lost to " + l.owner + " (epoch " +
+            std::to_string(l.epoch) + ")");
+      for (const auto& l : changes->released)
+        say("chain " + std::to_string(l.chain_id) + ": lease given back (epoch " + std::to_string(l.epoch) +
+            ", " + std::to_string(changes->monitors) + " monitors share the store)");
+      for (const auto& l : changes->taken)
+        say("chain " + std::to_string(l.chain_id) + ": lease taken by " + owner + " (epoch " +
+            std::to_string(l.epoch) + ")");
+    }
     bool all_done = true;
     for (auto& c : chains) {
+      if (g_stop.load()) break;
+      if (!leases.holds(c.id)) {
+        all_done = false;
+        continue;
+      }
       if (c.follower->done()) continue;
       all_done = false;
       auto n = c.follower->poll([&](const monitor::Event& e) {
@@ -317,24 +399,34 @@ int run_monitor(const MonitorOptions& o, const Global& global) {
         respond(c, e);
       });
       if (!n) {
+        if (!leases.holds(c.id)) {
+          say("chain " + std::to_string(c.id) + ": " + n.error().message);  // fenced out: follow the others
+          continue;
+        }
         // A node fault (restart, timeout): keep the checkpoint and retry with backoff; a store fault or a
         // too-deep reorg ends the run.
         if (n.error().code != ErrorCode::kUnavailable && n.error().code != ErrorCode::kIo &&
             n.error().code != ErrorCode::kConflict && n.error().code != ErrorCode::kNotFound)
-          return report(with_context(n.error(), "chain " + std::to_string(c.id)));
+          return finish(report(with_context(n.error(), "chain " + std::to_string(c.id))));
         ++c.failures;
-        if (!o.quiet) std::cerr << "monitor: chain " << c.id << ": " << n.error().message << " (retrying)\n";
+        say("chain " + std::to_string(c.id) + ": " + n.error().message + " (retrying)");
         continue;
       }
       c.failures = 0;
-      if (!o.quiet && *n > 0)
-        std::cerr << "monitor: chain " << c.id << " at block " << c.follower->checkpoint().value_or(0)
-                  << " (+" << *n << ")\n";
+      if (*n > 0)
+        say("chain " + std::to_string(c.id) + " at block " +
+            std::to_string(c.follower->checkpoint().value_or(0)) + " (+" + std::to_string(*n) + ")");
+    }
+    if (!all_done && o.to) {
+      // Every chain held here is done: the rest may be done by other monitors.
+      all_done = true;
+      for (const auto& c : chains)
+        if (leases.holds(c.id) ? !c.follower->done() : !done_elsewhere(c)) all_done = false;
     }
     // With --to, a responding monitor stays until its transfers have their receipts.
     bool settling = false;
     if (o.respond) {
-      auto t = responder.tick();
+      auto t = responder.tick([&](std::uint64_t chain) { return leases.holds(chain); });
       if (!t) {
         std::cerr << "monitor: responding: " << t.error().message << " (retrying)\n";
         settling = true;
@@ -343,11 +435,18 @@ int run_monitor(const MonitorOptions& o, const Global& global) {
         for (const auto& [_, pass] : t->settled) settling = settling || pass.pending > 0;
       }
     }
-    if (all_done && !settling) return 0;
+    if (all_done && !settling) return finish(0);
     int backoff = o.poll_ms;
     for (const auto& c : chains)
-      backoff = std::max(backoff, std::min(30'000, o.poll_ms << std::min(c.failures, 5)));
-    std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
+      if (leases.holds(c.id))
+        backoff = std::max(backoff, std::min(30'000, o.poll_ms << std::min(c.failures, 5)));
+    // Sleep until the next poll, or the next lease round if sooner, waking for a stop signal.
+    const auto wake = std::chrono::steady_clock::now() +
+                      std::chrono::milliseconds(std::min<std::int64_t>(
+                          backoff, std::max<std::int64_t>(0, leases.next_round_ms() - clock.now_ms())));
+    while (!g_stop.load() && std::chrono::steady_clock::now() < wake)
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          wake - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
   }
 }
 
@@ -408,6 +507,11 @@ void add_detect_commands(CLI::App& app, std::function<int()>& run, const Global&
       "Follow chains block by block from the checkpoint in the store: every transaction's trace through the\n"
       "detectors, stablecoin feeds through the depeg watch; findings printed as JSON lines and stored with\n"
       "the checkpoint, one store transaction per block; reorgs retract the findings of orphaned blocks.\n"
+      "Several monitors may share one store (PostgreSQL): they split the chains between them with leases\n"
+      "kept in the store (each follows only the chains it holds a lease on and keeps trying to take the\n"
+      "others; a monitor that joins is given its share); when one dies, another takes its chains over from\n"
+      "the checkpoint once the lease runs out (--lease-seconds). Each block's commit renews the lease at\n"
+      "its epoch, so a monitor that lost its lease cannot write. SIGINT/SIGTERM give the leases back.\n"
       "Progress on stderr. Runs until --to (or forever).");
   mon->add_option("--rpc", mo.rpc,
                   "Node URL, or CHAIN_ID=URL (checked against the node); repeat for several chains")
@@ -426,9 +530,23 @@ void add_detect_commands(CLI::App& app, std::function<int()>& run, const Global&
   mon->add_option("--depeg-band", mo.depeg_band, "Band around the peg (fraction)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  mon->add_option("--poll-ms", mo.poll_ms, "Milliseconds between polls of the head")
+  mon->add_option(
+         "--poll-ms", mo.poll_ms,
+         "Milliseconds between polls of the head; a block is seen on average half of this after it is "
+         "mined")
       ->check(CLI::Range(1, 600'000))
       ->capture_default_str();
+  mon->add_option(
+         "--lease-seconds", mo.lease_seconds,
+         "How long a chain's lease lasts without renewal: when a monitor dies, another one sharing the "
+         "store takes its chains over from the checkpoint this long after its last renewal. Must be "
+         "well above the time one block takes to process")
+      ->check(CLI::Range(0.2, 3600.0))
+      ->capture_default_str();
+  mon->add_option(
+      "--owner", mo.owner,
+      "This monitor's id in the store's leases (default host:pid); unique among the monitors sharing "
+      "the store");
   mon->add_flag("--quiet,-q", mo.quiet, "No progress on stderr");
   mon->add_flag(
       "--respond", mo.respond,

@@ -29,13 +29,13 @@ Result<std::vector<Incident>> IncidentResponder::on_watch(const WatchEvent& even
   return incidents.open_from_watch(event);
 }
 
-Result<ResponseTick> IncidentResponder::tick() {
+Result<ResponseTick> IncidentResponder::tick(const std::function<bool(std::uint64_t)>& settles) {
   ResponseTick out;
   Payouts payouts(store_, clock_, config_);
   BULWARK_TRY(run, payouts.run());
   out.paid = std::move(run.payouts);
   for (auto& [chain, parts] : chains_) {
-    if (parts.settler == nullptr) continue;
+    if (parts.settler == nullptr || (settles && !settles(chain))) continue;
     BULWARK_TRY(pass, parts.settler->run_once());
     out.settled[chain] = std::move(pass);
   }

@@ -8,6 +8,7 @@
 /// crash: a finding seen twice joins its incident, a payout is made once, a transfer sent once.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -41,8 +42,10 @@ class IncidentResponder {
   /// Incidents::open_from_watch).
   Result<std::vector<Incident>> on_watch(const WatchEvent& event);
 
-  /// Confirms what is due, pays everything payable and runs one settlement pass per chain.
-  Result<ResponseTick> tick();
+  /// Confirms what is due, pays everything payable and runs one settlement pass per chain with a
+  /// settler, or only those for which `settles(chain)` is true when it is given (a monitor settles
+  /// the chains whose lease it holds, so one settler per chain runs at a time).
+  Result<ResponseTick> tick(const std::function<bool(std::uint64_t)>& settles = {});
 
  private:
   store::Store& store_;

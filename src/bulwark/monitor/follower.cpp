@@ -103,9 +103,30 @@ nlohmann::json Event::to_json(std::uint64_t chain_id) const {
 
 // ---- the follower ----
 
-Follower::Follower(BlockSource& source, store::Store& store, FollowerConfig config)
-    : source_(source), store_(store), cfg_(std::move(config)) {
+std::string Follower::owner() const {
+  return leases_ ? leases_->options().owner : std::string();
+}
+
+Follower::Follower(BlockSource& source, store::Store& store, FollowerConfig config, Leases* leases)
+    : source_(source), store_(store), cfg_(std::move(config)), leases_(leases) {
+  reset_watches();
+}
+
+void Follower::reset_watches() {
+  watches_.clear();
   for (const auto& f : cfg_.feeds) watches_.emplace_back(f.coin, cfg_.depeg_band, cfg_.depeg_duration);
+}
+
+Status Follower::check_checkpoint(store::Tx& tx) {
+  // The checkpoint must still be the block this follower committed last: if another process moved
+  // it, writing here would repeat or skip blocks.
+  BULWARK_TRY(cp, tx.get(sc::chain_checkpoints(), {num(cfg_.chain_id)}));
+  const bool same = last_ ? cp && (*cp)[1] == num(last_->number) && (*cp)[2] == last_->hash.to_hex() : !cp;
+  if (same) return {};
+  loaded_ = false;
+  return fail(ErrorCode::kConflict, "chain " + num(cfg_.chain_id) + ": the checkpoint moved to " +
+                                        (cp ? "block " + (*cp)[1] : std::string("nothing")) +
+                                        " under this follower (another monitor wrote it)");
 }
 
 Status Follower::load() {
@@ -132,6 +153,8 @@ Status Follower::load() {
 Status Follower::commit(const BlockInfo& b, const std::vector<Event>& events) {
   return store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
     const std::string chain = num(cfg_.chain_id);
+    if (leases_) BULWARK_CHECK(leases_->renew_in(tx, cfg_.chain_id));
+    BULWARK_CHECK(check_checkpoint(tx));
     for (const auto& e : events) {
       const auto& f = e.finding;
       BULWARK_CHECK(
@@ -141,7 +164,7 @@ Status Follower::commit(const BlockInfo& b, const std::vector<Event>& events) {
                   detect::to_json(f).dump(), "active", "", num(b.time)}));
     }
     BULWARK_CHECK(tx.put(sc::chain_blocks(), {chain, num(b.number), b.hash.to_hex(), b.parent.to_hex(),
-                                              num(b.time), "canonical"}));
+                                              num(b.time), "canonical", owner(), num(epoch_)}));
     return tx.put(sc::chain_checkpoints(), {chain, num(b.number), b.hash.to_hex(), num(b.time)});
   });
 }
@@ -155,6 +178,8 @@ Result<bool> Follower::unwind(const BlockInfo& incoming, const std::function<voi
     retracted.clear();
     previous.reset();
     const std::string chain = num(cfg_.chain_id);
+    if (leases_) BULWARK_CHECK(leases_->renew_in(tx, cfg_.chain_id));
+    BULWARK_CHECK(check_checkpoint(tx));
     store::Query q;
     q.equal = {{sc::findings().column("chain_id"), chain},
                {sc::findings().column("block"), num(orphan.number)}};
@@ -179,8 +204,9 @@ Result<bool> Follower::unwind(const BlockInfo& incoming, const std::function<voi
       e.retracted = true;
       retracted.push_back(std::move(e));
     }
-    BULWARK_CHECK(tx.put(sc::chain_blocks(), {chain, num(orphan.number), orphan.hash.to_hex(),
-                                              orphan.parent.to_hex(), "0", "orphaned"}));
+    BULWARK_CHECK(
+        tx.put(sc::chain_blocks(), {chain, num(orphan.number), orphan.hash.to_hex(), orphan.parent.to_hex(),
+                                    "0", "orphaned", owner(), num(epoch_)}));
     if (orphan.number == 0) return fail(ErrorCode::kFailedPrecondition, "reorg below block 0");
     BULWARK_TRY(prev, tx.get(sc::chain_blocks(), {chain, num(orphan.number - 1)}));
     if (prev && (*prev)[5] == "canonical") {
@@ -199,6 +225,17 @@ Result<bool> Follower::unwind(const BlockInfo& incoming, const std::function<voi
 }
 
 Result<std::uint64_t> Follower::poll(const std::function<void(const Event&)>& emit) {
+  if (leases_) {
+    const auto lease = leases_->held(cfg_.chain_id);
+    if (!lease) return 0;
+    if (lease->epoch != epoch_) {
+      // A new tenure: whatever this follower knew may have moved on under another monitor.
+      epoch_ = lease->epoch;
+      loaded_ = false;
+      done_ = false;
+      reset_watches();
+    }
+  }
   if (!loaded_) BULWARK_CHECK(load());
   BULWARK_TRY(head, source_.head());
   std::uint64_t processed = 0;
@@ -241,6 +278,7 @@ Result<std::uint64_t> Follower::poll(const std::function<void(const Event&)>& em
     ++processed;
     ++next;
     for (const auto& e : events) emit(e);
+    if (leases_ && leases_->round_due()) break;  // let the monitor renew its other leases
   }
   return processed;
 }

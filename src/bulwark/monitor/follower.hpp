@@ -14,6 +14,7 @@
 
 #include "bulwark/chain/node.hpp"
 #include "bulwark/detect/detect.hpp"
+#include "bulwark/monitor/lease.hpp"
 #include "bulwark/store/store.hpp"
 
 namespace bulwark::monitor {
@@ -94,13 +95,23 @@ struct Event {
   nlohmann::json to_json(std::uint64_t chain_id) const;
 };
 
-/// Follows one chain. `source` and `store` must outlive it. Not thread-safe (one follower per chain).
+/// Follows one chain. `source`, `store` and `leases` (when given) must outlive it. Not thread-safe
+/// (one follower per chain).
+///
+/// With `leases`, the follower works only while `leases` holds the chain's lease: each block's
+/// transaction first renews the lease at the epoch held (Leases::renew_in), so a follower whose
+/// lease was taken over writes nothing. Whenever the epoch held changes (the lease was taken, or
+/// taken back) it starts again from the checkpoint in the store.
 class Follower {
  public:
-  Follower(BlockSource& source, store::Store& store, FollowerConfig config);
+  Follower(BlockSource& source, store::Store& store, FollowerConfig config, Leases* leases = nullptr);
   /// Processes every block now available (up to `to`), calling `emit` for each event after its block
-  /// is committed. Returns the number of blocks processed. Errors: the source's (the checkpoint stays
-  /// at the last committed block), the store's, or kFailedPrecondition for a reorg deeper than allowed.
+  /// is committed. Returns the number of blocks processed. With leases: does nothing (returns 0)
+  /// while the lease is not held, and returns early once a balancing round is due
+  /// (Leases::round_due). Errors: the source's (the checkpoint stays at the last committed block),
+  /// the store's, kFailedPrecondition for a reorg deeper than allowed, or kConflict when the lease
+  /// was lost or the stored checkpoint is not the block this follower last committed (another
+  /// process wrote it: the follower reloads it at the next poll).
   Result<std::uint64_t> poll(const std::function<void(const Event&)>& emit);
   /// True once the block `to` has been processed.
   bool done() const { return done_; }
@@ -114,9 +125,15 @@ class Follower {
   Result<bool> unwind(const BlockInfo& incoming, const std::function<void(const Event&)>& emit);
   Status commit(const BlockInfo& b, const std::vector<Event>& events);
 
+  Status check_checkpoint(store::Tx& tx);
+  std::string owner() const;
+  void reset_watches();
+
   BlockSource& source_;
   store::Store& store_;
   FollowerConfig cfg_;
+  Leases* leases_;
+  std::uint64_t epoch_ = 0;  // the lease epoch the state below was loaded under (0: no leases)
   bool loaded_ = false;
   bool done_ = false;
   std::optional<BlockInfo> last_;

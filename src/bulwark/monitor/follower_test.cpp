@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
+#include "backends.hpp"
 #include "bulwark/detect/test_traces.hpp"
 #include "bulwark/store/schema.hpp"
 
@@ -182,6 +184,169 @@ TEST_F(FollowerTest, NodeFaultsLeaveTheCheckpointWhereItWas) {
   poll(f);
   EXPECT_EQ(f.checkpoint(), 8u);
 }
+
+// ---- leases: two monitors (two stores on one database, one fake clock) ----
+
+class LeaseTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    const std::string url = bulwark::testing::fresh_store_url(GetParam());
+    auto a = store::open_store(url);
+    auto b = store::open_store(url);
+    ASSERT_TRUE(a && b);
+    a_ = std::move(*a);
+    b_ = std::move(*b);
+  }
+  static LeaseOptions opts(std::string owner) { return LeaseOptions{std::move(owner), 3'000}; }
+  static std::set<std::uint64_t> held(const Leases& l, std::initializer_list<std::uint64_t> chains) {
+    std::set<std::uint64_t> out;
+    for (auto c : chains)
+      if (l.holds(c)) out.insert(c);
+    return out;
+  }
+  /// chain_blocks of chain 7: number -> (owner, epoch).
+  std::map<std::uint64_t, std::pair<std::string, std::string>> blocks() {
+    std::map<std::uint64_t, std::pair<std::string, std::string>> out;
+    const auto& t = store::schema::chain_blocks();
+    EXPECT_TRUE(a_->transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+      BULWARK_TRY(rows, tx.select(t, {}));
+      for (const auto& r : rows)
+        out[std::stoull(r[t.column("number")])] = {r[t.column("owner")], r[t.column("epoch")]};
+      return {};
+    }));
+    return out;
+  }
+  FollowerConfig config() {
+    FollowerConfig c;
+    c.chain_id = 7;
+    c.from = 1;
+    return c;
+  }
+  FakeClock clock_;
+  std::unique_ptr<store::Store> a_, b_;
+  ScriptedChain chain_;
+};
+
+TEST_P(LeaseTest, MonitorsSplitTheChainsAndAJoiningOneGetsItsShare) {
+  Leases a(*a_, clock_, opts("a"), {1, 2, 3});
+  auto ch = a.balance();
+  ASSERT_TRUE(ch) << ch.error().message;
+  EXPECT_EQ(ch->taken.size(), 3u);  // alone: everything
+  Leases b(*b_, clock_, opts("b"), {1, 2, 3});
+  ch = b.balance();
+  ASSERT_TRUE(ch);
+  EXPECT_EQ(ch->monitors, 2u);
+  EXPECT_TRUE(ch->taken.empty());  // all held by a, none expired
+  clock_.advance_ms(100);
+  ch = a.balance();  // a sees b: its share is 2 of 3, it gives one back
+  ASSERT_TRUE(ch);
+  ASSERT_EQ(ch->released.size(), 1u);
+  EXPECT_EQ(ch->released[0].chain_id, 3u);
+  ch = b.balance();
+  ASSERT_TRUE(ch);
+  ASSERT_EQ(ch->taken.size(), 1u);
+  EXPECT_EQ(ch->taken[0].chain_id, 3u);
+  EXPECT_EQ(ch->taken[0].epoch, 2u);
+  EXPECT_EQ(held(a, {1, 2, 3}), (std::set<std::uint64_t>{1, 2}));
+  EXPECT_EQ(held(b, {1, 2, 3}), (std::set<std::uint64_t>{3}));
+  // Further rounds change nothing; a does not take chain 3 back.
+  for (int i = 0; i < 3; ++i) {
+    clock_.advance_ms(500);
+    ASSERT_TRUE(a.balance());
+    ASSERT_TRUE(b.balance());
+  }
+  EXPECT_EQ(held(a, {1, 2, 3}), (std::set<std::uint64_t>{1, 2}));
+  EXPECT_EQ(held(b, {1, 2, 3}), (std::set<std::uint64_t>{3}));
+  // b stops cleanly: a takes chain 3 at its next round.
+  ASSERT_TRUE(b.release_all());
+  clock_.advance_ms(1);
+  ch = a.balance();
+  ASSERT_TRUE(ch);
+  ASSERT_EQ(ch->taken.size(), 1u);
+  EXPECT_EQ(ch->taken[0].epoch, 3u);
+}
+
+TEST_P(LeaseTest, ADeadMonitorsChainIsTakenOverFromTheCheckpointAndItIsFencedOut) {
+  chain_.exploit[{0, 4}] = true;
+  chain_.exploit[{0, 8}] = true;
+  Leases a(*a_, clock_, opts("a"), {7});
+  ASSERT_TRUE(a.balance());
+  ASSERT_TRUE(a.holds(7));
+  Follower fa(chain_, *a_, config(), &a);
+  chain_.tip = 5;
+  std::vector<Event> seen;
+  ASSERT_TRUE(fa.poll([&](const Event& e) { seen.push_back(e); }));
+  EXPECT_EQ(fa.checkpoint(), 5u);
+
+  // b waits while a's lease runs; a stops (dies) with its lease renewed at the last block.
+  Leases b(*b_, clock_, opts("b"), {7});
+  Follower fb(chain_, *b_, config(), &b);
+  ASSERT_TRUE(b.balance());
+  EXPECT_FALSE(b.holds(7));
+  EXPECT_EQ(fb.poll([&](const Event& e) { seen.push_back(e); }), 0u);
+  EXPECT_LE(b.next_round_ms(), clock_.now_ms() + 3'000 + 1);  // b looks again when a's lease runs out
+  clock_.advance_ms(2'999);
+  ASSERT_TRUE(b.balance());
+  EXPECT_FALSE(b.holds(7));  // not a millisecond early
+  clock_.advance_ms(1);
+  auto ch = b.balance();
+  ASSERT_TRUE(ch);
+  ASSERT_TRUE(b.holds(7));
+  EXPECT_EQ(b.held(7)->epoch, 2u);
+
+  chain_.tip = 10;
+  auto n = fb.poll([&](const Event& e) { seen.push_back(e); });
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(*n, 5u);  // blocks 6..10: from the checkpoint, none again, none skipped
+  EXPECT_EQ(fb.checkpoint(), 10u);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].block, 4u);
+  EXPECT_EQ(seen[1].block, 8u);
+
+  // a comes back to life believing it still holds the lease: its next block is refused.
+  chain_.tip = 12;
+  auto r = fa.poll([&](const Event& e) { seen.push_back(e); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  EXPECT_FALSE(a.holds(7));
+  EXPECT_EQ(seen.size(), 2u);
+  ASSERT_TRUE(fb.poll([&](const Event& e) { seen.push_back(e); }));
+  const auto rows = blocks();
+  ASSERT_EQ(rows.size(), 12u);
+  for (std::uint64_t i = 1; i <= 12; ++i) {
+    ASSERT_TRUE(rows.count(i)) << "block " << i;
+    const auto want = i <= 5 ? std::pair<std::string, std::string>{"a", "1"}
+                             : std::pair<std::string, std::string>{"b", "2"};
+    EXPECT_EQ(rows.at(i), want) << "block " << i;
+  }
+  // a's next round learns that the lease is gone.
+  ch = a.balance();
+  ASSERT_TRUE(ch);
+  EXPECT_FALSE(a.holds(7));
+}
+
+TEST_P(LeaseTest, AFollowerRefusesToWriteOverACheckpointMovedUnderIt) {
+  // Without leases (or with a bug in them), two followers on one chain must still never repeat a block.
+  chain_.tip = 5;
+  Follower f1(chain_, *a_, config());
+  Follower f2(chain_, *b_, config());
+  ASSERT_TRUE(f1.poll([](const Event&) {}));
+  chain_.tip = 6;
+  auto r = f2.poll([](const Event&) {});  // f2 has no state yet: it loads block 5 and commits 6
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 1u);
+  chain_.tip = 7;
+  r = f1.poll([](const Event&) {});  // f1 still thinks the checkpoint is 5
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  r = f1.poll([](const Event&) {});  // reloaded: continues after 6
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 1u);
+  EXPECT_EQ(f1.checkpoint(), 7u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LeaseTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& tp) { return tp.param; });
 
 TEST(WatchFileTest, ReadsTheStablecoinFeedsAndRejectsBadOnes) {
   const auto ok =

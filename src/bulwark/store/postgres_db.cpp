@@ -44,6 +44,18 @@ class PostgresConnection final : public SqlConnection {
     return {};
   }
 
+  Status begin_now() override {
+    if (state_ != State::kOptimistic) return {};
+    const std::string text = upgrade_text();
+    state_ = State::kInTx;  // a failure below leaves a transaction to roll back
+    auto r = guard("begin", [&] {
+      ntx_->exec(text);
+      return std::vector<Row>{};
+    });
+    if (!r) return std::unexpected(r.error());
+    return {};
+  }
+
   Result<std::vector<Row>> begin(TxMode mode, const std::string& probe) override {
     // Readers get one snapshot for the whole transaction (verification reads journal and state
     // together); writers see the latest commits, in order, behind the lock.

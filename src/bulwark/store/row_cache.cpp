@@ -76,21 +76,22 @@ void RowCache::make_room() {
 }
 
 void RowCache::remember_row(const TableDef& t, const Row& key, const std::optional<Row>& row) {
-  if (!head_) return;
+  if (!head_ || !t.journaled) return;
   make_room();
   rows_[row_key(t, key)] = row;
 }
 
 void RowCache::remember_query(const TableDef& t, const std::string& qkey, const Query& q,
                               const std::vector<Row>& rows) {
-  if (!head_) return;
+  if (!head_ || !t.journaled) return;
   auto& table = queries_[t.name];
   if (table.size() >= kMaxQueriesPerTable) table.clear();
   table[qkey] = CachedQuery{q, rows};
 }
 
 void RowCache::commit(const std::vector<std::pair<const TableDef*, Row>>& writes, const TableDef& journal) {
-  if (writes.empty()) return;
+  // Rows of unjournaled tables are never cached, so writing them changes nothing here.
+  if (std::none_of(writes.begin(), writes.end(), [](const auto& w) { return w.first->journaled; })) return;
   std::optional<Row> new_head;
   for (const auto& [t, row] : writes)
     if (t == &journal && (!new_head || comes_before(journal, Query{}, *new_head, row))) new_head = row;
@@ -99,6 +100,7 @@ void RowCache::commit(const std::vector<std::pair<const TableDef*, Row>>& writes
     return;
   }
   for (const auto& [t, row] : writes) {
+    if (!t->journaled) continue;
     make_room();
     rows_[row_key(*t, key_of(*t, row))] = row;
     auto table = queries_.find(t->name);

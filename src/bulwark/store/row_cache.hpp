@@ -6,7 +6,9 @@
 /// read under that lock at the start of a write transaction, tells whether anyone (another
 /// process, another connection) committed since the cache was last right: if the head is the one
 /// the cache was built at, every cached row and result is still the committed state. A transaction
-/// that writes rows without a journal entry drops the cache at its commit.
+/// that writes rows of journaled tables without a journal entry drops the cache at its commit.
+/// Tables that are not journaled (TableDef::journaled) are never cached: remember_* ignore them, and
+/// their writes leave the cache as it is.
 ///
 /// Not thread-safe: the owning SqlStore serialises its use.
 

@@ -20,9 +20,12 @@ constexpr ColumnType I = ColumnType::kInt;
 constexpr ColumnType T = ColumnType::kText;
 constexpr ColumnType A = ColumnType::kAmount;
 
-TableDef make(std::string name, std::vector<ColumnDef> cols, std::size_t keys) {
-  return TableDef{std::move(name), std::move(cols), keys};
+TableDef make(std::string name, std::vector<ColumnDef> cols, std::size_t keys, bool journaled = true) {
+  return TableDef{std::move(name), std::move(cols), keys, journaled};
 }
+
+// The monitor's tables are written without journal entries, by several processes at once.
+constexpr bool kUnjournaled = false;
 
 }  // namespace
 
@@ -124,14 +127,22 @@ const TableDef& market_prices() {
 }
 
 const TableDef& chain_checkpoints() {
-  static const TableDef t =
-      make("chain_checkpoints", {{"chain_id", I}, {"number", I}, {"hash", T}, {"updated_at", I}}, 1);
+  static const TableDef t = make(
+      "chain_checkpoints", {{"chain_id", I}, {"number", I}, {"hash", T}, {"updated_at", I}}, 1, kUnjournaled);
   return t;
 }
 const TableDef& chain_blocks() {
-  static const TableDef t =
-      make("chain_blocks",
-           {{"chain_id", I}, {"number", I}, {"hash", T}, {"parent_hash", T}, {"time", I}, {"status", T}}, 2);
+  static const TableDef t = make("chain_blocks",
+                                 {{"chain_id", I},
+                                  {"number", I},
+                                  {"hash", T},
+                                  {"parent_hash", T},
+                                  {"time", I},
+                                  {"status", T},
+                                  // migration 6
+                                  {"owner", T},
+                                  {"epoch", I}},
+                                 2, kUnjournaled);
   return t;
 }
 const TableDef& findings() {
@@ -147,11 +158,23 @@ const TableDef& findings() {
                                   {"status", T},
                                   {"reason", T},
                                   {"recorded_at", I}},
-                                 3);
+                                 3, kUnjournaled);
+  return t;
+}
+const TableDef& monitor_leases() {
+  static const TableDef t = make(
+      "monitor_leases", {{"chain_id", I}, {"owner", T}, {"epoch", I}, {"acquired_ms", I}, {"expires_ms", I}},
+      1, kUnjournaled);
+  return t;
+}
+const TableDef& monitor_members() {
+  static const TableDef t =
+      make("monitor_members", {{"owner", T}, {"started_ms", I}, {"expires_ms", I}}, 1, kUnjournaled);
   return t;
 }
 const std::vector<const TableDef*>& monitor_tables() {
-  static const std::vector<const TableDef*> all{&chain_checkpoints(), &chain_blocks(), &findings()};
+  static const std::vector<const TableDef*> all{&chain_checkpoints(), &chain_blocks(), &findings(),
+                                                &monitor_leases(), &monitor_members()};
   return all;
 }
 
@@ -289,6 +312,19 @@ const std::vector<Migration>& migrations() {
            "PRIMARY KEY (incident_id, policy_id))",
            "CREATE INDEX settlements_chain_status_idx ON settlements (chain_id, status)",
            "ALTER TABLE products ADD COLUMN payout {TEXT} NOT NULL DEFAULT ''",
+       }},
+      {6,
+       "monitor: chain leases and monitor membership; which monitor and lease epoch committed each block",
+       {
+           "ALTER TABLE chain_blocks ADD COLUMN owner {TEXT} NOT NULL DEFAULT ''",
+           "ALTER TABLE chain_blocks ADD COLUMN epoch {INT} NOT NULL DEFAULT 0",
+           "CREATE TABLE monitor_leases (chain_id {INT} NOT NULL, owner {TEXT} NOT NULL, epoch {INT} NOT "
+           "NULL, "
+           "acquired_ms {INT} NOT NULL, expires_ms {INT} NOT NULL, PRIMARY KEY (chain_id))",
+           "CREATE TABLE monitor_members (owner {TEXT} NOT NULL, started_ms {INT} NOT NULL, expires_ms {INT} "
+           "NOT "
+           "NULL, PRIMARY KEY (owner))",
+           "CREATE INDEX monitor_members_by_expiry ON monitor_members (expires_ms)",
        }},
   };
   return all;

@@ -36,13 +36,20 @@ const TableDef& market_prices();
 /// Monitor: the last block processed per chain (the follower's checkpoint).
 const TableDef& chain_checkpoints();
 /// Monitor: every block processed per chain, its hash and parent (to detect reorgs), "canonical" or
-/// "orphaned".
+/// "orphaned", and the monitor (owner, lease epoch) that committed it.
 const TableDef& chain_blocks();
 /// Monitor: findings per (chain, transaction or watch, kind), "active" or "retracted" (with the reason).
 const TableDef& findings();
 /// On-chain settlement of payouts (migration 5): one row per payout sent as a transaction.
 const TableDef& settlements();
-/// The monitor's tables (not ledger state: `ledger verify` does not replay them).
+/// Monitor (migration 6): which monitor process follows each chain, until when (Unix milliseconds), and
+/// the lease's epoch, which goes up by one at every change of hands (the fencing token).
+const TableDef& monitor_leases();
+/// Monitor (migration 6): the monitor processes sharing the store, each with the time (Unix
+/// milliseconds) its last heartbeat keeps it counted as alive until.
+const TableDef& monitor_members();
+/// The monitor's tables (not ledger state: `ledger verify` does not replay them; not journaled, so
+/// never cached by a store: see TableDef::journaled).
 const std::vector<const TableDef*>& monitor_tables();
 /// Every ledger table above, in creation order.
 const std::vector<const TableDef*>& all_tables();

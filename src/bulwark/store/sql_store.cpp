@@ -57,6 +57,12 @@ class SqlTx final : public Tx {
   Result<std::optional<Row>> get(const TableDef& t, const Row& key) override {
     if (auto it = written_.find({&t, key}); it != written_.end())
       return std::optional<Row>{writes_[it->second].second};
+    if (!t.journaled) {
+      // Other processes change these rows without a journal entry: read them from the database,
+      // under the writer lock (so they stay as read until the commit).
+      BULWARK_CHECK(conn_.begin_now());
+      return get_stored(t, key);
+    }
     if (cache_)
       if (const auto* known = cache_->find_row(t, key)) return *known;
     BULWARK_TRY(row, get_stored(t, key));
@@ -110,6 +116,11 @@ class SqlTx final : public Tx {
   }
 
   Result<std::vector<Row>> select(const TableDef& t, const Query& q) override {
+    if (!t.journaled) {
+      BULWARK_CHECK(conn_.begin_now());  // as in get()
+      if (pending_tables_.count(&t)) BULWARK_CHECK(flush());
+      return query_stored(t, q);
+    }
     std::string qkey;
     if (cache_) {
       qkey = query_key(t, q);
@@ -166,6 +177,7 @@ class SqlTx final : public Tx {
   }
 
   Result<std::int64_t> count(const TableDef& t) override {
+    if (!t.journaled) BULWARK_CHECK(conn_.begin_now());
     BULWARK_CHECK(flush());
     BULWARK_TRY(rows, conn_.query("SELECT COUNT(*) FROM " + t.name, {}));
     std::int64_t n = 0;

@@ -53,6 +53,10 @@ class SqlConnection {
   /// In an optimistic transaction that has not yet sent anything: checks the head now (kConflict
   /// if it moved) and ends the transaction. Otherwise does nothing.
   virtual Status check_optimistic() { return {}; }
+  /// In an optimistic transaction that has not yet sent anything: makes it a real one now (the
+  /// writer lock, then the head check; kConflict if the head moved), so that rows read next cannot
+  /// change before the commit. Otherwise does nothing.
+  virtual Status begin_now() { return {}; }
 
   /// The placeholder for parameter n (1-based): "?1" for SQLite, "$1" for PostgreSQL.
   virtual std::string placeholder(std::size_t n) const = 0;

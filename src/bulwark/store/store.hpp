@@ -32,6 +32,11 @@ struct TableDef {
   std::string name;
   std::vector<ColumnDef> columns;
   std::size_t key_columns = 1;
+  /// True when every change to the table's rows is made by a transaction that also appends to the
+  /// journal, so that the journal head tells whether a cached copy of a row is current (the ledger's
+  /// tables). False for tables that processes change without a journal entry (the monitor's): an SQL
+  /// store never caches their rows, and in a write transaction reads them under the writer lock.
+  bool journaled = true;
 
   /// Position of a column by name; aborts on an unknown name (a programming error).
   std::size_t column(std::string_view name) const;
