@@ -38,7 +38,7 @@ expect_rejected() {
 
 for sub in "incident open" "incident report" "incident verify" "incident show" "incident list" "incident resolve" \
   "incident vote" "assessor register" "assessor list" "claim submit" "claim show" "claim list" "payout run" \
-  "payout list"; do
+  "payout list" "payout show" "payout settle" "payout retry" "incident challenge"; do
   # shellcheck disable=SC2086
   expect_ok "$sub --help" "$B" $sub --help
 done
@@ -116,6 +116,16 @@ expect_ok "claim show" "$B" --json claim show 1
 echo "$out" | grep -q '"status":"paid"' && ok || bad "claim not paid: $out"
 expect_ok "payout list" "$B" payout list
 expect_ok "incident list" "$B" incident list --status confirmed
+# A parametric product on the same vault: its incident is challenged inside the window with a bond.
+expect_ok "parametric product" "$B" product add --name "vault (parametric)" --contract $VAULT --asset ETH --parametric --payout fixed
+expect_ok "pool back" "$B" pool back 1 --product 3 --weight 100
+expect_ok "report (parametric)" "$B" --json incident report --product 3 --tx $TX --description "vault drained" --key $OTHER_KEY --traces "$WORK/evidence"
+PID3=$(echo "$out" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')
+expect_rejected "challenge without a bond" "bond above zero" "$B" incident challenge "$PID3" --bond 0 --reason "no exploit" --key $REPORTER_KEY
+expect_rejected "challenge of a discretionary incident" "discretionary" "$B" incident challenge 1 --bond 1 --reason x --key $REPORTER_KEY
+expect_ok "challenge" "$B" --json incident challenge "$PID3" --bond 0.5 --reason "the loss was a planned migration" --key $REPORTER_KEY
+echo "$out" | grep -q '"challenge_ends":0' && ok || bad "challenge did not stop the automatic confirmation: $out"
+expect_rejected "second challenge" "already challenged" "$B" incident challenge "$PID3" --bond 1 --reason again --key $OTHER_KEY
 expect_ok "ledger verify" "$B" ledger verify
 
 echo "claims cli: $passed passed, $failed failed"

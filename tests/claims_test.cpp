@@ -558,6 +558,112 @@ TEST_P(ClaimsTest, ParametricWithAZeroWindowIsConfirmedAtOnce) {
   expect_verifies();
 }
 
+TEST_P(ClaimsTest, AChallengeWithABondSendsAParametricIncidentToTheVote) {
+  config_.min_challenge_bond = {{asset_.key(), eth("0.5")}};
+  Incidents incidents(*store_, clock_, config_);
+  Assessment assessment(*store_, clock_, config_);
+  Payouts payouts(*store_, clock_, config_);
+  const Id parametric = make_product({kV1}, true, CoverType::kSmartContract, "0.1");
+  const Id fixed = make_product({kV2}, true, CoverType::kOracleFailure, "0");
+  const Id discretionary = make_product({kV3});
+  make_pool("100", {parametric, fixed, discretionary});
+  buy(synthetic(kV1), parametric, "10");
+  buy(key(2).address(), fixed, "6");
+  for (unsigned a : {10u, 11u}) ASSERT_TRUE(assessment.register_assessor(key(a).address(), U256(100)));
+  clock_.set(kExploit + 60);
+  cover::FileTraceSource source({evidence_.path()});
+  auto a = incidents.report(signed_report(7, parametric, {tx_hash(1)}), source);
+  auto b = incidents.report(signed_report(7, fixed, {tx_hash(2)}), source);
+  auto c = incidents.report(signed_report(7, discretionary, {tx_hash(3)}), source);
+  ASSERT_TRUE(a && b && c);
+  auto challenge = [&](unsigned signer, Id incident, const char* bond,
+                       std::string reason = "the oracle was fine") {
+    ChallengeRequest r{key(signer).address(), incident, eth(bond), std::move(reason), {}};
+    r.signature = *sign_personal(key(signer), challenge_message(r));
+    return r;
+  };
+  const auto before = snapshot();
+  auto forged = challenge(5, a->id, "1");
+  forged.bond = eth("2");
+  EXPECT_FAILS_WITH(incidents.challenge(forged), "signature");
+  EXPECT_FAILS_WITH(incidents.challenge(challenge(5, a->id, "0.1")), "below the minimum");
+  EXPECT_FAILS_WITH(incidents.challenge(challenge(5, a->id, "1", "")), "reason");
+  EXPECT_FAILS_WITH(incidents.challenge(challenge(5, c->id, "1")), "discretionary");
+  EXPECT_EQ(snapshot(), before);
+  // Challenged inside the window: not confirmed at its end, and the bond is held.
+  const auto first = challenge(5, a->id, "1");
+  auto ch = incidents.challenge(first);
+  ASSERT_TRUE(ch) << ch.error().message;
+  EXPECT_EQ(ch->challenge_ends, 0);
+  const auto after = snapshot();
+  EXPECT_EQ(after.at("account claims:bonds:" + asset_.key()), eth("1").to_dec());
+  auto replay = incidents.challenge(first);
+  ASSERT_FALSE(replay);
+  EXPECT_EQ(replay.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_FAILS_WITH(incidents.challenge(challenge(6, a->id, "1")), "already challenged");
+  EXPECT_EQ(snapshot(), after);
+  clock_.advance(3'600);  // both windows end
+  EXPECT_FAILS_WITH(incidents.challenge(challenge(6, b->id, "1")), "window ended");
+  auto run = payouts.run();
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->payouts.size(), 1u);  // only the unchallenged fixed-sum incident pays
+  EXPECT_EQ(run->payouts[0].incident_id, b->id);
+  auto held = incidents.incident(a->id);
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->status, IncidentStatus::kVerified);
+  // The vote denies it: the challenger was right and gets the bond back; nothing is paid.
+  auto vote = [&](unsigned signer, bool accept) {
+    VoteRequest v{a->id, key(signer).address(), accept, 1, clock_.now() + 600, {}};
+    v.signature = *sign_personal(key(signer), vote_message(v));
+    return v;
+  };
+  ASSERT_TRUE(assessment.vote(vote(10, false)));
+  ASSERT_TRUE(assessment.vote(vote(11, false)));
+  clock_.advance(config_.voting_period + 2 * kSecondsPerDay);
+  ASSERT_TRUE(incidents.advance());
+  auto denied = incidents.incident(a->id);
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, IncidentStatus::kDenied);
+  const auto settled = snapshot();
+  EXPECT_EQ(settled.at("account claims:bonds:" + asset_.key()), "0");
+  EXPECT_EQ(settled.at("account flow:bond_refunds:" + asset_.key()), eth("1").to_dec());
+  auto none = payouts.run();
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->payouts.empty());
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, AChallengeTheVoteRejectsForfeitsTheBondToTheReserve) {
+  Incidents incidents(*store_, clock_, config_);
+  Assessment assessment(*store_, clock_, config_);
+  Payouts payouts(*store_, clock_, config_);
+  const Id product = make_product({kV2}, true, CoverType::kOracleFailure, "0");
+  make_pool("100", {product});
+  buy(key(2).address(), product, "6");
+  ASSERT_TRUE(assessment.register_assessor(key(10).address(), U256(100)));
+  clock_.set(kExploit + 60);
+  cover::FileTraceSource source({evidence_.path()});
+  auto inc = incidents.report(signed_report(7, product, {tx_hash(2)}), source);
+  ASSERT_TRUE(inc);
+  ChallengeRequest r{key(5).address(), inc->id, eth("2"), "griefing", {}};
+  r.signature = *sign_personal(key(5), challenge_message(r));
+  ASSERT_TRUE(incidents.challenge(r));
+  const U256 reserve_before = *U256::from_dec(snapshot()["account reserve:" + asset_.key()]);
+  VoteRequest v{inc->id, key(10).address(), true, 1, clock_.now() + 600, {}};
+  v.signature = *sign_personal(key(10), vote_message(v));
+  ASSERT_TRUE(assessment.vote(v));
+  clock_.advance(config_.voting_period + config_.cooldown + kSecondsPerDay);
+  auto run = payouts.run();
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->payouts.size(), 1u);
+  EXPECT_EQ(run->payouts[0].amount, eth("6"));
+  const auto after = snapshot();
+  EXPECT_EQ(after.at("account claims:bonds:" + asset_.key()), "0");
+  EXPECT_EQ(*U256::from_dec(after.at("account reserve:" + asset_.key())),
+            *reserve_before.checked_add(eth("2")));
+  expect_verifies();
+}
+
 TEST_P(ClaimsTest, AssessmentVotesAreSignedWeightedAndFreeOfConflicts) {
   config_.quorum = U256(100);
   Assessment assessment(*store_, clock_, config_);

@@ -440,6 +440,43 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
     });
   });
 
+  static struct {
+    Id id = 0;
+    std::string bond, reason, challenger, signature, key;
+    bool print_message = false;
+  } chl;
+  auto* challenge = incident->add_subcommand(
+      "challenge",
+      "Challenge a parametric incident inside its challenge window with a signed message and a bond: it goes "
+      "to the assessors' vote instead of paying; the bond comes back if they deny it, and goes to the "
+      "reserve "
+      "if they confirm it");
+  challenge->add_option("id", chl.id, "Incident id")->required();
+  challenge->add_option("--bond", chl.bond, "Bond, in the product's asset units (e.g. 0.5)")->required();
+  challenge->add_option("--reason", chl.reason, "Why the incident is wrong (recorded)")->required();
+  challenge->add_option("--challenger", chl.challenger, "The challenger's address (with --signature)");
+  challenge->add_option("--signature", chl.signature, "personal_sign signature of the challenge message");
+  challenge->add_option("--key", chl.key, "Sign here with this secp256k1 key (hex) instead");
+  challenge->add_flag("--print-message", chl.print_message, "Print the exact message to sign and stop");
+  challenge->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      BULWARK_TRY(challenger, signer_of(chl.challenger, chl.key, "--challenger"));
+      Incidents incidents(*e.store, e.clock, e.config);
+      BULWARK_TRY(inc, incidents.incident(chl.id));
+      BULWARK_TRY(product, e.ledger->product(inc.product_id));
+      BULWARK_TRY(asset, e.ledger->asset(product.asset));
+      auto bond = parse_units(chl.bond, asset.decimals);
+      if (!bond) return std::unexpected(with_context(bond.error(), "--bond"));
+      ChallengeRequest r{challenger, chl.id, *bond, chl.reason, {}};
+      const std::string message = challenge_message(r);
+      if (chl.print_message) return Output{json{{"message", message}}, message + "\n"};
+      BULWARK_TRY(sig, signature_for(message, chl.signature, chl.key, challenger));
+      r.signature = sig;
+      BULWARK_TRY(challenged, incidents.challenge(r));
+      return incident_output(*e.ledger, challenged);
+    });
+  });
+
   // ---- assessor ----
   auto* assessor = app.add_subcommand("assessor", "Assessors of discretionary incidents");
   assessor->require_subcommand(1);

@@ -160,11 +160,45 @@ Status vote_cast(Repo& repo, const json& p) {
   return repo.put(sc::incidents(), incident);
 }
 
+/// A challenge's bond comes in with incident_challenged; challenge_settled refunds or forfeits it.
+Status challenge_opened(Repo& repo, const json& p) {
+  BULWARK_TRY(cj, member(p, "challenge"));
+  BULWARK_TRY(c, challenge_from_json(*cj));
+  ClaimsRepo cr(repo);
+  BULWARK_TRY(existing, cr.find_challenge(c.incident_id));
+  if (existing)
+    return fail(ErrorCode::kAlreadyExists, "incident " + str(c.incident_id) + " is already challenged");
+  if (c.status != "open" || c.bond.is_zero())
+    return fail(ErrorCode::kInvalidArgument, "a new challenge is open with a bond");
+  BULWARK_CHECK(repo.credit(accounts::challenge_bonds(c.asset), c.asset, c.bond));
+  BULWARK_CHECK(repo.credit(accounts::flow_challenge_bonds(c.asset), c.asset, c.bond));
+  return repo.put(sc::challenges(), c);
+}
+
+Status challenge_settled(Repo& repo, const json& p) {
+  BULWARK_TRY(cj, member(p, "challenge"));
+  BULWARK_TRY(c, challenge_from_json(*cj));
+  ClaimsRepo cr(repo);
+  BULWARK_TRY(before, cr.find_challenge(c.incident_id));
+  if (!before || before->status != "open")
+    return fail(ErrorCode::kFailedPrecondition, "incident " + str(c.incident_id) + " has no open challenge");
+  if (c.bond != before->bond || c.asset != before->asset || c.status == "open")
+    return fail(ErrorCode::kInvalidArgument,
+                "a settled challenge keeps its bond and is refunded or forfeited");
+  BULWARK_CHECK(repo.debit(accounts::challenge_bonds(c.asset), c.asset, c.bond));
+  if (c.status == "refunded")
+    BULWARK_CHECK(repo.credit(accounts::flow_bond_refunds(c.asset), c.asset, c.bond));
+  else
+    BULWARK_CHECK(repo.credit(cover::accounts::reserve(c.asset), c.asset, c.bond));
+  return repo.put(sc::challenges(), c);
+}
+
 }  // namespace
 
 bool is_claims_event(std::string_view kind) {
   return kind.starts_with("incident_") || kind == "claim_submitted" || kind == "claim_decided" ||
-         kind == "payout_made" || kind == "assessor_registered" || kind == "vote_cast";
+         kind == "payout_made" || kind == "assessor_registered" || kind == "vote_cast" ||
+         kind == "challenge_settled";
 }
 
 Status apply_claims_event(Repo& repo, std::string_view kind, const json& p) {
@@ -172,6 +206,11 @@ Status apply_claims_event(Repo& repo, std::string_view kind, const json& p) {
       "incident_opened",     "incident_reported",     "incident_verified",
       "incident_rejected",   "incident_confirmed",    "incident_denied",
       "incident_challenged", "incident_vote_updated", "incident_haircut"};
+  if (kind == "incident_challenged") {
+    BULWARK_CHECK(challenge_opened(repo, p));
+    return incident_event(repo, kind, p);
+  }
+  if (kind == "challenge_settled") return challenge_settled(repo, p);
   for (const char* k : kIncidentKinds)
     if (kind == k) return incident_event(repo, kind, p);
   if (kind == "claim_submitted") return claim_submitted(repo, p);
@@ -203,6 +242,19 @@ Result<std::vector<std::string>> check_claims_invariants(Repo& repo) {
     if (held != want)
       problems.push_back("asset " + asset + ": claim deposits held " + held.to_dec() +
                          " but pending claims paid " + want.to_dec());
+  }
+  std::map<std::string, U256> open_bonds;
+  BULWARK_TRY(challenges, cr.challenges());
+  for (const auto& c : challenges)
+    if (c.status == "open")
+      open_bonds[c.asset] = open_bonds[c.asset].checked_add(c.bond).value_or(U256::max());
+  for (const auto& a : accts)
+    if (a.key.starts_with("claims:bonds:")) open_bonds.try_emplace(a.asset);
+  for (const auto& [asset, want] : open_bonds) {
+    BULWARK_TRY(held, repo.balance(accounts::challenge_bonds(asset)));
+    if (held != want)
+      problems.push_back("asset " + asset + ": challenge bonds held " + held.to_dec() +
+                         " but open challenges put up " + want.to_dec());
   }
   std::map<std::pair<Id, Id>, const Payout*> by_key;
   for (const auto& p : payouts) {

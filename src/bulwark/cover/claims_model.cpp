@@ -155,6 +155,16 @@ Result<ClaimsConfig> claims_config_from_json(const json& j) {
                       "claims.min_deposit." + asset + " must be a decimal string");
         c.min_deposit.emplace_back(asset, *x);
       }
+    } else if (key == "min_challenge_bond") {
+      if (!v.is_object())
+        return fail(ErrorCode::kInvalidArgument, "claims.min_challenge_bond must map asset keys to amounts");
+      for (const auto& [asset, a] : v.items()) {
+        auto x = a.is_string() ? U256::from_dec(a.get<std::string>()) : fail(ErrorCode::kInvalidArgument, "");
+        if (!x)
+          return fail(ErrorCode::kInvalidArgument,
+                      "claims.min_challenge_bond." + asset + " must be a decimal string");
+        c.min_challenge_bond.emplace_back(asset, *x);
+      }
     } else {
       return fail(ErrorCode::kInvalidArgument, "unknown claims setting '" + key + "'");
     }
@@ -224,6 +234,15 @@ std::string claim_deposits(const std::string& asset) {
 }
 std::string flow_claim_deposits(const std::string& asset) {
   return "flow:claim_deposits:" + asset;
+}
+std::string challenge_bonds(const std::string& asset) {
+  return "claims:bonds:" + asset;
+}
+std::string flow_challenge_bonds(const std::string& asset) {
+  return "flow:challenge_bonds:" + asset;
+}
+std::string flow_bond_refunds(const std::string& asset) {
+  return "flow:bond_refunds:" + asset;
 }
 std::string flow_deposit_refunds(const std::string& asset) {
   return "flow:deposit_refunds:" + asset;
@@ -664,6 +683,56 @@ Result<std::vector<Payout>> ClaimsRepo::payouts_of_policy(Id policy) {
 }
 Result<std::vector<Payout>> ClaimsRepo::payouts() {
   return select_all<Payout>(repo_.tx(), sc::payouts(), {}, payout_from_row);
+}
+
+json to_json(const Challenge& c) {
+  return {{"incident_id", c.incident_id},
+          {"challenger", c.challenger.to_checksum()},
+          {"asset", c.asset},
+          {"bond", c.bond.to_dec()},
+          {"reason", c.reason},
+          {"status", c.status},
+          {"time", c.time},
+          {"settled_at", c.settled_at}};
+}
+
+Result<Challenge> challenge_from_json(const json& j) {
+  Challenge c;
+  BULWARK_TRY(id, get_int(j, "incident_id"));
+  BULWARK_TRY(who, get_address(j, "challenger"));
+  BULWARK_TRY(asset, get_str(j, "asset"));
+  BULWARK_TRY(bond, get_amount(j, "bond"));
+  BULWARK_TRY(reason, get_str(j, "reason"));
+  BULWARK_TRY(status, get_str(j, "status"));
+  BULWARK_TRY(time, get_int(j, "time"));
+  BULWARK_TRY(settled, get_int(j, "settled_at"));
+  if (status != "open" && status != "refunded" && status != "forfeited")
+    return fail(ErrorCode::kInvalidArgument,
+                "challenge status '" + status + "' is not open, refunded or forfeited");
+  c.incident_id = id;
+  c.challenger = who;
+  c.asset = asset;
+  c.bond = bond;
+  c.reason = reason;
+  c.status = status;
+  c.time = time;
+  c.settled_at = settled;
+  return c;
+}
+
+Row to_row(const Challenge& c) {
+  return row_of(sc::challenges(), to_json(c));
+}
+
+Result<Challenge> challenge_from_row(const Row& r) {
+  return from_row_via_json<Challenge>(sc::challenges(), r, challenge_from_json);
+}
+
+Result<std::optional<Challenge>> ClaimsRepo::find_challenge(Id incident) {
+  return find_one<Challenge>(repo_.tx(), sc::challenges(), {str(incident)}, challenge_from_row);
+}
+Result<std::vector<Challenge>> ClaimsRepo::challenges() {
+  return select_all<Challenge>(repo_.tx(), sc::challenges(), {}, challenge_from_row);
 }
 
 Result<std::optional<SignatureUse>> ClaimsRepo::find_signature(const Hash32& digest) {

@@ -44,6 +44,9 @@ struct ClaimsConfig {
   std::size_t payout_batch = 200;
   /// Most evidence transactions per report or claim.
   std::size_t max_txs = 16;
+  /// Smallest bond a challenge of a parametric incident must put up, per asset key (absent: any
+  /// non-zero bond).
+  std::vector<std::pair<std::string, U256>> min_challenge_bond;
 };
 
 /// Reads a ClaimsConfig from a JSON object whose members are the fields above (seconds, counts,
@@ -181,6 +184,20 @@ struct Payout {
   UnixTime time = 0;
 };
 
+/// A challenge of a parametric incident inside its challenge window: the bond waits in
+/// `claims:bonds:<asset>` until the incident is decided by assessment; it is refunded when the
+/// incident is denied (the challenger was right) and forfeited to the reserve when it is confirmed.
+struct Challenge {
+  Id incident_id = 0;
+  Address challenger;
+  std::string asset;
+  U256 bond;
+  std::string reason;
+  std::string status = "open";  ///< "open", "refunded" or "forfeited".
+  UnixTime time = 0;
+  UnixTime settled_at = 0;
+};
+
 /// A registered assessor; `stake` is its voting weight.
 struct Assessor {
   Address address;
@@ -215,6 +232,9 @@ std::string claim_deposits(const std::string& asset);
 std::string flow_claim_deposits(const std::string& asset);
 std::string flow_deposit_refunds(const std::string& asset);
 std::string flow_payouts(const std::string& asset);
+std::string challenge_bonds(const std::string& asset);
+std::string flow_challenge_bonds(const std::string& asset);
+std::string flow_bond_refunds(const std::string& asset);
 }  // namespace accounts
 
 /// The asset key of a detector asset on a chain ("1:native", "1:0x...").
@@ -226,6 +246,10 @@ store::Row to_row(const Incident& i);
 store::Row to_row(const Claim& c);
 store::Row to_row(const Payout& p);
 store::Row to_row(const Assessor& a);
+store::Row to_row(const Challenge& c);
+Result<Challenge> challenge_from_row(const store::Row& r);
+nlohmann::json to_json(const Challenge& c);
+Result<Challenge> challenge_from_json(const nlohmann::json& j);
 store::Row to_row(const Vote& v);
 store::Row to_row(const SignatureUse& s);
 Result<Incident> incident_from_row(const store::Row& r);
@@ -277,6 +301,8 @@ class ClaimsRepo {
   Result<std::optional<SignatureUse>> find_signature(const Hash32& digest);
 
   Result<std::optional<Assessor>> find_assessor(const Address& a);
+  Result<std::optional<Challenge>> find_challenge(Id incident);
+  Result<std::vector<Challenge>> challenges();
   Result<std::vector<Assessor>> assessors();
   Result<std::vector<Vote>> votes_of_incident(Id incident);
 

@@ -65,6 +65,26 @@ std::string report_message(const ReportRequest& r) {
          "\nproduct: " + str(r.product_id) + "\ntransactions: " + txs + "\ndescription: " + r.description;
 }
 
+std::string challenge_message(const ChallengeRequest& c) {
+  return "Bulwark incident challenge\nchallenger: " + c.challenger.to_checksum() +
+         "\nincident: " + str(c.incident_id) + "\nbond: " + c.bond.to_dec() + "\nreason: " + c.reason;
+}
+
+namespace {
+
+/// The open challenge of a decided incident, if any: refunded when it was denied, forfeited when
+/// it was confirmed.
+Status settle_challenge_of(Repo& repo, const Incident& inc, UnixTime now) {
+  ClaimsRepo cr(repo);
+  BULWARK_TRY(c, cr.find_challenge(inc.id));
+  if (!c || c->status != "open") return {};
+  c->status = inc.status == IncidentStatus::kConfirmed ? "forfeited" : "refunded";
+  c->settled_at = now;
+  return emit(repo, now, "challenge_settled", json{{"challenge", to_json(*c)}});
+}
+
+}  // namespace
+
 Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConfig& config) {
   ClaimsRepo cr(repo);
   BULWARK_TRY(verified, cr.incidents(IncidentStatus::kVerified));
@@ -105,6 +125,7 @@ Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConf
                          json{{"incident", to_json(inc)}}));
     }
     BULWARK_CHECK(decide_claims_of(repo, inc, now));
+    BULWARK_CHECK(settle_challenge_of(repo, inc, now));
     ++moved;
   }
   return moved;
@@ -296,6 +317,57 @@ Result<std::vector<Incident>> Incidents::open_from_watch(const WatchEvent& ev) {
   return out;
 }
 
+Result<Incident> Incidents::challenge(const ChallengeRequest& r) {
+  if (r.reason.empty() || r.reason.size() > kMaxDescription)
+    return fail(ErrorCode::kInvalidArgument, "a challenge needs a reason of 1..2000 bytes");
+  if (r.bond.is_zero()) return fail(ErrorCode::kInvalidArgument, "a challenge needs a bond above zero");
+  const std::string message = challenge_message(r);
+  if (auto v = verify_personal(message, r.signature, r.challenger); !v)
+    return std::unexpected(with_context(v.error(), "challenge signature"));
+  Incident result;
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    ClaimsRepo cr(repo);
+    BULWARK_TRY(inc, cr.get_incident(r.incident_id));
+    BULWARK_TRY(product, repo.get_product(inc.product_id));
+    const std::string id = "incident " + str(inc.id);
+    if (!product.parametric)
+      return fail(ErrorCode::kFailedPrecondition,
+                  id + " is discretionary: it is decided by assessment, challenge it with a deny vote");
+    if (inc.status == IncidentStatus::kConfirmed)
+      return fail(ErrorCode::kFailedPrecondition,
+                  id + ": its challenge window ended; it was confirmed at unix time " + str(inc.decided_at));
+    if (inc.status != IncidentStatus::kVerified)
+      return fail(ErrorCode::kFailedPrecondition, id + " is " + std::string(to_string(inc.status)) +
+                                                      "; only a verified incident can be challenged");
+    BULWARK_TRY(existing, cr.find_challenge(inc.id));
+    if (existing || inc.challenge_ends == 0)
+      return fail(ErrorCode::kAlreadyExists, id + " is already challenged and awaits assessment");
+    if (now >= inc.challenge_ends)
+      return fail(ErrorCode::kFailedPrecondition,
+                  id + ": its challenge window ended at unix time " + str(inc.challenge_ends));
+    for (const auto& [asset, min] : config_.min_challenge_bond)
+      if (asset == product.asset && r.bond < min)
+        return fail(ErrorCode::kInvalidArgument, "the bond " + r.bond.to_dec() + " is below the minimum of " +
+                                                     min.to_dec() + " for " + asset);
+    const Hash32 digest = eip191_hash(message);
+    BULWARK_TRY(seen, cr.find_signature(digest));
+    if (seen) return fail(ErrorCode::kAlreadyExists, "this challenge signature was used before (replay)");
+    Challenge c{inc.id, r.challenger, product.asset, r.bond, r.reason, "open", now, 0};
+    inc.reasons.push_back("challenged at unix time " + str(now) + " by " + r.challenger.to_checksum() +
+                          " with a bond of " + r.bond.to_dec() + ": " + r.reason +
+                          "; the automatic confirmation is off and the incident goes to assessment");
+    inc.challenge_ends = 0;
+    BULWARK_CHECK(emit(repo, now, "incident_challenged",
+                       json{{"incident", to_json(inc)},
+                            {"challenge", to_json(c)},
+                            {"signature", to_json(SignatureUse{digest, r.challenger, "challenge", now})}}));
+    result = std::move(inc);
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return result;
+}
+
 Result<Incident> Incidents::report(const ReportRequest& r, TraceSource& source) {
   if (r.reporter.is_zero()) return fail(ErrorCode::kInvalidArgument, "reporter must not be the zero address");
   BULWARK_CHECK(validate_txs(r.txs, config_.max_txs));
@@ -438,6 +510,7 @@ Result<Incident> Incidents::resolve(Id id, bool accept, const std::string& reaso
     BULWARK_CHECK(
         emit(repo, now, accept ? "incident_confirmed" : "incident_denied", json{{"incident", to_json(inc)}}));
     BULWARK_CHECK(decide_claims_of(repo, inc, now));
+    BULWARK_CHECK(settle_challenge_of(repo, inc, now));
     result = std::move(inc);
     return {};
   });

@@ -53,6 +53,20 @@ struct ReportRequest {
 /// "description: <text>", joined by "\n" with no trailing newline.
 std::string report_message(const ReportRequest& r);
 
+/// A challenge of a parametric incident, signed (EIP-191 personal_sign) by the challenger over
+/// challenge_message(); the bond is in the product's asset, smallest units.
+struct ChallengeRequest {
+  Address challenger;
+  Id incident_id = 0;
+  U256 bond;
+  std::string reason;  ///< 1..2000 bytes.
+  Signature signature;
+};
+
+/// The canonical text a challenger signs: lines "Bulwark incident challenge", "challenger: <EIP-55>",
+/// "incident: <id>", "bond: <amount in smallest units>" and "reason: <text>", joined by "\n".
+std::string challenge_message(const ChallengeRequest& c);
+
 /// Filter for listing incidents; unset fields match everything.
 struct IncidentFilter {
   std::optional<IncidentStatus> status;
@@ -87,6 +101,15 @@ class Incidents {
   /// Errors (nothing written): kInvalidArgument for a bad signature or malformed request,
   /// kAlreadyExists for a replayed report, kNotFound for an unknown product or evidence transaction.
   Result<Incident> report(const ReportRequest& request, TraceSource& source);
+
+  /// Challenges a verified parametric incident inside its challenge window: the bond is taken
+  /// (journaled with the challenge), the automatic confirmation is called off and the incident goes
+  /// to assessment like a discretionary one. When it is decided the bond is refunded if it is
+  /// denied and forfeited to the reserve if it is confirmed. Errors (nothing written):
+  /// kInvalidArgument for a bad signature, reason or bond (below the asset's minimum);
+  /// kAlreadyExists for a replayed signature or an incident already challenged;
+  /// kFailedPrecondition for an incident that is not parametric, not verified, or past its window.
+  Result<Incident> challenge(const ChallengeRequest& request);
 
   /// Verifies an open incident: fetches every evidence transaction, re-runs the detectors and
   /// records what the chain proves (verified) or why it does not (rejected). An incident already

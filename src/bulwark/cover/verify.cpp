@@ -71,16 +71,19 @@ Status check_invariants(VerifyReport& report, Repo& repo) {
     // Money in: deposits, premiums, claim deposits; out: withdrawals, refunds, deposit refunds, payouts.
     auto in = f["deposits"].checked_add(f["premiums"]);
     if (in) in = in->checked_add(f["claim_deposits"]);
+    if (in) in = in->checked_add(f["challenge_bonds"]);
     auto out = f["withdrawals"].checked_add(f["refunds"]);
     if (out) out = out->checked_add(f["deposit_refunds"]);
+    if (out) out = out->checked_add(f["bond_refunds"]);
     if (out) out = out->checked_add(f["payouts"]);
     if (!in || !out || *in < *out || *in->checked_sub(*out) != held[asset])
       problem(report, "asset " + asset + ": accounts hold " + held[asset].to_dec() +
-                          " but deposits + premiums + claim deposits - withdrawals - refunds - deposit "
-                          "refunds - payouts = " +
+                          " but deposits + premiums + claim deposits + challenge bonds - withdrawals - "
+                          "refunds - deposit refunds - bond refunds - payouts = " +
                           f["deposits"].to_dec() + " + " + f["premiums"].to_dec() + " + " +
-                          f["claim_deposits"].to_dec() + " - " + f["withdrawals"].to_dec() + " - " +
-                          f["refunds"].to_dec() + " - " + f["deposit_refunds"].to_dec() + " - " +
+                          f["claim_deposits"].to_dec() + " + " + f["challenge_bonds"].to_dec() + " - " +
+                          f["withdrawals"].to_dec() + " - " + f["refunds"].to_dec() + " - " +
+                          f["deposit_refunds"].to_dec() + " - " + f["bond_refunds"].to_dec() + " - " +
                           f["payouts"].to_dec());
   }
   BULWARK_TRY(pools, repo.pools());

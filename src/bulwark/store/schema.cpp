@@ -185,7 +185,9 @@ const std::vector<const TableDef*>& all_tables() {
       // migration 4
       &incidents(), &incident_txs(), &claims(), &payouts(), &signatures(), &assessors(), &votes(),
       // migration 5
-      &settlements()};
+      &settlements(),
+      // migration 7
+      &challenges()};
   return all;
 }
 
@@ -326,6 +328,15 @@ const std::vector<Migration>& migrations() {
            "NULL, PRIMARY KEY (owner))",
            "CREATE INDEX monitor_members_by_expiry ON monitor_members (expires_ms)",
        }},
+      {7,
+       "challenges of parametric incidents, with their bonds",
+       {
+           "CREATE TABLE challenges (incident_id {INT} NOT NULL, challenger {TEXT} NOT NULL, asset {TEXT} "
+           "NOT "
+           "NULL, bond {AMOUNT} NOT NULL, reason {TEXT} NOT NULL, status {TEXT} NOT NULL, time {INT} NOT "
+           "NULL, "
+           "settled_at {INT} NOT NULL, PRIMARY KEY (incident_id))",
+       }},
   };
   return all;
 }
@@ -405,6 +416,22 @@ const TableDef& votes() {
   static const TableDef t =
       make("votes",
            {{"incident_id", I}, {"assessor", T}, {"accept", I}, {"weight", A}, {"nonce", I}, {"time", I}}, 2);
+  return t;
+}
+
+// ---- migration 7: challenges ----
+
+const TableDef& challenges() {
+  static const TableDef t = make("challenges",
+                                 {{"incident_id", I},
+                                  {"challenger", T},
+                                  {"asset", T},
+                                  {"bond", A},
+                                  {"reason", T},
+                                  {"status", T},
+                                  {"time", I},
+                                  {"settled_at", I}},
+                                 1);
   return t;
 }
 

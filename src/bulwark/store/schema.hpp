@@ -40,6 +40,8 @@ const TableDef& chain_checkpoints();
 const TableDef& chain_blocks();
 /// Monitor: findings per (chain, transaction or watch, kind), "active" or "retracted" (with the reason).
 const TableDef& findings();
+/// Challenges of parametric incidents with their bonds (migration 7).
+const TableDef& challenges();
 /// On-chain settlement of payouts (migration 5): one row per payout sent as a transaction.
 const TableDef& settlements();
 /// Monitor (migration 6): which monitor process follows each chain, until when (Unix milliseconds), and
