@@ -17,11 +17,13 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "backends.hpp"
 #include "bulwark/chain/node.hpp"
 #include "bulwark/core/hex.hpp"
+#include "bulwark/core/keccak.hpp"
 #include "bulwark/cover/incidents.hpp"
 #include "bulwark/cover/node_settlement_chain.hpp"
 #include "bulwark/cover/payouts.hpp"
@@ -383,6 +385,107 @@ TEST_F(SettlementTest, KilledWhileSettlingPaysEachExactlyOnce) {
   auto st = store::open_store(b.url);
   ASSERT_TRUE(st);
   expect_paid_once(**st, b, nonce0);
+}
+
+}  // namespace
+}  // namespace bulwark::cover
+
+namespace bulwark::cover {
+namespace {
+
+/// A scripted chain for the settler's rare paths: the test decides what is mined, and how.
+class ScriptedChain final : public SettlementChain {
+ public:
+  Result<std::uint64_t> chain_id() override { return 31337; }
+  Result<std::uint64_t> head() override { return head_; }
+  Result<std::optional<Hash32>> block_hash(std::uint64_t n) override {
+    if (n > head_) return std::optional<Hash32>();
+    return std::optional<Hash32>(block_of(n));
+  }
+  Result<std::uint64_t> nonce_at(const Address&, std::uint64_t n) override {
+    std::uint64_t count = 0;
+    for (const auto& [_, m] : mined_)
+      if (m.block <= n) ++count;
+    return count;
+  }
+  Result<std::uint64_t> pending_nonce(const Address&) override { return mined_.size() + pool_.size(); }
+  Result<Fees> fees() override { return Fees{U256(100), U256(2)}; }
+  Result<std::uint64_t> estimate_gas(const Address&, const Address&, const U256&,
+                                     const std::vector<std::uint8_t>&) override {
+    return 50'000;
+  }
+  Result<U256> balance(const Address&, const std::optional<Address>&) override { return eth("1000000"); }
+  Status send(const std::vector<std::uint8_t>& raw) override {
+    const Hash32 h = keccak256(raw);
+    if (!mined_.contains(h)) pool_.insert(h);
+    ++sends;
+    return {};
+  }
+  Result<std::optional<Mined>> receipt(const Hash32& tx) override {
+    auto it = mined_.find(tx);
+    if (it == mined_.end()) return std::optional<Mined>();
+    return std::optional<Mined>(it->second);
+  }
+  Result<bool> known(const Hash32& tx) override { return pool_.contains(tx) || mined_.contains(tx); }
+
+  /// Mines every pending transaction in one new block, each reverting when `revert` says so.
+  void mine(bool revert) {
+    ++head_;
+    for (const auto& h : pool_) mined_[h] = Mined{head_, block_of(head_), !revert, U256(21'000)};
+    pool_.clear();
+  }
+  int sends = 0;
+
+ private:
+  static Hash32 block_of(std::uint64_t n) { return keccak256("block " + std::to_string(n)); }
+  std::uint64_t head_ = 10;
+  std::set<Hash32> pool_;
+  std::map<Hash32, Mined> mined_;
+};
+
+TEST(SettlementScripted, RevertedTransferFailsWithItsReasonAndRetryPaysWithANewNonce) {
+  const std::string url = testing::fresh_store_url("sqlite");
+  ASSERT_NE(testing::confirmed_parametric_book(url, 31337, kT0, kExploit, 0x7100, {eth("1")}), 0);
+  auto st = store::open_store(url);
+  ASSERT_TRUE(st);
+  FakeClock clock(kPayTime);
+  ClaimsConfig claims;
+  claims.challenge_window = 0;
+  Payouts payouts(**st, clock, claims);
+  ASSERT_TRUE(payouts.run());
+  ScriptedChain chain;
+  Settler settler(**st, clock, chain, *PrivateKey::parse(kTreasuryKey), {});
+  auto pass = settler.run_once();
+  ASSERT_TRUE(pass) << pass.error().message;
+  EXPECT_EQ(pass->signed_new, 1u);
+  chain.mine(/*revert=*/true);
+  pass = settler.run_once();
+  ASSERT_TRUE(pass);
+  EXPECT_EQ(pass->failed, 1u);
+  auto all = all_settlements(**st);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->front().status, SettlementStatus::kFailed);
+  EXPECT_NE(all->front().reasons.back().find("reverted"), std::string::npos);
+  // A failed settlement is left alone until it is retried.
+  const int sends = chain.sends;
+  ASSERT_TRUE(settler.run_once());
+  EXPECT_EQ(chain.sends, sends);
+  EXPECT_FALSE(settler.retry(1, 99, "no such payout"));
+  ASSERT_TRUE(settler.retry(all->front().incident_id, all->front().policy_id, "the token was unpaused"));
+  auto again = settler.retry(all->front().incident_id, all->front().policy_id, "twice");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
+  chain.mine(/*revert=*/false);
+  pass = settler.run_once();
+  ASSERT_TRUE(pass);
+  EXPECT_EQ(pass->confirmed, 1u);
+  all = all_settlements(**st);
+  EXPECT_EQ(all->front().status, SettlementStatus::kConfirmed);
+  EXPECT_EQ(all->front().attempts.size(), 2u);
+  EXPECT_EQ(all->front().nonce, all->front().attempts[0].nonce + 1);
+  auto report = verify_store(**st);
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->ok()) << report->problems.front();
 }
 
 }  // namespace
