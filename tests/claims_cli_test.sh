@@ -38,7 +38,7 @@ expect_rejected() {
 
 for sub in "incident open" "incident report" "incident verify" "incident show" "incident list" "incident resolve" \
   "incident vote" "assessor register" "assessor list" "claim submit" "claim show" "claim list" "payout run" \
-  "payout list" "payout show" "payout settle" "payout retry" "incident challenge"; do
+  "payout list" "payout show" "payout settle" "payout retry" "incident challenge" "assessor slash"; do
   # shellcheck disable=SC2086
   expect_ok "$sub --help" "$B" $sub --help
 done

@@ -664,6 +664,52 @@ TEST_P(ClaimsTest, AChallengeTheVoteRejectsForfeitsTheBondToTheReserve) {
   expect_verifies();
 }
 
+TEST_P(ClaimsTest, GovernanceReversesAVoteAgainstTheEvidenceAndSlashesTheStake) {
+  Assessment assessment(*store_, clock_, config_);
+  Incidents incidents(*store_, clock_, config_);
+  const Id product = make_product({kV1});
+  make_pool("50", {product});
+  ASSERT_TRUE(assessment.register_assessor(key(10).address(), U256(100)));
+  ASSERT_TRUE(assessment.register_assessor(key(11).address(), U256(150)));
+  clock_.set(kExploit + 3'600);
+  cover::FileTraceSource source({evidence_.path()});
+  auto inc = incidents.report(signed_report(7, product, {tx_hash(1)}), source);
+  ASSERT_TRUE(inc);
+  auto vote = [&](unsigned signer, bool accept) {
+    VoteRequest v{inc->id, key(signer).address(), accept, 1, clock_.now() + 600, {}};
+    v.signature = *sign_personal(key(signer), vote_message(v));
+    return v;
+  };
+  ASSERT_TRUE(assessment.vote(vote(10, true)));
+  ASSERT_TRUE(assessment.vote(vote(11, false)));  // against a drain the chain proves
+  const auto before = snapshot();
+  EXPECT_FAILS_WITH(assessment.reverse_vote(inc->id, key(12).address(), 5'000, "x"), "no vote");
+  EXPECT_FAILS_WITH(assessment.reverse_vote(inc->id, key(11).address(), 10'001, "x"), "basis points");
+  EXPECT_FAILS_WITH(assessment.reverse_vote(inc->id, key(11).address(), 5'000, ""), "reason");
+  EXPECT_EQ(snapshot(), before);
+  auto reversed = assessment.reverse_vote(inc->id, key(11).address(), 5'000, "the trace proves the drain");
+  ASSERT_TRUE(reversed) << reversed.error().message;
+  EXPECT_EQ(reversed->deny_weight, U256(0));
+  EXPECT_EQ(reversed->accept_weight, U256(100));
+  EXPECT_NE(reversed->reasons.back().find("slashed 75"), std::string::npos) << reversed->reasons.back();
+  EXPECT_FAILS_WITH(assessment.reverse_vote(inc->id, key(11).address(), 5'000, "again"), "no vote");
+  auto all = assessment.assessors();
+  ASSERT_TRUE(all);
+  for (const auto& a : *all)
+    if (a.address == key(11).address()) {
+      EXPECT_EQ(a.stake, U256(75));
+      EXPECT_EQ(a.slashed, U256(75));
+    }
+  clock_.advance(config_.voting_period + kSecondsPerDay);
+  ASSERT_TRUE(incidents.advance());
+  auto decided = incidents.incident(inc->id);
+  ASSERT_TRUE(decided);
+  EXPECT_EQ(decided->status, IncidentStatus::kConfirmed);
+  EXPECT_FAILS_WITH(assessment.reverse_vote(inc->id, key(10).address(), 0, "too late"),
+                    "not in an open vote");
+  expect_verifies();
+}
+
 TEST_P(ClaimsTest, AssessmentVotesAreSignedWeightedAndFreeOfConflicts) {
   config_.quorum = U256(100);
   Assessment assessment(*store_, clock_, config_);

@@ -513,6 +513,28 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
     });
   });
 
+  static struct {
+    std::string address, reason;
+    Id incident = 0;
+    std::int64_t bps = 0;
+  } sl;
+  auto* slash = assessor->add_subcommand(
+      "slash",
+      "Governance: reverse an assessor's vote against clear on-chain evidence while the vote is open, and "
+      "slash its stake");
+  slash->add_option("--address", sl.address, "The assessor")->required();
+  slash->add_option("--incident", sl.incident, "The incident it voted on")->required();
+  slash->add_option("--bps", sl.bps, "Share of the stake slashed, in basis points (0..10000)")->required();
+  slash->add_option("--reason", sl.reason, "Why (recorded on the incident)")->required();
+  slash->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      BULWARK_TRY(who, parse_addr(sl.address, "--address"));
+      Assessment assessment(*e.store, e.clock, e.config);
+      BULWARK_TRY(inc, assessment.reverse_vote(sl.incident, who, sl.bps, sl.reason));
+      return incident_output(*e.ledger, inc);
+    });
+  });
+
   // ---- claim ----
   auto* claim = app.add_subcommand("claim", "Claims by policyholders");
   claim->require_subcommand(1);

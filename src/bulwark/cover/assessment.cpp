@@ -136,6 +136,52 @@ Result<Incident> Assessment::vote(const VoteRequest& v) {
   return out;
 }
 
+Result<Incident> Assessment::reverse_vote(Id incident, const Address& who, std::int64_t slash_bps,
+                                          const std::string& reason) {
+  if (reason.empty() || reason.size() > 2'000)
+    return fail(ErrorCode::kInvalidArgument, "a reversal needs a reason of 1..2000 bytes");
+  if (slash_bps < 0 || slash_bps > 10'000)
+    return fail(ErrorCode::kInvalidArgument, "the slash must be 0..10000 basis points of the stake");
+  Incident out;
+  Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    ClaimsRepo cr(repo);
+    const UnixTime now = clock_.now();
+    BULWARK_CHECK(advance_incidents(repo, now, config_));
+    BULWARK_TRY(inc, cr.get_incident(incident));
+    if (inc.status != IncidentStatus::kVerified || inc.vote_ends == 0 || now >= inc.vote_ends)
+      return fail(ErrorCode::kFailedPrecondition, "incident " + str(inc.id) + " is not in an open vote (" +
+                                                      std::string(to_string(inc.status)) +
+                                                      "): a vote is reversed before the decision");
+    BULWARK_TRY(votes, cr.votes_of_incident(inc.id));
+    auto it = std::find_if(votes.begin(), votes.end(), [&](const Vote& v) { return v.assessor == who; });
+    if (it == votes.end() || it->weight.is_zero())
+      return fail(ErrorCode::kNotFound,
+                  who.to_checksum() + " has no vote with weight on incident " + str(inc.id));
+    Vote vote = *it;
+    U256& side = vote.accept ? inc.accept_weight : inc.deny_weight;
+    side = side.checked_sub(vote.weight).value_or(U256{});
+    BULWARK_TRY(assessor, cr.find_assessor(who));
+    if (!assessor) return fail(ErrorCode::kNotFound, who.to_checksum() + " is not a registered assessor");
+    Assessor a = *assessor;
+    BULWARK_TRY(slash, U256::mul_div(a.stake, U256(std::uint64_t(slash_bps)), 10'000, U256::Rounding::kDown));
+    a.stake = *a.stake.checked_sub(slash);
+    a.slashed = a.slashed.checked_add(slash).value_or(U256::max());
+    inc.reasons.push_back("governance reversed the " + std::string(vote.accept ? "accept" : "deny") +
+                          " vote of " + who.to_checksum() + " (weight " + vote.weight.to_dec() +
+                          ") and slashed " + slash.to_dec() + " of its stake: " + reason);
+    vote.weight = U256{};
+    auto e =
+        record_event(repo, now, "vote_reversed",
+                     json{{"vote", to_json(vote)}, {"incident", to_json(inc)}, {"assessor", to_json(a)}});
+    if (!e) return std::unexpected(e.error());
+    out = std::move(inc);
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
 Result<std::vector<Assessor>> Assessment::assessors() {
   std::vector<Assessor> out;
   BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {

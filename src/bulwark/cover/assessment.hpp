@@ -41,6 +41,15 @@ class Assessment {
   /// the incident), an incident not in assessment, or a vote that has ended.
   Result<Incident> vote(const VoteRequest& request);
 
+  /// Governance's answer to an assessor who voted against clear on-chain evidence, while the vote
+  /// is still open: the vote is reversed (its weight leaves the tally, the vote stays recorded
+  /// with weight 0) and the assessor's stake is slashed by `slash_bps` / 10,000 (rounded down; the
+  /// slashed total is kept). The reason is stored on the incident. Errors, writing nothing:
+  /// kInvalidArgument for an empty reason or slash_bps outside 0..10000; kNotFound for no such vote;
+  /// kFailedPrecondition when the vote has ended or the incident is not in assessment.
+  Result<Incident> reverse_vote(Id incident, const Address& assessor, std::int64_t slash_bps,
+                                const std::string& reason);
+
   Result<std::vector<Assessor>> assessors();
   Result<std::vector<Vote>> votes(Id incident);
 

@@ -143,7 +143,9 @@ Status payout_made(Repo& repo, const json& p) {
   return repo.put(sc::payouts(), payout);
 }
 
-Status vote_cast(Repo& repo, const json& p) {
+/// vote_cast records a new vote; vote_reversed rewrites one (weight 0) with the tallies and the
+/// slashed assessor.
+Status vote_cast(Repo& repo, const json& p, bool reversal) {
   BULWARK_TRY(vj, member(p, "vote"));
   BULWARK_TRY(vote, vote_from_json(*vj));
   BULWARK_TRY(ij, member(p, "incident"));
@@ -152,9 +154,14 @@ Status vote_cast(Repo& repo, const json& p) {
   BULWARK_TRY(assessor, assessor_from_json(*aj));
   BULWARK_CHECK(use_signature(repo, p));
   BULWARK_TRY(existing, repo.tx().get(sc::votes(), {str(vote.incident_id), vote.assessor.to_checksum()}));
-  if (existing)
+  if (existing && !reversal)
     return fail(ErrorCode::kAlreadyExists,
                 vote.assessor.to_checksum() + " already voted on incident " + str(vote.incident_id));
+  if (!existing && reversal)
+    return fail(ErrorCode::kNotFound, vote.assessor.to_checksum() + " has no vote on incident " +
+                                          str(vote.incident_id) + " to reverse");
+  if (reversal && !vote.weight.is_zero())
+    return fail(ErrorCode::kInvalidArgument, "a reversed vote keeps no weight");
   BULWARK_CHECK(repo.put(sc::votes(), vote));
   BULWARK_CHECK(repo.put(sc::assessors(), assessor));
   return repo.put(sc::incidents(), incident);
@@ -198,7 +205,7 @@ Status challenge_settled(Repo& repo, const json& p) {
 bool is_claims_event(std::string_view kind) {
   return kind.starts_with("incident_") || kind == "claim_submitted" || kind == "claim_decided" ||
          kind == "payout_made" || kind == "assessor_registered" || kind == "vote_cast" ||
-         kind == "challenge_settled";
+         kind == "challenge_settled" || kind == "vote_reversed";
 }
 
 Status apply_claims_event(Repo& repo, std::string_view kind, const json& p) {
@@ -216,7 +223,8 @@ Status apply_claims_event(Repo& repo, std::string_view kind, const json& p) {
   if (kind == "claim_submitted") return claim_submitted(repo, p);
   if (kind == "claim_decided") return claim_decided(repo, p);
   if (kind == "payout_made") return payout_made(repo, p);
-  if (kind == "vote_cast") return vote_cast(repo, p);
+  if (kind == "vote_cast") return vote_cast(repo, p, false);
+  if (kind == "vote_reversed") return vote_cast(repo, p, true);
   if (kind == "assessor_registered") {
     BULWARK_TRY(aj, member(p, "assessor"));
     BULWARK_TRY(assessor, assessor_from_json(*aj));
