@@ -779,6 +779,17 @@ TEST_P(ClaimsTest, AssessmentVotesAreSignedWeightedAndFreeOfConflicts) {
   ASSERT_TRUE(paid);
   ASSERT_EQ(paid->payouts.size(), 1u);
   EXPECT_EQ(paid->payouts[0].amount, eth("3.9"));
+  // The winning (accept) side shares the claim's assessor reward (1.3% x 4 ETH x 365/365) from the
+  // reserve, pro rata to weight (100 and 100); the deny voter gets nothing.
+  const auto books = snapshot();
+  auto reward_of = [&](unsigned k) {
+    auto it = books.find("account " + accounts::assessor_rewards(key(k).address(), asset_.key()));
+    return it == books.end() ? U256{} : *U256::from_dec(it->second);
+  };
+  EXPECT_FALSE(reward_of(10).is_zero());
+  EXPECT_EQ(reward_of(10), reward_of(13));
+  EXPECT_TRUE(reward_of(11).is_zero());
+  EXPECT_LE(*reward_of(10).checked_add(reward_of(13)), eth("0.052"));
   auto locked = assessment.assessors();
   ASSERT_TRUE(locked);
   for (const auto& a : *locked)

@@ -167,6 +167,29 @@ Status vote_cast(Repo& repo, const json& p, bool reversal) {
   return repo.put(sc::incidents(), incident);
 }
 
+/// assessment_rewarded: the reward leaves the reserve for the winning assessors' reward accounts.
+Status assessment_rewarded(Repo& repo, const json& p) {
+  BULWARK_TRY(aj, member(p, "asset"));
+  if (!aj->is_string()) return fail(ErrorCode::kInvalidArgument, "event field 'asset' is not a string");
+  const std::string asset = aj->get<std::string>();
+  BULWARK_TRY(total, amount_of(p, "total"));
+  BULWARK_TRY(paid, member(p, "paid"));
+  if (!paid->is_array()) return fail(ErrorCode::kInvalidArgument, "event field 'paid' is not an array");
+  U256 sum;
+  BULWARK_CHECK(repo.debit(cover::accounts::reserve(asset), asset, total));
+  for (const auto& e : *paid) {
+    BULWARK_TRY(who, member(e, "assessor"));
+    auto a =
+        who->is_string() ? Address::parse(who->get<std::string>()) : fail(ErrorCode::kInvalidArgument, "");
+    if (!a) return fail(ErrorCode::kInvalidArgument, "a rewarded assessor is not an address");
+    BULWARK_TRY(amount, amount_of(e, "amount"));
+    BULWARK_CHECK(repo.credit(accounts::assessor_rewards(*a, asset), asset, amount));
+    sum = sum.checked_add(amount).value_or(U256::max());
+  }
+  if (sum != total) return fail(ErrorCode::kInvalidArgument, "the rewards paid do not add up to the total");
+  return {};
+}
+
 /// A challenge's bond comes in with incident_challenged; challenge_settled refunds or forfeits it.
 Status challenge_opened(Repo& repo, const json& p) {
   BULWARK_TRY(cj, member(p, "challenge"));
@@ -205,7 +228,7 @@ Status challenge_settled(Repo& repo, const json& p) {
 bool is_claims_event(std::string_view kind) {
   return kind.starts_with("incident_") || kind == "claim_submitted" || kind == "claim_decided" ||
          kind == "payout_made" || kind == "assessor_registered" || kind == "vote_cast" ||
-         kind == "challenge_settled" || kind == "vote_reversed";
+         kind == "challenge_settled" || kind == "vote_reversed" || kind == "assessment_rewarded";
 }
 
 Status apply_claims_event(Repo& repo, std::string_view kind, const json& p) {
@@ -225,6 +248,7 @@ Status apply_claims_event(Repo& repo, std::string_view kind, const json& p) {
   if (kind == "payout_made") return payout_made(repo, p);
   if (kind == "vote_cast") return vote_cast(repo, p, false);
   if (kind == "vote_reversed") return vote_cast(repo, p, true);
+  if (kind == "assessment_rewarded") return assessment_rewarded(repo, p);
   if (kind == "assessor_registered") {
     BULWARK_TRY(aj, member(p, "assessor"));
     BULWARK_TRY(assessor, assessor_from_json(*aj));

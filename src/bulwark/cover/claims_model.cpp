@@ -235,6 +235,9 @@ std::string claim_deposits(const std::string& asset) {
 std::string flow_claim_deposits(const std::string& asset) {
   return "flow:claim_deposits:" + asset;
 }
+std::string assessor_rewards(const Address& assessor, const std::string& asset) {
+  return "assessor:" + assessor.to_lower_hex() + ":rewards:" + asset;
+}
 std::string challenge_bonds(const std::string& asset) {
   return "claims:bonds:" + asset;
 }

@@ -233,6 +233,8 @@ std::string flow_claim_deposits(const std::string& asset);
 std::string flow_deposit_refunds(const std::string& asset);
 std::string flow_payouts(const std::string& asset);
 std::string challenge_bonds(const std::string& asset);
+/// What the assessor has earned by voting on the winning side, held for it.
+std::string assessor_rewards(const Address& assessor, const std::string& asset);
 std::string flow_challenge_bonds(const std::string& asset);
 std::string flow_bond_refunds(const std::string& asset);
 }  // namespace accounts

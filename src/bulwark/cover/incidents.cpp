@@ -83,6 +83,37 @@ Status settle_challenge_of(Repo& repo, const Incident& inc, UnixTime now) {
   return emit(repo, now, "challenge_settled", json{{"challenge", to_json(*c)}});
 }
 
+/// The assessment reward of an incident decided by vote: the claims' assessor rewards (Nexus Mutual
+/// v2's formula, claims.cpp), paid from the reserve to the assessors on the winning side pro rata to
+/// their weight, rounded down (the remainder stays in the reserve); as much as the reserve holds.
+Status reward_assessors(Repo& repo, const Incident& inc, UnixTime now) {
+  if (inc.vote_ends == 0) return {};
+  ClaimsRepo cr(repo);
+  BULWARK_TRY(claims, cr.claims_of_incident(inc.id));
+  BULWARK_TRY(product, repo.get_product(inc.product_id));
+  U256 pool;
+  for (const auto& c : claims) pool = pool.checked_add(c.reward).value_or(U256::max());
+  BULWARK_TRY(reserve, repo.balance(accounts::reserve(product.asset)));
+  pool = std::min(pool, reserve);
+  const bool accepted = inc.status == IncidentStatus::kConfirmed;
+  const U256 side = accepted ? inc.accept_weight : inc.deny_weight;
+  if (pool.is_zero() || side.is_zero()) return {};
+  BULWARK_TRY(votes, cr.votes_of_incident(inc.id));
+  json paid = json::array();
+  U256 total;
+  for (const auto& v : votes) {
+    if (v.accept != accepted || v.weight.is_zero()) continue;
+    BULWARK_TRY(share, U256::mul_div(pool, v.weight, side, U256::Rounding::kDown));
+    if (share.is_zero()) continue;
+    paid.push_back({{"assessor", v.assessor.to_checksum()}, {"amount", share.to_dec()}});
+    total = total.checked_add(share).value_or(U256::max());
+  }
+  if (paid.empty()) return {};
+  return emit(
+      repo, now, "assessment_rewarded",
+      json{{"incident_id", inc.id}, {"asset", product.asset}, {"total", total.to_dec()}, {"paid", paid}});
+}
+
 }  // namespace
 
 Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConfig& config) {
@@ -126,6 +157,7 @@ Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConf
     }
     BULWARK_CHECK(decide_claims_of(repo, inc, now));
     BULWARK_CHECK(settle_challenge_of(repo, inc, now));
+    BULWARK_CHECK(reward_assessors(repo, inc, now));
     ++moved;
   }
   return moved;
