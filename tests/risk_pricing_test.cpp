@@ -46,12 +46,13 @@ class RiskPricingTest : public ::testing::TestWithParam<std::string> {
     other_ = add_product("lender");
   }
 
-  Id add_product(const char* name) {
+  Id add_product(const char* name, const char* deductible = "0") {
     ProductSpec spec;
     spec.name = name;
     spec.contracts = {kVault};
     spec.asset = asset_.key();
     spec.base_rate_bps = 200;
+    spec.deductible = usdc(deductible);
     auto p = ledger_->add_product(spec);
     EXPECT_TRUE(p);
     EXPECT_TRUE(ledger_->set_backing(pool_, p->id, 50));
@@ -157,6 +158,64 @@ TEST_P(RiskPricingTest, ScoredProductsPayAtLeastTheActuarialFloorAndItAddsUpExac
   auto p = buy("100000");
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->premium, q->premium);
+  expect_verifies();
+}
+
+TEST_P(RiskPricingTest, ADeductibleLowersTheExpectedLossAndTheFloor) {
+  // Two products with the same risky profile, one with a deductible of 5,000 USDC. On the empty
+  // book either cover is the only one that can pay, so the capital model draws the same events
+  // for both; the deductible's payouts are 5% smaller.
+  const Id deducted_product = add_product("vault with a deductible", "5000");
+  risk::RiskFactors f;
+  f.tvl_usd = 50e6;
+  f.audits = 0;
+  f.oracle = risk::OracleDesign::kSpot;
+  f.upgradeability = risk::Upgradeability::kAdminKey;
+  ASSERT_TRUE(ledger_->set_risk_factors(product_, f));
+  ASSERT_TRUE(ledger_->set_risk_factors(deducted_product, f));
+  auto plain = quote("100000");
+  auto deducted = quote("100000", 365, deducted_product);
+  ASSERT_TRUE(plain && deducted);
+  const PriceBreakdown& p = plain->breakdown;
+  const PriceBreakdown& d = deducted->breakdown;
+  ASSERT_TRUE(p.score && d.score);
+  EXPECT_EQ(p.deductible_share, 0);
+  EXPECT_DOUBLE_EQ(d.deductible_share, 0.05);
+  // The expected loss: the frequency times the mean excess of the share of cover lost over 5%.
+  const risk::RiskScore& s = *d.score;
+  EXPECT_DOUBLE_EQ(p.expected_loss, 100000 * s.expected_loss_rate);
+  const double excess =
+      risk::expected_excess_share(risk::default_calibration().severity, s.severity_scale, s.tvl_usd, 0.05);
+  EXPECT_NEAR(d.expected_loss, 100000 * s.frequency * excess, 1e-9 * d.expected_loss);
+  EXPECT_LT(d.expected_loss, p.expected_loss);
+  EXPECT_LT(d.pure_premium, p.pure_premium);
+  EXPECT_LE(d.marginal_capital, p.marginal_capital);
+  EXPECT_GT(d.marginal_capital, 0);
+  EXPECT_LT(d.floor, p.floor);
+  EXPECT_EQ(d.binding, "floor");
+  EXPECT_LT(deducted->premium, plain->premium);
+  expect_exact_breakdown(*plain);
+  expect_exact_breakdown(*deducted);
+
+  // A policy carries its deductible into the book: 5,000 of its 100,000 is 5% of every payout.
+  ASSERT_TRUE(buy("100000", 365, deducted_product));
+  auto book = ledger_->risk_book(asset_.key());
+  ASSERT_TRUE(book) << book.error().message;
+  ASSERT_EQ(book->entries.size(), 3u);
+  EXPECT_EQ(book->entries[2].product.id, deducted_product);
+  EXPECT_DOUBLE_EQ(book->entries[2].deductibles, 5000);
+  EXPECT_DOUBLE_EQ(book->book.products[2].deductible_share, 0.05);
+  EXPECT_EQ(book->book.products[0].deductible_share, 0);
+
+  // Cover no larger than the deductible can never pay: no expected loss, no capital, no floor.
+  auto within = quote("4000", 365, deducted_product);
+  ASSERT_TRUE(within) << within.error().message;
+  EXPECT_EQ(within->breakdown.deductible_share, 1);
+  EXPECT_EQ(within->breakdown.expected_loss, 0);
+  EXPECT_EQ(within->breakdown.marginal_capital, 0);
+  EXPECT_TRUE(within->breakdown.floor.is_zero());
+  EXPECT_EQ(within->breakdown.binding, "market");
+  expect_exact_breakdown(*within);
   expect_verifies();
 }
 

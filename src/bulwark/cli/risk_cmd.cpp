@@ -89,7 +89,7 @@ Result<double> solvency_capacity(const RiskBook& rb, std::size_t i, double targe
                                  std::uint64_t seed) {
   auto solvent = [&](double extra) -> Result<bool> {
     risk::Book b = rb.book;
-    b.products[i].exposure += extra;
+    cover::set_cover(b.products[i], rb.entries[i], extra);
     BULWARK_TRY(r, risk::simulate(b, {.years = years, .seed = seed, .threads = default_threads()}));
     return r.solvency_ratio >= target;
   };
@@ -286,7 +286,8 @@ Output breakdown_output(const PriceBreakdown& b, const Asset& a) {
   if (b.signal_multiplier != 1)
     o.text += fmt::format("    open findings raise the target and frequency x{:.2f}\n", b.signal_multiplier);
   if (b.scored && b.score) {
-    o.data["capital_model"] = {{"expected_loss", b.expected_loss},
+    o.data["capital_model"] = {{"deductible_share", b.deductible_share},
+                               {"expected_loss", b.expected_loss},
                                {"marginal_capital", b.marginal_capital},
                                {"capital", b.capital},
                                {"scr", b.scr},
@@ -297,6 +298,9 @@ Output breakdown_output(const PriceBreakdown& b, const Asset& a) {
         "SCR {}, solvency ratio {}\n",
         num(b.expected_loss), a.symbol, num(b.marginal_capital), a.symbol, num(b.capital), num(b.scr),
         pct(b.solvency_ratio));
+    if (b.deductible_share > 0)
+      o.text +=
+          fmt::format("    deductible {} of the cover, taken off every payout\n", pct(b.deductible_share));
     Output s = score_output(*b.score);
     o.data["risk"] = s.data;
     o.text += "  risk score:\n" + s.text;

@@ -327,6 +327,15 @@ Result<DepositReceipt> Ledger::withdraw(Id pool_id, const Address& owner, const 
   return receipt;
 }
 
+double set_cover(risk::ProductExposure& product, const RiskBookEntry& entry, double amount) {
+  const double own = std::min(entry.deductible, amount);
+  product.exposure = entry.exposure + amount;
+  const double deductibles = std::min(entry.deductibles + own, product.exposure);
+  product.deductible_share = product.exposure > 0 ? deductibles / product.exposure : 0;
+  const double payable = product.exposure - deductibles;
+  return payable > 0 ? std::max(0.0, amount - own) / payable : 0;
+}
+
 Result<RiskBook> Ledger::book_of(Repo& repo, const std::string& asset_key) {
   RiskBook rb;
   BULWARK_TRY(asset, repo.get_asset(asset_key));
@@ -363,9 +372,17 @@ Result<RiskBook> Ledger::book_of(Repo& repo, const std::string& asset_key) {
     }
     e.exposure = to_units(allocated, asset.decimals);
     e.capacity_available = to_units(available, asset.decimals);
+    // Each active policy keeps the deductible it was sold under, up to its amount.
+    BULWARK_TRY(active, repo.policies({.product_id = product.id, .status = PolicyStatus::kActive}));
+    U256 deductibles;
+    for (const auto& policy : active)
+      deductibles =
+          deductibles.checked_add(std::min(policy.terms.deductible, policy.amount)).value_or(U256::max());
+    e.deductible = to_units(product.deductible, asset.decimals);
+    e.deductibles = to_units(deductibles, asset.decimals);
     risk::ProductExposure pe;
     pe.name = product.name;
-    pe.exposure = e.exposure;
+    set_cover(pe, e, 0);
     pe.tvl = factors.tvl_usd / sc.severity_scale;  // a loss X takes min(1, scale * X / TVL) of the cover
     pe.frequency = sc.own_frequency;
     for (const auto& d : factors.dependencies) {
@@ -463,12 +480,20 @@ Result<Quote> Ledger::price(Repo& repo, const QuoteRequest& req, UnixTime now) {
     while (index < rb.entries.size() && rb.entries[index].product.id != product.id) ++index;
     if (index == rb.entries.size()) return fail(ErrorCode::kInternal, "product missing from its own book");
     const double amount = to_units(req.amount, rb.asset.decimals);
-    rb.book.products[index].exposure += amount;
+    const double cover_part = set_cover(rb.book.products[index], rb.entries[index], amount);
     b.score = rb.entries[index].score;
     BULWARK_TRY(sim, risk::simulate(rb.book, {.years = config_.risk_years, .seed = config_.risk_seed}));
     const double duration = double(req.period_days) / 365.0;
-    b.expected_loss = amount * b.score->expected_loss_rate;
-    b.marginal_capital = sim.marginal_capital[index] * amount / rb.book.products[index].exposure;
+    // The expected loss of this cover exactly, its deductible taken off every payout: frequency x
+    // E[max(0, min(1, scale X / TVL) - deductible / amount)] per unit of cover.
+    b.deductible_share = std::min(1.0, rb.entries[index].deductible / amount);
+    const double loss_rate =
+        b.deductible_share > 0
+            ? b.score->frequency * risk::expected_excess_share(rb.book.severity, b.score->severity_scale,
+                                                               b.score->tvl_usd, b.deductible_share)
+            : b.score->expected_loss_rate;
+    b.expected_loss = amount * loss_rate;
+    b.marginal_capital = sim.marginal_capital[index] * cover_part;
     b.capital = rb.book.capital;
     b.scr = sim.scr;
     b.solvency_ratio = sim.solvency_ratio;
@@ -478,7 +503,7 @@ Result<Quote> Ledger::price(Repo& repo, const QuoteRequest& req, UnixTime now) {
                       " book's solvency ratio at " + fmt_percent(b.solvency_ratio) + " (capital " +
                       fmt_number(b.capital) + ", SCR " + fmt_number(b.scr) + "), below the target of " +
                       fmt_percent(config_.solvency_target));
-    const double pure_rate = b.score->expected_loss_rate * duration;
+    const double pure_rate = loss_rate * duration;
     const double capital_rate =
         std::max(0.0, b.marginal_capital / amount - pure_rate) * config_.cost_of_capital * duration;
     BULWARK_TRY(pure, part_of(req.amount, pure_rate));

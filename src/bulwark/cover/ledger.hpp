@@ -97,7 +97,8 @@ struct PriceBreakdown {
   std::string binding;                ///< "floor" or "market".
   double signal_multiplier = 1;       ///< Open findings' multiplier on the target and frequency.
   // The capital model on the asset's book with this cover added (scored products only), in asset units.
-  double expected_loss = 0;     ///< Annual expected loss of the cover.
+  double deductible_share = 0;  ///< The product's deductible over the cover amount, at most 1.
+  double expected_loss = 0;     ///< Annual expected loss of the cover, after its deductible.
   double marginal_capital = 0;  ///< The cover's Euler share of the book's 99.5% tail capital.
   double capital = 0, scr = 0, solvency_ratio = 0;
   std::optional<risk::RiskScore> score;
@@ -169,7 +170,18 @@ struct RiskBookEntry {
   risk::RiskScore score;  ///< From its factors, or from the reference factors on its chain if unscored.
   double exposure = 0;    ///< Active cover, in asset units.
   double capacity_available = 0;
+  double deductible = 0;   ///< The product's deductible for new cover, in asset units.
+  double deductibles = 0;  ///< Sum over its active policies of min(their deductible, their amount).
 };
+
+/// Sets the capital model's view of entry `entry`'s product (`product`, its ProductExposure in the
+/// book) to its active cover plus `amount` (asset units, >= 0) sold as one new policy under the
+/// product's deductible: exposure = entry.exposure + amount, deductible share = (entry.deductibles
+/// + min(deductible, amount)) / exposure. The share is a bound: it counts each payout as (1 - D/A)
+/// of the loss, never less than the min(loss, A) - D a policy of amount A with deductible D pays.
+/// Returns the new cover's part of the product's payouts in that model, (amount - its deductible)
+/// / (exposure - deductibles), or 0 when the product pays nothing.
+double set_cover(risk::ProductExposure& product, const RiskBookEntry& entry, double amount);
 
 /// Everything sold in one asset: the capital model's book (products in the same order) and the
 /// capital of the asset's pools.

@@ -12,102 +12,163 @@
 namespace bulwark::risk {
 namespace {
 
-/// Walker's alias table: picks index i with probability w_i / sum(w) in O(1).
+/// Walker's alias table over 64-bit random words: picks index i with probability w_i / sum(w) in
+/// O(1) and without a branch. The columns are padded with empty ones to a power of two, 2^k, so
+/// that the word's top k bits choose the column exactly; its low 32 bits, compared with the
+/// column's threshold, choose between the column's own index and its alias.
 class AliasTable {
  public:
-  explicit AliasTable(const std::vector<double>& weights) : prob_(weights.size()), alias_(weights.size()) {
+  explicit AliasTable(const std::vector<double>& weights) {
+    unsigned bits = 1;  // at least 2 columns, so that the shift below is at most 63
+    while ((std::size_t(1) << bits) < weights.size()) ++bits;
+    shift_ = 64 - bits;
+    const std::size_t n = std::size_t(1) << bits;
+    columns_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) columns_[i] = {0, std::uint32_t(i)};
     const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
-    const std::size_t n = weights.size();
-    if (n == 0 || total <= 0) return;
-    std::vector<double> scaled(n);
+    if (!(total > 0)) return;  // nothing to pick: never asked
+    std::vector<double> scaled(n, 0.0);
     std::vector<std::size_t> small, large;
     for (std::size_t i = 0; i < n; ++i) {
-      scaled[i] = weights[i] * double(n) / total;
+      if (i < weights.size()) scaled[i] = weights[i] * double(n) / total;
       (scaled[i] < 1 ? small : large).push_back(i);
     }
     while (!small.empty() && !large.empty()) {
       const std::size_t s = small.back(), l = large.back();
       small.pop_back();
-      prob_[s] = scaled[s];
-      alias_[s] = l;
+      columns_[s] = {std::uint32_t(std::min(scaled[s] * 0x1p32, 0x1p32 - 1)), std::uint32_t(l)};
       scaled[l] -= 1 - scaled[s];
       if (scaled[l] < 1) {
         large.pop_back();
         small.push_back(l);
       }
     }
-    for (std::size_t i : large) prob_[i] = 1;
-    for (std::size_t i : small) prob_[i] = 1;
+    // What is left in either list is a full column (up to rounding): it keeps its own index.
+    for (std::size_t i : small) columns_[i] = {0, std::uint32_t(i)};
+    for (std::size_t i : large) columns_[i] = {0, std::uint32_t(i)};
   }
-  std::size_t pick(RandomStream& rng) const {
-    const double u = rng.uniform() * double(prob_.size());
-    const std::size_t i = std::min(std::size_t(u), prob_.size() - 1);
-    return (u - double(i)) < prob_[i] ? i : alias_[i];
+  std::uint32_t pick(std::uint64_t word) const {
+    const auto i = std::uint32_t(word >> shift_);
+    const Column c = columns_[i];
+    // All ones where the low bits fall below the threshold (keep i), else zero (take the alias).
+    const std::uint32_t keep = 0u - std::uint32_t(std::uint32_t(word) < c.threshold);
+    return (i & keep) | (c.alias & ~keep);
   }
 
  private:
-  std::vector<double> prob_;
-  std::vector<std::size_t> alias_;
+  struct Column {
+    std::uint32_t threshold;  // the column keeps its own index below threshold / 2^32
+    std::uint32_t alias;      // (a full column has itself as alias)
+  };
+  unsigned shift_;  // 64 - k for 2^k columns
+  std::vector<Column> columns_;
 };
 
-/// Everything one simulated year needs, prepared once.
+/// One payable product as a simulated year sees it. Each thread has its own copy of the book's
+/// slots, so that an event reads and writes one place.
+struct Slot {
+  double slope;  // exposure * (1 - deductible share) / tvl: payout per unit of protocol loss
+  double cap;    // exposure * (1 - deductible share): an event's payout at most
+  double limit;  // exposure: a year's payouts at most
+  double paid;   // payouts so far this year (0 between years)
+};
+
+/// Per thread: the slots, and the products hit this year (with repeats).
+struct Scratch {
+  std::vector<Slot> slots;
+  std::vector<std::uint32_t> hit;
+};
+
+/// Everything one simulated year needs, prepared once. Products that cannot pay (no exposure, or
+/// a deductible share of 1) are left out; the others are numbered 0..n-1 in book order.
 struct Prepared {
-  const Book& book;
+  std::vector<std::uint32_t> book_index;  // payable product -> index in the book
+  std::vector<Slot> slots;
   // Own events: one Poisson count for the whole book, each event given to a product in proportion
-  // to its frequency. Dependency shocks: the same, over the dependencies' rates.
-  AliasTable own_events, shocks;
+  // to its frequency. Dependency shocks: the same, over the dependencies' rates; a shock hits the
+  // payable products dependents[first[d]..first[d + 1]).
   PoissonSampler own_count, shock_count;
-  std::vector<std::vector<std::size_t>> dependents;  // dependency -> products relying on it
+  AliasTable own_events, shocks;
+  std::vector<std::uint32_t> first, dependents;
   SeveritySampler sampler;
 
   explicit Prepared(const Book& b)
-      : book(b),
-        own_events(product_rates(b)),
-        shocks(dependency_rates(b)),
-        own_count(total(product_rates(b))),
-        shock_count(total(dependency_rates(b))),
-        sampler(b.severity) {
-    dependents.resize(b.dependencies.size());
+      : own_count(0), shock_count(0), own_events({}), shocks({}), sampler(b.severity) {
+    std::vector<std::uint32_t> payable(b.products.size(), kNone);
+    std::vector<double> rates;
+    for (std::size_t i = 0; i < b.products.size(); ++i) {
+      const ProductExposure& p = b.products[i];
+      const double cap = p.exposure * (1 - p.deductible_share);
+      if (!(cap > 0)) continue;
+      payable[i] = std::uint32_t(book_index.size());
+      book_index.push_back(std::uint32_t(i));
+      slots.push_back({cap / p.tvl, cap, p.exposure, 0});
+      rates.push_back(p.frequency);
+    }
+    std::vector<double> dependency_rates;
+    for (const auto& d : b.dependencies) dependency_rates.push_back(d.rate);
+    own_count = PoissonSampler(std::accumulate(rates.begin(), rates.end(), 0.0));
+    own_events = AliasTable(rates);
+    shock_count = PoissonSampler(std::accumulate(dependency_rates.begin(), dependency_rates.end(), 0.0));
+    shocks = AliasTable(dependency_rates);
+    std::vector<std::vector<std::uint32_t>> by_dependency(b.dependencies.size());
     for (std::size_t i = 0; i < b.products.size(); ++i)
-      for (std::size_t d : b.products[i].dependencies) dependents[d].push_back(i);
+      if (payable[i] != kNone)
+        for (std::size_t d : b.products[i].dependencies) by_dependency[d].push_back(payable[i]);
+    first.push_back(0);
+    for (const auto& list : by_dependency) {
+      dependents.insert(dependents.end(), list.begin(), list.end());
+      first.push_back(std::uint32_t(dependents.size()));
+    }
   }
-  static std::vector<double> product_rates(const Book& b) {
-    std::vector<double> r;
-    for (const auto& p : b.products) r.push_back(p.frequency);
-    return r;
-  }
-  static std::vector<double> dependency_rates(const Book& b) {
-    std::vector<double> r;
-    for (const auto& d : b.dependencies) r.push_back(d.rate);
-    return r;
-  }
-  static double total(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+  static constexpr std::uint32_t kNone = ~std::uint32_t(0);
 
-  /// One protocol loss from the spliced severity model.
-  double severity(RandomStream& rng) const {
-    const double pick = rng.uniform();
-    return sampler.draw(pick, rng.uniform());
-  }
+  Scratch scratch() const { return {slots, {}}; }
 
-  /// Simulates year `year`; per-product losses are added to `by_product` (touched entries listed in
-  /// `touched`), and the year's total is returned.
-  double year_loss(std::uint64_t seed, std::uint64_t year, std::vector<double>& by_product,
-                   std::vector<std::size_t>& touched, std::uint64_t* draws = nullptr) const {
+  /// Simulates year `year` and returns its total loss. With `by_product` (indexed like the book),
+  /// each product's loss in the year is added to it. Leaves `s` ready for the next year.
+  double year_loss(std::uint64_t seed, std::uint64_t year, Scratch& s, double* by_product = nullptr,
+                   std::uint64_t* draws = nullptr) const {
     RandomStream rng(seed, year);
-    auto hit = [&](std::size_t p) {
-      const ProductExposure& prod = book.products[p];
-      if (by_product[p] == 0) touched.push_back(p);
-      const double payout =
-          prod.exposure * std::min(1.0, severity(rng) / prod.tvl) * (1 - prod.deductible_share);
-      by_product[p] = std::min(prod.exposure, by_product[p] + payout);
+    const std::uint64_t own = own_count.draw(rng);
+    const std::uint64_t shock_total = shock_count.draw(rng);
+    if (s.hit.size() < own) s.hit.resize(std::size_t(own));
+    Slot* const slot = s.slots.data();
+    std::uint32_t* hit = s.hit.data();
+    auto pay = [&](std::uint32_t p) {
+      Slot& t = slot[p];
+      t.paid += std::min(t.cap, sampler.draw(rng.next()) * t.slope);
+      *hit++ = p;
     };
-    for (std::uint64_t n = own_count.draw(rng); n > 0; --n) hit(own_events.pick(rng));
-    for (std::uint64_t n = shock_count.draw(rng); n > 0; --n)
-      for (std::size_t p : dependents[shocks.pick(rng)]) hit(p);
-    double total = 0;
-    for (std::size_t p : touched) total += by_product[p];
+    for (std::uint64_t n = 0; n < own; ++n) pay(own_events.pick(rng.next()));
+    for (std::uint64_t n = 0; n < shock_total; ++n) {
+      const std::uint32_t d = shocks.pick(rng.next());
+      const std::size_t used = std::size_t(hit - s.hit.data());
+      if (s.hit.size() < used + (first[d + 1] - first[d])) {
+        s.hit.resize(used + (first[d + 1] - first[d]));
+        hit = s.hit.data() + used;
+      }
+      for (std::uint32_t k = first[d]; k < first[d + 1]; ++k) pay(dependents[k]);
+    }
+    // A product pays at most its exposure in a year. A product hit twice is listed twice: its
+    // second listing finds its payouts already taken and adds 0.
+    auto take = [&](std::uint32_t p) {
+      Slot& t = slot[p];
+      const double loss = std::min(t.limit, t.paid);
+      t.paid = 0;
+      if (by_product) by_product[book_index[p]] += loss;
+      return loss;
+    };
+    // Two running sums, so that each addition waits on the one before last.
+    double even = 0, odd = 0;
+    const std::uint32_t* h = s.hit.data();
+    for (; hit - h >= 2; h += 2) {
+      even += take(h[0]);
+      odd += take(h[1]);
+    }
+    if (h != hit) even += take(*h);
     if (draws) *draws += rng.draws();
-    return total;
+    return even + odd;
   }
 };
 
@@ -157,22 +218,50 @@ double var_of(std::vector<double> sample, double level) {
   return sample[k];
 }
 
+/// p * 2^64 as a word, saturating at both ends.
+std::uint64_t word_at(double p) {
+  if (!(p > 0)) return 0;
+  if (p >= 1) return ~std::uint64_t(0);
+  return std::uint64_t(p * 0x1p64);  // p <= 1 - 2^-53 here, so this is below 2^64
+}
+
 }  // namespace
 
 SeveritySampler::SeveritySampler(const SeverityModel& m)
-    : tail_share_(m.tail_share),
+    : body_end_(word_at(1.0 - m.tail_share)),
+      steep_from_(m.tail_share > 0 ? word_at(1.0 - m.tail_share * kTailTableStart) : ~std::uint64_t(0)),
       threshold_(m.threshold),
       inv_alpha_(1.0 / m.tail_alpha),
-      body_(kPoints),
-      tail_(kPoints) {
+      inv_tail_share_(1.0 / m.tail_share) {
+  // Knot positions: the body's p * (kPoints - 1) / body_mass; the tail's
+  // kPoints + 1 + (u - 1/64) * kTailScale with u = (1 - p) / tail_share. p and 1 - p come from
+  // the top 53 bits of the word and of its complement, in units of 2^-53.
+  constexpr double kSteps = double(kPoints - 1), kTailScale = kSteps / (1.0 - kTailTableStart);
+  const double body_mass = 1.0 - m.tail_share;
+  const double body[2] = {0.0, kSteps / body_mass * 0x1p-53};
+  const double tail[2] = {double(kPoints + 1) - kTailTableStart * kTailScale,
+                          kTailScale * inv_tail_share_ * 0x1p-53};
+  // A segment without mass is chosen for at most the one word at its edge: it gets the other's.
+  const double* chosen[2] = {body_mass > 0 ? body : tail, m.tail_share > 0 ? tail : body};
+  for (int s = 0; s < 2; ++s) {
+    offset_[s] = chosen[s][0];
+    scale_[s] = chosen[s][1];
+  }
   // The body's quantiles: the lognormal conditioned on X <= threshold, i.e. the model's quantile
   // function over the body's share of the probability.
-  const double body_mass = 1.0 - m.tail_share;
   for (std::size_t i = 0; i < kPoints; ++i) {
-    const double p = std::clamp(double(i) / double(kPoints - 1), 1e-9, 1.0 - 1e-9);
-    body_[i] = m.quantile(p * body_mass);
-    tail_[i] = threshold_ * std::pow(kTailTableStart + double(i) / kTailScale, -inv_alpha_);
+    const double p = std::clamp(double(i) / kSteps, 1e-9, 1.0 - 1e-9);
+    knots_[i] = body_mass > 0 ? m.quantile(p * body_mass) : threshold_;
+    knots_[kPoints + 1 + i] = threshold_ * std::pow(kTailTableStart + double(i) / kTailScale, -inv_alpha_);
   }
+  knots_[kPoints] = knots_[kPoints - 1];
+  knots_[2 * kPoints + 1] = knots_[2 * kPoints];
+}
+
+double SeveritySampler::steep(std::uint64_t word) const {
+  // 1 - p from all 64 bits of the complement: exact down to 2^-64, where the tail is steepest.
+  const double u = (double(~word) + 0.5) * 0x1p-64 * inv_tail_share_;
+  return threshold_ * std::exp(-std::log(u) * inv_alpha_);
 }
 
 Result<std::vector<double>> simulate_losses(const Book& book, const SimulationOptions& o,
@@ -182,14 +271,9 @@ Result<std::vector<double>> simulate_losses(const Book& book, const SimulationOp
   std::vector<double> losses(o.years);
   std::atomic<std::uint64_t> draws{0};
   parallel_years(o.years, o.threads, [&](std::size_t begin, std::size_t end, unsigned) {
-    std::vector<double> by_product(book.products.size(), 0.0);
-    std::vector<std::size_t> touched;
+    Scratch scratch = prep.scratch();
     std::uint64_t mine = 0;
-    for (std::size_t y = begin; y < end; ++y) {
-      losses[y] = prep.year_loss(o.seed, y, by_product, touched, &mine);
-      for (std::size_t p : touched) by_product[p] = 0;
-      touched.clear();
-    }
+    for (std::size_t y = begin; y < end; ++y) losses[y] = prep.year_loss(o.seed, y, scratch, nullptr, &mine);
     draws += mine;
   });
   if (random_draws) *random_draws = draws;
@@ -232,17 +316,10 @@ Result<SimulationResult> simulate(const Book& book, const SimulationOptions& o) 
   for (std::size_t y = 0; y < losses.size(); ++y)
     if (losses[y] >= r.var) tail_years.push_back(y);
   const Prepared prep(book);
-  std::vector<double> by_product(book.products.size(), 0.0), contribution(book.products.size(), 0.0);
-  std::vector<std::size_t> touched;
+  std::vector<double> contribution(book.products.size(), 0.0);
+  Scratch scratch = prep.scratch();
   double tail_total = 0;
-  for (std::size_t y : tail_years) {
-    tail_total += prep.year_loss(o.seed, y, by_product, touched);
-    for (std::size_t p : touched) {
-      contribution[p] += by_product[p];
-      by_product[p] = 0;
-    }
-    touched.clear();
-  }
+  for (std::size_t y : tail_years) tail_total += prep.year_loss(o.seed, y, scratch, contribution.data());
   const double k = double(std::max<std::size_t>(1, tail_years.size()));
   r.tvar = tail_total / k;
   r.marginal_capital.resize(book.products.size());

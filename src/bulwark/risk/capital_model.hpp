@@ -17,6 +17,7 @@
 /// depends only on the book, the seed and the number of years, never on the number of threads.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -71,35 +72,44 @@ struct SimulationResult {
   std::vector<std::pair<std::size_t, double>> convergence;  ///< (years, VaR) on the first 1/8, 1/4, 1/2, all.
 };
 
-/// Draws protocol losses from a spliced severity model quickly, by inversion from tables built
-/// once: the lognormal body from its quantiles at 1025 points, the Pareto tail from
-/// threshold * u^(-1/alpha) at 1025 points of u in [1/64, 1]; both interpolated linearly. The
-/// steep end of the tail (u < 1/64) is computed exactly.
+/// Draws protocol losses from a spliced severity model quickly, by inverting its distribution
+/// function from one table built once: a uniform 64-bit word w gives the loss whose non-exceedance
+/// probability is p = w / 2^64. Below p = 1 - tail_share (the body) the table holds the lognormal
+/// body's quantiles at 1,025 points; above it (the tail, u = (1 - p) / tail_share)
+/// threshold * u^(-1/alpha) at 1,025 points of u in [1/64, 1]; both are interpolated linearly.
+/// The steep end of the tail (u < 1/64) is computed exactly. Immutable after construction, so
+/// threads may share one.
 class SeveritySampler {
  public:
   explicit SeveritySampler(const SeverityModel& model);
-  /// One loss, from two uniforms in (0, 1): `pick` chooses tail or body, `u` is the quantile.
-  double draw(double pick, double u) const {
-    if (pick < tail_share_) {
-      if (u < kTailTableStart) return threshold_ * std::exp(-std::log(u) * inv_alpha_);
-      return interpolate(tail_, (u - kTailTableStart) * kTailScale);
-    }
-    return interpolate(body_, u * double(kPoints - 1));
+  /// The loss at non-exceedance probability `word` / 2^64. No branch but the steep end's, which
+  /// is taken with probability tail_share / 64.
+  double draw(std::uint64_t word) const {
+    if (word > steep_from_) [[unlikely]]
+      return steep(word);
+    // The knot position grows with p in the body and with 1 - p (the word's complement) in the
+    // tail, both taken from the top 53 bits.
+    const std::size_t tail = word >= body_end_;
+    const double x = offset_[tail] + scale_[tail] * double(std::int64_t((word ^ (0 - tail)) >> 11));
+    const std::int64_t i = std::int64_t(x);
+    const double* k = &knots_[std::size_t(i)];
+    return k[0] + (k[1] - k[0]) * (x - double(i));
   }
 
-  static constexpr std::size_t kPoints = 1025;
+  static constexpr std::size_t kPoints = 1025;  ///< Knots per segment.
   static constexpr double kTailTableStart = 1.0 / 64;
 
  private:
-  static constexpr double kTailScale = double(kPoints - 1) / (1.0 - kTailTableStart);
-  static double interpolate(const std::vector<double>& table, double x) {
-    const auto i = std::min(std::size_t(x), kPoints - 2);
-    return table[i] + (table[i + 1] - table[i]) * (x - double(i));
-  }
+  double steep(std::uint64_t word) const;
 
-  double tail_share_, threshold_, inv_alpha_;
-  std::vector<double> body_;  // body quantiles at p = i / (kPoints - 1) of the body's own mass
-  std::vector<double> tail_;  // threshold * u^(-1/alpha) at u = 1/64 + i / kTailScale
+  std::uint64_t body_end_, steep_from_;  // p = 1 - tail_share and 1 - tail_share / 64, as words
+  double threshold_, inv_alpha_, inv_tail_share_;
+  double offset_[2], scale_[2];  // knot position = offset + scale * (top 53 bits), body and tail
+  // Knots 0..kPoints-1: body quantiles at i / (kPoints - 1) of the body's mass; knots
+  // kPoints+1..2 kPoints: threshold * u^(-1/alpha) at u = 1/64 + (i - kPoints - 1) (1 - 1/64) /
+  // (kPoints - 1). Each segment's last knot is repeated after it, so that rounding, which can put
+  // a position a hair past its segment's end, finds a flat step there.
+  std::array<double, 2 * kPoints + 2> knots_;
 };
 
 /// Runs the model. Errors: kInvalidArgument for an invalid book (negative exposure or rate, a

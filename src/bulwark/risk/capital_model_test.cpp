@@ -133,10 +133,7 @@ TEST(CapitalModel, SeveritySamplerFollowsTheModel) {
   RandomStream rng(11, 0);
   constexpr std::size_t kDraws = 400'000;
   std::vector<double> draws(kDraws);
-  for (auto& d : draws) {
-    const double pick = rng.uniform();
-    d = sampler.draw(pick, rng.uniform());
-  }
+  for (auto& d : draws) d = sampler.draw(rng.next());
   std::sort(draws.begin(), draws.end());
   for (double p : {0.01, 0.1, 0.3, 0.5, 0.69, 0.7, 0.71, 0.9, 0.99, 0.999}) {
     const double q = model.quantile(p);
@@ -144,6 +141,28 @@ TEST(CapitalModel, SeveritySamplerFollowsTheModel) {
         double(std::lower_bound(draws.begin(), draws.end(), q) - draws.begin()) / double(kDraws);
     EXPECT_NEAR(below, p, 4 * std::sqrt(p * (1 - p) / double(kDraws)) + 1e-4) << "p = " << p;
   }
+}
+
+TEST(CapitalModel, SeveritySamplerInvertsTheModelAtItsKnots) {
+  // The word for probability p is p * 2^64; at the tables' knots, and beyond them in the steep end
+  // of the tail, the sampler must return the model's own quantile.
+  const SeverityModel model = severity();
+  const SeveritySampler sampler(model);
+  auto word = [](double p) { return std::uint64_t(p * 0x1p64); };
+  const double body = 1 - model.tail_share, steps = double(SeveritySampler::kPoints - 1);
+  for (std::size_t i = 1; i + 1 < SeveritySampler::kPoints; ++i) {
+    const double p = double(i) / steps * body;
+    EXPECT_NEAR(sampler.draw(word(p)) / model.quantile(p), 1, 1e-9) << "body knot " << i;
+  }
+  const double start = SeveritySampler::kTailTableStart;
+  for (std::size_t i = 0; i < SeveritySampler::kPoints; i += 8) {
+    const double p = 1 - model.tail_share * (start + double(i) * (1 - start) / steps);
+    EXPECT_NEAR(sampler.draw(word(p)) / model.quantile(p), 1, 1e-9) << "tail knot " << i;
+  }
+  for (double u : {1e-2, 1e-4, 1e-8})
+    EXPECT_NEAR(sampler.draw(word(1 - model.tail_share * u)) / model.quantile(1 - model.tail_share * u), 1,
+                1e-9)
+        << "steep end, u = " << u;
 }
 
 TEST(CapitalModel, RejectsInvalidBooks) {

@@ -59,8 +59,19 @@ class PoissonSampler {
   }
   std::uint64_t draw(RandomStream& rng) const {
     std::uint64_t k = 0;
-    for (unsigned piece = 0; piece < pieces_; ++piece)
-      for (double p = rng.uniform(); p > limit_; p *= rng.uniform()) ++k;
+    for (unsigned piece = 0; piece < pieces_; ++piece) {
+      // Counts the uniforms whose running product stays above the limit, taking them two at a
+      // time so that the running product waits on one multiplication per pair, not two.
+      for (double p = 1;;) {
+        const double a = rng.uniform();
+        if (p * a <= limit_) break;
+        ++k;
+        const double ab = a * rng.uniform();
+        if (p * ab <= limit_) break;
+        ++k;
+        p *= ab;
+      }
+    }
     return k;
   }
 

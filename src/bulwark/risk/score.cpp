@@ -609,6 +609,13 @@ double expected_loss_share(const SeverityModel& m, double scale, double tvl) {
   return std::clamp(((1 - ts) * body + ts * tail) / c, 0.0, 1.0);
 }
 
+double expected_excess_share(const SeverityModel& m, double scale, double tvl, double deductible) {
+  if (!(deductible > 0)) return expected_loss_share(m, scale, tvl);
+  if (deductible >= 1) return 0;
+  return std::max(
+      0.0, expected_loss_share(m, scale, tvl) - deductible * expected_loss_share(m, scale, tvl * deductible));
+}
+
 Result<RiskScore> score(const RiskFactors& f, std::span<const LiveSignal> signals, const Calibration& cal) {
   BULWARK_CHECK(validate(f));
   RiskScore s;

@@ -190,4 +190,12 @@ Result<RiskScore> score(const RiskFactors& factors, std::span<const LiveSignal> 
 /// in closed form.
 double expected_loss_share(const SeverityModel& model, double scale, double tvl);
 
+/// E[max(0, min(1, scale * X / tvl) - deductible)]: the mean share of the cover paid per event
+/// when every payout first loses a deductible of `deductible` (a share of the cover; 0 pays the
+/// whole loss, 1 or more pays nothing). Exactly expected_loss_share(model, scale, tvl) less
+/// deductible * expected_loss_share(model, scale, tvl * deductible), since
+/// E[min(d, Y)] = d E[min(1, Y / d)]; both parts come from the same quadrature points, so it is
+/// never negative and falls as the deductible grows.
+double expected_excess_share(const SeverityModel& model, double scale, double tvl, double deductible);
+
 }  // namespace bulwark::risk

@@ -5,11 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <vector>
 
 namespace bulwark::risk {
 namespace {
@@ -198,6 +200,26 @@ TEST(Score, ExpectedLossShareMatchesMonteCarlo) {
     EXPECT_NEAR(analytic, sum / kDraws, 0.01 * analytic + 1e-4) << "tvl " << tvl;
   }
   EXPECT_GT(expected_loss_share(m, 1, 1e6), expected_loss_share(m, 1, 1e9));
+}
+
+TEST(Score, ExpectedExcessShareMatchesMonteCarloAndFallsWithTheDeductible) {
+  const SeverityModel& m = default_calibration().severity;
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0, 1);
+  constexpr int kDraws = 200'000;
+  std::vector<double> shares(kDraws);
+  for (auto& s : shares) s = std::min(1.0, 2.0 * m.quantile(u(rng)) / 1e7);
+  double last = 1;
+  for (double d : {0.0, 0.001, 0.01, 0.05, 0.2, 0.5, 0.9}) {
+    double sum = 0;
+    for (double s : shares) sum += std::max(0.0, s - d);
+    const double analytic = expected_excess_share(m, 2.0, 1e7, d);
+    EXPECT_NEAR(analytic, sum / kDraws, 0.02 * analytic + 1e-4) << "deductible " << d;
+    EXPECT_LT(analytic, last) << "deductible " << d;
+    last = analytic;
+  }
+  EXPECT_EQ(expected_excess_share(m, 2.0, 1e7, 0), expected_loss_share(m, 2.0, 1e7));
+  EXPECT_EQ(expected_excess_share(m, 2.0, 1e7, 1), 0);
 }
 
 }  // namespace
