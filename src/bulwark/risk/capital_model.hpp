@@ -96,8 +96,8 @@ class SeveritySampler {
     return k[0] + (k[1] - k[0]) * (x - double(i));
   }
 
-  static constexpr std::size_t kPoints = 1025;  ///< Knots per segment.
-  static constexpr double kTailTableStart = 1.0 / 64;
+  static constexpr std::size_t kPoints = 1025;         ///< Knots per segment.
+  static constexpr double kTailTableStart = 1.0 / 64;  ///< u below which the tail is computed exactly.
 
  private:
   double steep(std::uint64_t word) const;
