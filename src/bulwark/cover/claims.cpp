@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/cover/claims_view.hpp"
 #include "bulwark/cover/events.hpp"
 #include "bulwark/cover/incidents.hpp"
 #include "bulwark/store/schema.hpp"
@@ -63,12 +64,16 @@ Result<std::pair<U256, U256>> claim_deposit(const Policy& policy, const U256& cl
   return std::pair{std::max(minimum, reward), reward};
 }
 
-Status decide_claims_of(Repo& repo, const Incident& incident, UnixTime now) {
+namespace {
+
+bool decides_claims(const Incident& incident) {
+  return incident.status == IncidentStatus::kConfirmed || incident.status == IncidentStatus::kDenied ||
+         incident.status == IncidentStatus::kRejected;
+}
+
+/// decide_claims_of() over `claims`: the incident's claims, in id order.
+Status decide_claims(Repo& repo, const Incident& incident, std::vector<Claim> claims, UnixTime now) {
   const bool approve = incident.status == IncidentStatus::kConfirmed;
-  if (!approve && incident.status != IncidentStatus::kDenied && incident.status != IncidentStatus::kRejected)
-    return {};
-  ClaimsRepo cr(repo);
-  BULWARK_TRY(claims, cr.claims_of_incident(incident.id));
   for (auto& c : claims) {
     if (c.status != ClaimStatus::kPending) continue;
     const U256 deposit = c.deposit;
@@ -92,8 +97,17 @@ Status decide_claims_of(Repo& repo, const Incident& incident, UnixTime now) {
   return {};
 }
 
+}  // namespace
+
+Status decide_claims_of(Repo& repo, const Incident& incident, UnixTime now) {
+  if (!decides_claims(incident)) return {};
+  ClaimsRepo cr(repo);
+  BULWARK_TRY(claims, cr.claims_of_incident(incident.id));
+  return decide_claims(repo, incident, std::move(claims), now);
+}
+
 Claims::Claims(store::Store& store, const Clock& clock, ClaimsConfig config)
-    : store_(store), clock_(clock), config_(std::move(config)) {}
+    : store_(store), clock_(clock), config_(std::move(config)), view_(std::make_shared<ClaimsView>()) {}
 
 Result<Claim> Claims::submit(const ClaimRequest& r) {
   if (r.claimed.is_zero()) return fail(ErrorCode::kInvalidArgument, "claimed loss must be greater than zero");
@@ -116,8 +130,10 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
   const Hash32 digest = eip191_hash(message);
 
   Claim claim;
-  Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+  Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& inner) -> Status {
     claim = Claim{};  // the store may run the body again
+    ViewTx tx(inner, *view_);
+    BULWARK_CHECK(tx.sync());
     Repo repo(tx);
     ClaimsRepo cr(repo);
     const UnixTime now = clock_.now();
@@ -127,7 +143,8 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
       return fail(ErrorCode::kAlreadyExists, "claim signature was already used at unix time " +
                                                  str(seen->time) + ": a replayed claim is refused");
     BULWARK_TRY(policy, repo.get_policy(r.policy_id));
-    BULWARK_TRY(incident, cr.get_incident(r.incident_id));
+    BULWARK_TRY(incident_ref, cr.incident_ref(r.incident_id));
+    const Incident& incident = *incident_ref;
     if (policy.holder != r.holder)
       return reject("policy " + str(policy.id) + " belongs to " + policy.holder.to_checksum() + ", not " +
                     r.holder.to_checksum() + ": only the holder can claim");
@@ -179,25 +196,36 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
         return reject(a.to_checksum() + " was funded by attacker " + f->attacker.to_checksum() +
                       " in transaction " + f->tx.to_hex());
     }
-    // The holder's claims on this incident, and other holders' claimed addresses.
-    BULWARK_TRY(of_incident, cr.claims_of_incident(incident.id));
+    // The holder's claims on this incident, and other holders' claimed addresses: the first claim
+    // (by id) that is not rejected, is another holder's and names one of this claim's addresses
+    // refuses it; the holder's own claims before that one count toward its claimed loss.
+    BULWARK_TRY(of_incident, cr.incident_claims(incident.id));
+    const Claim* taken = nullptr;
+    for (const auto& a : r.addresses)
+      for (Id id : of_incident->naming(a)) {
+        if (taken && id >= taken->id) break;
+        const Claim* c = of_incident->find(id);
+        if (c->status == ClaimStatus::kRejected || c->holder == r.holder) continue;
+        taken = c;
+        break;
+      }
     std::set<Address> holder_addresses(r.addresses.begin(), r.addresses.end());
     U256 holder_claimed;
     std::vector<Id> holder_claims;
-    for (const auto& c : of_incident) {
+    for (Id id : of_incident->of_holder(r.holder)) {
+      if (taken && id > taken->id) break;
+      const Claim& c = *of_incident->find(id);
       if (c.status == ClaimStatus::kRejected) continue;
-      if (c.holder == r.holder) {
-        holder_addresses.insert(c.addresses.begin(), c.addresses.end());
-        BULWARK_TRY(sum, holder_claimed.checked_add(c.claimed));
-        holder_claimed = sum;
-        holder_claims.push_back(c.id);
-        continue;
-      }
-      for (const auto& a : c.addresses)
-        if (std::find(r.addresses.begin(), r.addresses.end(), a) != r.addresses.end())
-          return reject("the loss of " + a.to_checksum() + " is already claimed by claim " + str(c.id) +
-                        " of another holder");
+      holder_addresses.insert(c.addresses.begin(), c.addresses.end());
+      BULWARK_TRY(sum, holder_claimed.checked_add(c.claimed));
+      holder_claimed = sum;
+      holder_claims.push_back(c.id);
     }
+    if (taken)
+      for (const auto& a : taken->addresses)
+        if (std::find(r.addresses.begin(), r.addresses.end(), a) != r.addresses.end())
+          return reject("the loss of " + a.to_checksum() + " is already claimed by claim " + str(taken->id) +
+                        " of another holder");
     // Proven loss: what the chain proves for the claim's addresses, in the policy's asset.
     U256 proven;
     for (const auto& a : r.addresses) {
@@ -259,10 +287,17 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
                       ") - deductible " + units(policy.terms.deductible);
     claim.reasons.push_back(why);
     const SignatureUse used{digest, r.holder, "claim", now};
+    // On a confirmed incident the claim is decided at once, with any other pending claim of the
+    // incident (as decide_claims_of would find them after the write: those already there, then this).
+    std::vector<Claim> pending;
+    if (incident.status == IncidentStatus::kConfirmed)
+      for (const auto& [_, c] : of_incident->all())
+        if (c.status == ClaimStatus::kPending) pending.push_back(c);
     BULWARK_CHECK(
         emit(repo, now, "claim_submitted", json{{"claim", to_json(claim)}, {"signature", to_json(used)}}));
     if (incident.status == IncidentStatus::kConfirmed) {
-      BULWARK_CHECK(decide_claims_of(repo, incident, now));
+      pending.push_back(claim);
+      BULWARK_CHECK(decide_claims(repo, incident, std::move(pending), now));
       BULWARK_TRY(after, cr.get_claim(claim.id));
       claim = std::move(after);
     }

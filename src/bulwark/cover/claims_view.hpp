@@ -1,0 +1,96 @@
+#pragma once
+/// Incidents and the claims of incidents, parsed once and kept across the write transactions of
+/// one Claims, Incidents or Payouts object, so that a command does not read and parse them again
+/// each time: an incident's proof can name thousands of victims, and checking one claim needs the
+/// other claims of its incident.
+///
+/// The view follows the journal. Every change to the incidents and claims tables is a journaled
+/// event that carries the rows' new state (claims_events.hpp), so at the start of each transaction
+/// the view reads the journal head and the entries appended since it last looked, by this process
+/// or any other: a claim event puts the claim it carries into the incident's claims the view holds,
+/// an incident event drops the incidents it holds (they are read again when next needed). Entries
+/// it cannot follow (more than kMaxFollow, or a journal that does not continue the last entry it
+/// saw) drop everything. The view only ever holds committed state: it is filled from reads of a
+/// transaction that has not yet written the table read (ViewTx tracks that), and ClaimsRepo reads
+/// the transaction itself once it has.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "bulwark/core/address.hpp"
+#include "bulwark/cover/claims_model.hpp"
+#include "bulwark/store/store.hpp"
+
+namespace bulwark::cover {
+
+class ViewTx;
+
+/// See the file comment. Thread-safe: a ViewTx holds the view's lock for its whole life.
+class ClaimsView {
+ public:
+  /// Most journal entries followed at once; a longer gap drops everything.
+  static constexpr std::int64_t kMaxFollow = 4'096;
+
+  ClaimsView() = default;
+  ClaimsView(const ClaimsView&) = delete;
+  ClaimsView& operator=(const ClaimsView&) = delete;
+
+ private:
+  friend class ViewTx;
+  friend class ClaimsRepo;
+
+  /// Forgets everything.
+  void clear();
+  /// Applies one followed entry. Errors: kInvalidArgument for a payload it cannot read.
+  Status follow(std::string_view kind, const std::string& payload);
+
+  std::mutex mu_;
+  bool synced_ = false;  ///< seq_/hash_ name the last entry followed.
+  std::int64_t seq_ = 0;
+  Hash32 hash_;
+  std::map<Id, std::shared_ptr<const Incident>> incidents_;
+  /// Results of incidents(status) (key: the status; nullopt: all).
+  std::map<std::optional<IncidentStatus>, std::vector<std::shared_ptr<const Incident>>> lists_;
+  std::map<Id, std::shared_ptr<IncidentClaims>> claims_;  ///< By incident.
+};
+
+/// A store transaction seen through a ClaimsView: forwards every operation to `inner`, and notes
+/// which of the incidents and claims tables it has written, so that ClaimsRepo answers from the
+/// view only while the table asked about is unwritten. Once it has appended to the journal it
+/// answers the journal-head query (Repo::journal_head) itself with the last entry appended, which
+/// is what the store would answer, so a command that journals thousands of events in one
+/// transaction does not have the store search its writes for each. Not thread-safe (like any Tx);
+/// holds the view's lock until destroyed.
+class ViewTx final : public store::Tx {
+ public:
+  ViewTx(store::Tx& inner, ClaimsView& view);
+
+  /// Brings the view up to the journal head `inner` sees. Call it first, before any write; until
+  /// it succeeds the view answers nothing. Errors: those of the reads.
+  Status sync();
+
+  /// The view, when it may answer reads of `table` (incidents or claims) in this transaction:
+  /// synced and the table not written since. nullptr otherwise.
+  ClaimsView* view_for(const store::TableDef& table);
+
+  Result<std::optional<store::Row>> get(const store::TableDef& table, const store::Row& key) override;
+  Status put(const store::TableDef& table, const store::Row& row) override;
+  Result<std::vector<store::Row>> select(const store::TableDef& table, const store::Query& query) override;
+  Result<std::int64_t> count(const store::TableDef& table) override;
+
+ private:
+  store::Tx& inner_;
+  ClaimsView& view_;
+  std::unique_lock<std::mutex> lock_;
+  bool synced_ = false;
+  bool wrote_incidents_ = false;
+  bool wrote_claims_ = false;
+  std::optional<store::Row> last_entry_;  ///< The journal entry with the highest seq written here.
+  std::int64_t last_seq_ = 0;
+};
+
+}  // namespace bulwark::cover
