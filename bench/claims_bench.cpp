@@ -123,11 +123,12 @@ json frame(const char* type, unsigned from, unsigned to, const char* input, std:
 std::string exploit_trace(int positions) {
   std::vector<json> calls;
   calls.reserve(std::size_t(positions) + 1);
-  calls.push_back(frame("CALL", kAttack, kVault, "0x3ccfd60b", {frame("CALL", kVault, kAttack, "0x", {}, eth(1000))},
-                        U256{}));
+  calls.push_back(frame("CALL", kAttack, kVault, "0x3ccfd60b",
+                        {frame("CALL", kVault, kAttack, "0x", {}, eth(1000))}, U256{}));
   for (int i = 0; i < positions; ++i) {
     const unsigned p = kPositionBase + unsigned(i);
-    calls.push_back(frame("CALL", kAttack, p, "0x3ccfd60b", {frame("CALL", p, kAttack, "0x", {}, eth(10))}, U256{}));
+    calls.push_back(
+        frame("CALL", kAttack, p, "0x3ccfd60b", {frame("CALL", p, kAttack, "0x", {}, eth(10))}, U256{}));
   }
   return frame("CREATE", kSender, kAttack, "0x6080", std::move(calls), U256{}).dump();
 }
@@ -191,7 +192,8 @@ Result<Book> build_book(const std::string& url, bool parametric) {
   clock.set(kReported);
   cover::Incidents incidents(*store, clock, claims_config(parametric));
   cover::FileTraceSource source({evidence});
-  cover::ReportRequest report{key(kReporterKey).address(), product.id, {tx}, "vault and positions drained", {}};
+  cover::ReportRequest report{
+      key(kReporterKey).address(), product.id, {tx}, "vault and positions drained", {}};
   BULWARK_TRY(signature, sign_personal(key(kReporterKey), cover::report_message(report)));
   report.signature = signature;
   BULWARK_TRY(incident, incidents.report(report, source));
@@ -310,9 +312,8 @@ void run_claims(benchmark::State& state, Backend backend) {
     for (const auto& r : book->claims) {
       auto c = claims.submit(r);
       if (!c || c->status != cover::ClaimStatus::kPending) {
-        state.SkipWithError(("submit: " + (c ? "claim is " + std::string(to_string(c->status))
-                                             : c.error().message))
-                                .c_str());
+        state.SkipWithError(
+            ("submit: " + (c ? "claim is " + std::string(to_string(c->status)) : c.error().message)).c_str());
         return;
       }
     }
@@ -384,9 +385,9 @@ void BM_PostgresParametric(benchmark::State& state) {
 /// is compared with the floor of its own round (fsync latency drifts; see ledger_bench).
 void register_rounds(int rounds) {
   const std::pair<const char*, void (*)(benchmark::State&)> order[] = {
-      {"BM_SqliteFloor", BM_SqliteFloor},         {"BM_SqliteClaims", BM_SqliteClaims},
+      {"BM_SqliteFloor", BM_SqliteFloor},           {"BM_SqliteClaims", BM_SqliteClaims},
       {"BM_SqliteParametric", BM_SqliteParametric}, {"BM_PostgresFloor", BM_PostgresFloor},
-      {"BM_PostgresClaims", BM_PostgresClaims},   {"BM_PostgresParametric", BM_PostgresParametric},
+      {"BM_PostgresClaims", BM_PostgresClaims},     {"BM_PostgresParametric", BM_PostgresParametric},
   };
   for (int round = 0; round < rounds; ++round)
     for (const auto& [name, fn] : order) {
@@ -455,7 +456,8 @@ class RatioReporter final : public benchmark::ConsoleReporter {
                       "0.30: %s)\n",
                       backend, words, median(rates->second), median(ratios), rounds,
                       *std::min_element(ratios.begin(), ratios.end()),
-                      *std::max_element(ratios.begin(), ratios.end()), median(ratios) >= 0.3 ? "met" : "NOT met");
+                      *std::max_element(ratios.begin(), ratios.end()),
+                      median(ratios) >= 0.3 ? "met" : "NOT met");
         out << line;
       }
     }
@@ -473,10 +475,9 @@ class RatioReporter final : public benchmark::ConsoleReporter {
 int main(int argc, char** argv) {
   // Our own flags, --rounds=N (default 3) and --policies=N (default 10,000), are taken out before
   // Google Benchmark sees the rest.
-  auto args = bulwark::bench::parse_args(argc, argv, bulwark::bench::kDefaultRounds, {"--policies="},
-                                         [](std::string_view, const char* v) {
-                                           bulwark::bench::g_policies = std::max(1, std::atoi(v));
-                                         });
+  auto args = bulwark::bench::parse_args(
+      argc, argv, bulwark::bench::kDefaultRounds, {"--policies="},
+      [](std::string_view, const char* v) { bulwark::bench::g_policies = std::max(1, std::atoi(v)); });
   bulwark::bench::register_rounds(args.rounds);
   benchmark::Initialize(&args.count, args.args.data());
   if (benchmark::ReportUnrecognizedArguments(args.count, args.args.data())) return 2;
