@@ -137,7 +137,7 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
     Repo repo(tx);
     ClaimsRepo cr(repo);
     const UnixTime now = clock_.now();
-    BULWARK_CHECK(advance_incidents(repo, now, config_));
+    BULWARK_TRY(moved, advance_incidents(repo, now, config_));
     BULWARK_TRY(seen, cr.find_signature(digest));
     if (seen)
       return fail(ErrorCode::kAlreadyExists, "claim signature was already used at unix time " +
@@ -156,7 +156,7 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
     if (incident.product_id != policy.product_id)
       return reject("incident " + str(incident.id) + " concerns product " + str(incident.product_id) +
                     ", policy " + str(policy.id) + " covers product " + str(policy.product_id));
-    const Proof& proof = *incident.proof;
+    const std::shared_ptr<const ProofIndex> proof = cr.proof_index(incident_ref);
     // Timing: bought before the incident, outside the cooling-off window, active at its time, in grace.
     const UnixTime t = incident.time;
     if (policy.start_time >= t)
@@ -190,9 +190,9 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
     for (const auto& a : r.addresses)
       if (a != r.holder) parties.push_back(a);
     for (const auto& a : parties) {
-      if (proof.is_attacker(a))
+      if (proof->is_attacker(a))
         return reject(a.to_checksum() + " is an attacker in incident " + str(incident.id) + "'s evidence");
-      if (auto f = proof.funding_of(a))
+      if (auto f = proof->funding_of(a))
         return reject(a.to_checksum() + " was funded by attacker " + f->attacker.to_checksum() +
                       " in transaction " + f->tx.to_hex());
     }
@@ -229,7 +229,7 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
     // Proven loss: what the chain proves for the claim's addresses, in the policy's asset.
     U256 proven;
     for (const auto& a : r.addresses) {
-      BULWARK_TRY(sum, proven.checked_add(proof.loss_of(a, policy.asset)));
+      BULWARK_TRY(sum, proven.checked_add(proof->loss_of(a, policy.asset)));
       proven = sum;
     }
     BULWARK_TRY(asset, repo.get_asset(policy.asset));
@@ -247,7 +247,7 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
     // Across the holder's policies, the total for one incident stays within the holder's proven loss.
     U256 holder_proven;
     for (const auto& a : holder_addresses) {
-      BULWARK_TRY(sum, holder_proven.checked_add(proof.loss_of(a, policy.asset)));
+      BULWARK_TRY(sum, holder_proven.checked_add(proof->loss_of(a, policy.asset)));
       holder_proven = sum;
     }
     if (holder_claimed >= holder_proven) {
@@ -300,6 +300,8 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
       BULWARK_CHECK(decide_claims(repo, incident, std::move(pending), now));
       BULWARK_TRY(after, cr.get_claim(claim.id));
       claim = std::move(after);
+    } else if (moved == 0) {
+      tx.settle({claim});  // the one claim row this transaction wrote
     }
     return {};
   });

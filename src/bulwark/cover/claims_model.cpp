@@ -220,6 +220,33 @@ std::optional<Funding> Proof::funding_of(const Address& a) const {
   return std::nullopt;
 }
 
+ProofIndex::ProofIndex(std::shared_ptr<const Incident> incident) : incident_(std::move(incident)) {
+  if (!incident_ || !incident_->proof) return;
+  const Proof& p = *incident_->proof;
+  for (const auto& l : p.losses) losses_[l.holder].push_back(&l);
+  for (const auto& l : p.net_losses) net_losses_[l.holder].push_back(&l);
+  for (const auto& a : p.attackers) attackers_.emplace(a, true);
+  for (const auto& f : p.funded) funded_.try_emplace(f.recipient, &f);
+}
+
+U256 ProofIndex::loss_of(const Address& holder, const std::string& asset) const {
+  for (const auto* index : {&losses_, &net_losses_})
+    if (auto it = index->find(holder); it != index->end())
+      for (const ProvenLoss* l : it->second)
+        if (l->asset == asset) return l->amount;
+  return U256{};
+}
+
+bool ProofIndex::is_attacker(const Address& a) const {
+  return attackers_.contains(a);
+}
+
+std::optional<Funding> ProofIndex::funding_of(const Address& a) const {
+  const auto it = funded_.find(a);
+  if (it == funded_.end()) return std::nullopt;
+  return *it->second;
+}
+
 namespace accounts {
 std::string claim_deposits(const std::string& asset) {
   return "claims:deposits:" + asset;
@@ -675,6 +702,19 @@ Result<std::shared_ptr<const Incident>> ClaimsRepo::find_ref(Id id) {
   return ref;
 }
 
+std::shared_ptr<const ProofIndex> ClaimsRepo::proof_index(const std::shared_ptr<const Incident>& incident) {
+  ClaimsView* view = incident ? view_of(repo_, sc::incidents()) : nullptr;
+  if (view) {
+    const auto it = view->incidents_.find(incident->id);
+    if (it != view->incidents_.end() && it->second == incident) {  // the view's own copy
+      auto& index = view->proofs_[incident->id];
+      if (!index) index = std::make_shared<const ProofIndex>(incident);
+      return index;
+    }
+  }
+  return std::make_shared<const ProofIndex>(incident);
+}
+
 Result<std::optional<Incident>> ClaimsRepo::find_incident(Id id) {
   if (!view_of(repo_, sc::incidents()))
     return find_one<Incident>(repo_.tx(), sc::incidents(), {str(id)}, incident_from_row);
@@ -745,6 +785,11 @@ Result<std::optional<Id>> ClaimsRepo::incident_of_tx(std::uint64_t chain_id, con
 }
 
 Result<std::optional<Claim>> ClaimsRepo::find_claim(Id id) {
+  // The view holds every claim of the incidents whose claims it has read.
+  auto* vtx = dynamic_cast<ViewTx*>(&repo_.tx());
+  if (ClaimsView* view = vtx ? vtx->view_for_claim(id) : nullptr)
+    for (const auto& [_, claims] : view->claims_)
+      if (const Claim* c = claims->find(id)) return std::optional<Claim>{*c};
   return find_one<Claim>(repo_.tx(), sc::claims(), {str(id)}, claim_from_row);
 }
 Result<Claim> ClaimsRepo::get_claim(Id id) {

@@ -254,6 +254,25 @@ Result<Assessor> assessor_from_json(const nlohmann::json& j);
 Result<Vote> vote_from_json(const nlohmann::json& j);
 Result<SignatureUse> signature_from_json(const nlohmann::json& j);
 
+/// Proof::loss_of, is_attacker and funding_of with the same answers, by address look-up rather
+/// than a scan of the proof's lists: for checking many holders against one proof. Keeps the
+/// incident whose proof it indexes (an incident without a proof has no losses, attackers or
+/// fundings). Immutable once built, so thread-safe.
+class ProofIndex {
+ public:
+  explicit ProofIndex(std::shared_ptr<const Incident> incident);
+  U256 loss_of(const Address& holder, const std::string& asset) const;
+  bool is_attacker(const Address& a) const;
+  std::optional<Funding> funding_of(const Address& a) const;
+
+ private:
+  std::shared_ptr<const Incident> incident_;
+  std::unordered_map<Address, std::vector<const ProvenLoss*>> losses_;
+  std::unordered_map<Address, std::vector<const ProvenLoss*>> net_losses_;
+  std::unordered_map<Address, bool> attackers_;
+  std::unordered_map<Address, const Funding*> funded_;  ///< The first funding of each recipient.
+};
+
 /// The claims of one incident, by id, by holder and by affected address. A value: not thread-safe.
 class IncidentClaims {
  public:
@@ -296,6 +315,8 @@ class ClaimsRepo {
   Result<std::shared_ptr<const Incident>> incident_ref(Id id);
   Result<std::vector<std::shared_ptr<const Incident>>> incident_refs(
       std::optional<IncidentStatus> status = std::nullopt);
+  /// The index of an incident's proof; built once per incident read from the view, else anew.
+  std::shared_ptr<const ProofIndex> proof_index(const std::shared_ptr<const Incident>& incident);
   /// The incident a transaction already belongs to for a product, if any.
   Result<std::optional<Id>> incident_of_tx(std::uint64_t chain_id, const Hash32& tx, Id product);
 

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <limits>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,7 @@ constexpr std::int64_t kFewEntries = 8;
 void ClaimsView::clear() {
   incidents_.clear();
   lists_.clear();
+  proofs_.clear();
   claims_.clear();
 }
 
@@ -32,6 +34,7 @@ Status ClaimsView::follow(std::string_view kind, const std::string& payload) {
   if (kind.starts_with("incident_") || kind == "vote_cast") {
     incidents_.clear();
     lists_.clear();
+    proofs_.clear();
     return {};
   }
   if (kind != "claim_submitted" && kind != "claim_decided" && kind != "payout_made") {
@@ -62,12 +65,39 @@ Status ViewTx::sync() {
     view_.seq_ = head_seq;
     view_.hash_ = head_hash;
   };
+  const auto& journal = sc::journal();
+  // What the view's last transaction wrote, if it committed: its last entry is in the journal.
+  if (auto w = std::exchange(view_.written_, std::nullopt); w && view_.synced_ && view_.seq_ == w->from_seq &&
+                                                            view_.hash_ == w->from_hash &&
+                                                            head_seq >= w->to_seq) {
+    std::optional<Hash32> at;
+    if (head_seq == w->to_seq) {
+      at = head_hash;
+    } else {
+      BULWARK_TRY(row, inner_.get(journal, {std::to_string(w->to_seq)}));
+      if (row) {
+        BULWARK_TRY(e, journal_from_row(*row));
+        at = e.hash;
+      }
+    }
+    if (at == w->to_hash) {
+      if (w->incidents) {
+        view_.incidents_.clear();
+        view_.lists_.clear();
+        view_.proofs_.clear();
+      }
+      for (auto& c : w->claims)
+        if (auto it = view_.claims_.find(c.incident_id); it != view_.claims_.end())
+          it->second->put(std::move(c));
+      view_.seq_ = w->to_seq;
+      view_.hash_ = w->to_hash;
+    }
+  }
   if (!view_.synced_ || head_seq < view_.seq_ || head_seq - view_.seq_ > ClaimsView::kMaxFollow) {
     restart();
   } else if (head_seq != view_.seq_ || head_hash != view_.hash_) {
     // A few entries (typically this object's own last transaction) are read one by one, which the
     // store's row cache answers; a longer run in one range query.
-    const auto& journal = sc::journal();
     std::vector<store::Row> rows;
     if (head_seq - view_.seq_ <= kFewEntries) {
       for (std::int64_t seq = view_.seq_ + 1; seq <= head_seq; ++seq) {
@@ -76,8 +106,9 @@ Status ViewTx::sync() {
         rows.push_back(std::move(*row));
       }
     } else {
-      BULWARK_TRY(range, inner_.select(journal, store::Query{.at_least = {{journal.column("seq"), view_.seq_ + 1}},
-                                                              .limit = std::size_t(head_seq - view_.seq_)}));
+      BULWARK_TRY(range,
+                  inner_.select(journal, store::Query{.at_least = {{journal.column("seq"), view_.seq_ + 1}},
+                                                      .limit = std::size_t(head_seq - view_.seq_)}));
       rows = std::move(range);
     }
     for (const auto& row : rows) {
@@ -90,7 +121,25 @@ Status ViewTx::sync() {
     if (view_.seq_ != head_seq || view_.hash_ != head_hash) restart();
   }
   synced_ = true;
+  synced_seq_ = view_.seq_;
+  synced_hash_ = view_.hash_;
   return {};
+}
+
+void ViewTx::settle(std::vector<Claim> claims) {
+  if (!synced_ || !last_entry_) return;
+  std::unordered_set<std::string> ids;
+  for (const auto& c : claims) ids.insert(std::to_string(c.id));
+  if (ids != written_claims_ || ids.size() != claims.size()) return;
+  auto hash = Hash32::parse((*last_entry_)[sc::journal().column("hash")]);
+  if (!hash) return;
+  view_.written_ =
+      ClaimsView::Written{synced_seq_, synced_hash_, last_seq_, *hash, std::move(claims), wrote_incidents_};
+}
+
+ClaimsView* ViewTx::view_for_claim(Id id) {
+  if (!synced_) return nullptr;
+  return written_claims_.contains(std::to_string(id)) ? nullptr : &view_;
 }
 
 ClaimsView* ViewTx::view_for(const store::TableDef& table) {
@@ -106,7 +155,10 @@ Result<std::optional<store::Row>> ViewTx::get(const store::TableDef& table, cons
 
 Status ViewTx::put(const store::TableDef& table, const store::Row& row) {
   if (&table == &sc::incidents()) wrote_incidents_ = true;
-  if (&table == &sc::claims()) wrote_claims_ = true;
+  if (&table == &sc::claims()) {
+    wrote_claims_ = true;
+    if (!row.empty()) written_claims_.insert(row[0]);
+  }
   BULWARK_CHECK(inner_.put(table, row));
   if (&table == &sc::journal() && !row.empty()) {
     std::int64_t seq = 0;

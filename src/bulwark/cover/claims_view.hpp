@@ -19,6 +19,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "bulwark/core/address.hpp"
@@ -48,14 +50,27 @@ class ClaimsView {
   /// Applies one followed entry. Errors: kInvalidArgument for a payload it cannot read.
   Status follow(std::string_view kind, const std::string& payload);
 
+  /// What a transaction through the view wrote (ViewTx::settle): once its last entry is seen in
+  /// the journal, the view takes these claims as they are instead of reading the entries back.
+  struct Written {
+    std::int64_t from_seq = 0;  ///< Where the view stood when the transaction began.
+    Hash32 from_hash;
+    std::int64_t to_seq = 0;  ///< The transaction's last journal entry.
+    Hash32 to_hash;
+    std::vector<Claim> claims;  ///< Every claim row it wrote, as written.
+    bool incidents = false;     ///< It wrote incident rows.
+  };
+
   std::mutex mu_;
+  std::optional<Written> written_;
   bool synced_ = false;  ///< seq_/hash_ name the last entry followed.
   std::int64_t seq_ = 0;
   Hash32 hash_;
   std::map<Id, std::shared_ptr<const Incident>> incidents_;
   /// Results of incidents(status) (key: the status; nullopt: all).
   std::map<std::optional<IncidentStatus>, std::vector<std::shared_ptr<const Incident>>> lists_;
-  std::map<Id, std::shared_ptr<IncidentClaims>> claims_;  ///< By incident.
+  std::map<Id, std::shared_ptr<IncidentClaims>> claims_;    ///< By incident.
+  std::map<Id, std::shared_ptr<const ProofIndex>> proofs_;  ///< Of the incidents in incidents_.
 };
 
 /// A store transaction seen through a ClaimsView: forwards every operation to `inner`, and notes
@@ -76,6 +91,15 @@ class ViewTx final : public store::Tx {
   /// The view, when it may answer reads of `table` (incidents or claims) in this transaction:
   /// synced and the table not written since. nullptr otherwise.
   ClaimsView* view_for(const store::TableDef& table);
+  /// The view, when it may answer for the one claim with this id: synced and that claim's row not
+  /// written since. nullptr otherwise.
+  ClaimsView* view_for_claim(Id id);
+
+  /// Called at the end of a body that succeeds, with the new state of every claim row it wrote:
+  /// once the view sees this transaction's last journal entry committed, it takes them (and drops
+  /// its incidents if incidents were written) without reading the entries back. Does nothing
+  /// unless `claims` are exactly the claim rows written.
+  void settle(std::vector<Claim> claims);
 
   Result<std::optional<store::Row>> get(const store::TableDef& table, const store::Row& key) override;
   Status put(const store::TableDef& table, const store::Row& row) override;
@@ -87,9 +111,12 @@ class ViewTx final : public store::Tx {
   ClaimsView& view_;
   std::unique_lock<std::mutex> lock_;
   bool synced_ = false;
+  std::int64_t synced_seq_ = 0;  ///< Where sync() left the view.
+  Hash32 synced_hash_;
   bool wrote_incidents_ = false;
   bool wrote_claims_ = false;
-  std::optional<store::Row> last_entry_;  ///< The journal entry with the highest seq written here.
+  std::unordered_set<std::string> written_claims_;  ///< Ids of the claim rows written here.
+  std::optional<store::Row> last_entry_;            ///< The journal entry with the highest seq written here.
   std::int64_t last_seq_ = 0;
 };
 

@@ -5,8 +5,6 @@
 #include <mutex>
 #include <set>
 #include <span>
-#include <unordered_map>
-#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -59,34 +57,10 @@ Result<std::vector<Burn>> split(const U256& amount, const std::vector<std::pair<
   return burns;
 }
 
-/// Proof::loss_of, is_attacker and funding_of for many holders: the proof's lists by address.
-class ProofIndex {
- public:
-  explicit ProofIndex(const Proof& p) {
-    for (const auto& l : p.losses) losses_[l.holder].push_back(&l);
-    for (const auto& l : p.net_losses) net_[l.holder].push_back(&l);
-    for (const auto& a : p.attackers) attackers_.insert(a);
-    for (const auto& f : p.funded) funded_.try_emplace(f.recipient, &f);
-  }
-  U256 loss_of(const Address& holder, const std::string& asset) const {
-    for (const auto* index : {&losses_, &net_})
-      if (auto it = index->find(holder); it != index->end())
-        for (const ProvenLoss* l : it->second)
-          if (l->asset == asset) return l->amount;
-    return U256{};
-  }
-  bool is_attacker(const Address& a) const { return attackers_.contains(a); }
-  bool funded(const Address& a) const { return funded_.contains(a); }
-
- private:
-  std::unordered_map<Address, std::vector<const ProvenLoss*>> losses_, net_;
-  std::unordered_set<Address> attackers_;
-  std::unordered_map<Address, const Funding*> funded_;
-};
-
-}  // namespace
-
-Result<std::vector<Entitlement>> entitlements(Repo& repo, const Incident& inc, const ClaimsConfig& config) {
+/// entitlements() of a shared incident (whose proof index the view may keep).
+Result<std::vector<Entitlement>> owed_on(Repo& repo, const std::shared_ptr<const Incident>& ref,
+                                         const ClaimsConfig& config) {
+  const Incident& inc = *ref;
   std::vector<Entitlement> out;
   ClaimsRepo cr(repo);
   BULWARK_TRY(claims, cr.incident_claims(inc.id));
@@ -103,22 +77,29 @@ Result<std::vector<Entitlement>> entitlements(Repo& repo, const Incident& inc, c
   std::map<Id, U256> paid_before;  // per policy, across incidents
   for (const auto& e : all_payouts)
     paid_before[e.policy_id] = paid_before[e.policy_id].checked_add(e.amount).value_or(U256::max());
-  const ProofIndex proof(*inc.proof);
+  const auto proof = cr.proof_index(ref);
   for (const auto& p : policies) {
     if (!p.terms.parametric || paid_policies.contains(p.id)) continue;
     const UnixTime cover_end = p.status == PolicyStatus::kCancelled ? p.closed_at : p.end_time;
     if (p.start_time >= inc.time || inc.time - p.start_time < config.cooling_off || inc.time >= cover_end)
       continue;
-    if (proof.is_attacker(p.holder) || proof.funded(p.holder)) continue;
+    if (proof->is_attacker(p.holder) || proof->funding_of(p.holder)) continue;
     const U256 cover_left = sub_or_zero(p.amount, paid_before[p.id]);
     U256 gross = cover_left;
     if (!pays_fixed_sum(p.terms.cover_type, p.terms.payout))
-      gross = std::min(gross, proof.loss_of(p.holder, p.asset));
+      gross = std::min(gross, proof->loss_of(p.holder, p.asset));
     const U256 amount = sub_or_zero(gross, p.terms.deductible);
     if (amount.is_zero()) continue;
     out.push_back({inc.id, p.id, 0, p.holder, p.asset, amount});
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<Entitlement>> entitlements(Repo& repo, const Incident& inc, const ClaimsConfig& config) {
+  // Not owned: only for the call.
+  return owed_on(repo, std::shared_ptr<const Incident>(std::shared_ptr<const Incident>{}, &inc), config);
 }
 
 /// What a committed batch left owed, per incident, and the journal head it committed: valid for the
@@ -184,13 +165,14 @@ Result<PayoutRun> Payouts::run_batch(std::optional<Id> only) {
     }
     std::size_t budget = std::max<std::size_t>(config_.payout_batch, 1);
     std::map<Id, std::set<Id>> paid_by_product;  // incidents paid in this batch, by product
+    std::vector<Claim> paid_claims;              // as written
     for (const auto& ref : due) {
       const Incident& inc = *ref;
       Carry::Owed& left = next.owed[inc.id];
       if (auto it = before.owed.find(inc.id); carried && it != before.owed.end()) {
         left = it->second;
       } else {
-        BULWARK_TRY(list, entitlements(repo, inc, config_));
+        BULWARK_TRY(list, owed_on(repo, ref, config_));
         left.list = std::make_shared<const std::vector<Entitlement>>(std::move(list));
       }
       const std::span<const Entitlement> owed = std::span(*left.list).subspan(left.from);
@@ -290,6 +272,7 @@ Result<PayoutRun> Payouts::run_batch(std::optional<Id> only) {
           c.paid = p.amount;
           c.reasons.push_back("paid " + p.amount.to_dec() + " at ratio " + num.to_dec() + "/" + den.to_dec());
           payload["claim"] = to_json(c);
+          paid_claims.push_back(std::move(c));
         }
         BULWARK_CHECK(record_event(repo, now, "payout_made", payload));
         run.total = run.total.checked_add(p.amount).value_or(U256::max());
@@ -302,6 +285,7 @@ Result<PayoutRun> Payouts::run_batch(std::optional<Id> only) {
     for (const auto& ref : due)
       if (auto it = paid_by_product.find(ref->product_id); it != paid_by_product.end())
         if (it->second.size() > 1 || !it->second.contains(ref->id)) next.owed.erase(ref->id);
+    if (moved == 0) tx.settle(std::move(paid_claims));
     BULWARK_TRY(after, repo.journal_head());
     next.valid = after.has_value();
     if (after) {
