@@ -181,8 +181,11 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
       if (open(c.status))
         return reject("policy " + str(policy.id) + " already has an open claim (" + str(c.id) + ", " +
                       std::string(to_string(c.status)) + ")");
-    BULWARK_TRY(paid_already, cr.find_payout(incident.id, policy.id));
-    if (paid_already)
+    // The policy's payouts (one read): this incident's, and later the cover they leave.
+    BULWARK_TRY(policy_payouts, cr.payouts_of_policy(policy.id));
+    const auto paid_already = std::find_if(policy_payouts.begin(), policy_payouts.end(),
+                                           [&](const Payout& p) { return p.incident_id == incident.id; });
+    if (paid_already != policy_payouts.end())
       return reject("policy " + str(policy.id) + " was already paid " + paid_already->amount.to_dec() +
                     " for incident " + str(incident.id));
     // Attackers and those they funded.
@@ -240,7 +243,6 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
       return reject("claimed " + units(r.claimed) + " is more than the proven loss of " + units(proven) +
                     " for the claim's addresses");
     // Cover left after earlier payouts on this policy.
-    BULWARK_TRY(policy_payouts, cr.payouts_of_policy(policy.id));
     U256 cover_left = policy.amount;
     for (const auto& p : policy_payouts)
       cover_left = cover_left > p.amount ? *cover_left.checked_sub(p.amount) : U256{};

@@ -787,6 +787,7 @@ Result<std::optional<Id>> ClaimsRepo::incident_of_tx(std::uint64_t chain_id, con
 Result<std::optional<Claim>> ClaimsRepo::find_claim(Id id) {
   // The view holds every claim of the incidents whose claims it has read.
   auto* vtx = dynamic_cast<ViewTx*>(&repo_.tx());
+  if (vtx && vtx->claim_known_absent(id)) return std::optional<Claim>{};
   if (ClaimsView* view = vtx ? vtx->view_for_claim(id) : nullptr)
     for (const auto& [_, claims] : view->claims_)
       if (const Claim* c = claims->find(id)) return std::optional<Claim>{*c};

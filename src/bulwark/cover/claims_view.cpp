@@ -176,10 +176,26 @@ Status ViewTx::put(const store::TableDef& table, const store::Row& row) {
 }
 
 Result<std::vector<store::Row>> ViewTx::select(const store::TableDef& table, const store::Query& query) {
-  const bool head_query = query.equal.empty() && !query.at_most && !query.at_least && query.limit == 1 &&
-                          query.descending && !query.order_by;
-  if (&table == &sc::journal() && head_query && last_entry_) return std::vector<store::Row>{*last_entry_};
-  return inner_.select(table, query);
+  // The row with the largest key (Repo::journal_head, Repo::next_id).
+  const bool last_row = query.equal.empty() && !query.at_most && !query.at_least && query.limit == 1 &&
+                        query.descending && !query.order_by;
+  if (&table == &sc::journal() && last_row && last_entry_) return std::vector<store::Row>{*last_entry_};
+  BULWARK_TRY(rows, inner_.select(table, query));
+  if (&table == &sc::claims() && last_row) {
+    Id largest = 0;
+    if (!rows.empty()) {
+      const std::string& s = rows[0].at(0);
+      if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), largest);
+          ec != std::errc() || p != s.data() + s.size())
+        return rows;
+    }
+    largest_claim_ = largest;
+  }
+  return rows;
+}
+
+bool ViewTx::claim_known_absent(Id id) const {
+  return largest_claim_ && id > *largest_claim_ && !written_claims_.contains(std::to_string(id));
 }
 
 Result<std::int64_t> ViewTx::count(const store::TableDef& table) {

@@ -95,6 +95,10 @@ class ViewTx final : public store::Tx {
   /// written since. nullptr otherwise.
   ClaimsView* view_for_claim(Id id);
 
+  /// True when no claim with this id can exist: an id above the largest this transaction has read
+  /// (Repo::next_id's query), and not written since.
+  bool claim_known_absent(Id id) const;
+
   /// Called at the end of a body that succeeds, with the new state of every claim row it wrote:
   /// once the view sees this transaction's last journal entry committed, it takes them (and drops
   /// its incidents if incidents were written) without reading the entries back. Does nothing
@@ -116,6 +120,7 @@ class ViewTx final : public store::Tx {
   bool wrote_incidents_ = false;
   bool wrote_claims_ = false;
   std::unordered_set<std::string> written_claims_;  ///< Ids of the claim rows written here.
+  std::optional<Id> largest_claim_;                 ///< The largest claim id read, if read.
   std::optional<store::Row> last_entry_;            ///< The journal entry with the highest seq written here.
   std::int64_t last_seq_ = 0;
 };
