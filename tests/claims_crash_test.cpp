@@ -28,7 +28,7 @@ using testing::eth;
 
 constexpr UnixTime kT0 = 1'700'000'000;
 constexpr UnixTime kExploit = kT0 + 2 * kSecondsPerDay;
-constexpr int kPolicies = 300;
+constexpr int kPolicies = 1000;
 
 class PayoutCrashTest : public ::testing::TestWithParam<std::string> {};
 
@@ -52,7 +52,7 @@ TEST_P(PayoutCrashTest, KilledMidPayoutPaysEveryPolicyExactlyOnce) {
   }
   std::mt19937 rng(11);
   // Delays that land most kills mid-run on each backend (a child pays several payouts a round).
-  const int lo = GetParam() == "sqlite" ? 4 : 15, hi = GetParam() == "sqlite" ? 40 : 100;
+  const int lo = GetParam() == "sqlite" ? 4 : 10, hi = GetParam() == "sqlite" ? 25 : 50;
   std::set<long long> reported;
   int kills = 0;
   bool done = false;

@@ -824,6 +824,114 @@ TEST_P(ClaimsTest, DeniedIncidentRejectsItsClaimsAndForfeitsTheDeposit) {
   expect_verifies();
 }
 
+// Claims, Incidents and Payouts keep incidents and claims across their transactions
+// (claims_view.hpp): what another object (another process, in effect) writes in between is seen.
+TEST_P(ClaimsTest, ChecksSeeWhatOtherObjectsOfTheStoreWroteInBetween) {
+  const Id product = make_product({kV1, kV2, kV3});
+  make_pool("100", {product});
+  const Policy p1 = buy(key(1).address(), product, "10");
+  const Policy p2 = buy(key(2).address(), product, "10");
+  const Policy p3 = buy(key(3).address(), product, "10");
+  const Policy p4 = buy(key(4).address(), product, "10");
+  clock_.set(kExploit + 3'600);
+  const Incident inc = reported(product, {tx_hash(1), tx_hash(2), tx_hash(3)});
+  ASSERT_TRUE(claims_->submit(signed_claim(1, p1.id, inc.id, "4", {kV1})));
+  Claims other(*store_, clock_, config_);
+  ASSERT_TRUE(other.submit(signed_claim(2, p2.id, inc.id, "3", {kV2})));
+  EXPECT_FAILS_WITH(claims_->submit(signed_claim(3, p3.id, inc.id, "3", {kV2})),
+                    "by claim 2 of another holder");
+  EXPECT_FAILS_WITH(other.submit(signed_claim(3, p3.id, inc.id, "4", {kV1})), "by claim 1 of another holder");
+  // The incident confirmed through another object: a new claim is approved at once, and both
+  // claims already pending were approved with the decision.
+  ASSERT_TRUE(incidents_->resolve(inc.id, true, "proven"));
+  auto c3 = claims_->submit(signed_claim(3, p3.id, inc.id, "2", {kV3}));
+  ASSERT_TRUE(c3) << c3.error().message;
+  EXPECT_EQ(c3->status, ClaimStatus::kApproved);
+  EXPECT_FAILS_WITH(other.submit(signed_claim(4, p4.id, inc.id, "2", {kV3})), "by claim 3 of another holder");
+  auto approved = claims_->claims({.incident_id = inc.id, .status = ClaimStatus::kApproved});
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(approved->size(), 3u);
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, APayoutRunPaysWhatOthersApprovedBetweenItsBatches) {
+  config_.payout_batch = 1;
+  Payouts payouts(*store_, clock_, config_);
+  const Id product = make_product({kV1, kV2, kV3});
+  make_pool("100", {product});
+  const Policy p1 = buy(key(1).address(), product, "10");
+  const Policy p2 = buy(key(2).address(), product, "10");
+  const Policy p3 = buy(key(3).address(), product, "10");
+  clock_.set(kExploit + 3'600);
+  const Incident inc = reported(product, {tx_hash(1), tx_hash(2), tx_hash(3)});
+  ASSERT_TRUE(claims_->submit(signed_claim(1, p1.id, inc.id, "4", {kV1})));
+  ASSERT_TRUE(claims_->submit(signed_claim(2, p2.id, inc.id, "3", {kV2})));
+  ASSERT_TRUE(incidents_->resolve(inc.id, true, "proven"));
+  auto first = payouts.run_batch();
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->payouts.size(), 1u);
+  EXPECT_EQ(first->payouts[0].policy_id, p1.id);
+  EXPECT_EQ(first->remaining, 1u);
+  // Between the batches another object has a third claim approved (the incident is confirmed).
+  auto c3 = claims_->submit(signed_claim(3, p3.id, inc.id, "2", {kV3}));
+  ASSERT_TRUE(c3) << c3.error().message;
+  ASSERT_EQ(c3->status, ClaimStatus::kApproved);
+  auto second = payouts.run_batch();
+  ASSERT_TRUE(second) << second.error().message;
+  ASSERT_EQ(second->payouts.size(), 1u);
+  EXPECT_EQ(second->payouts[0].policy_id, p2.id);
+  EXPECT_EQ(second->remaining, 1u);  // the third claim
+  auto rest = payouts.run();
+  ASSERT_TRUE(rest) << rest.error().message;
+  ASSERT_EQ(rest->payouts.size(), 1u);
+  EXPECT_EQ(rest->payouts[0].policy_id, p3.id);
+  EXPECT_EQ(rest->payouts[0].amount, eth("1.9"));
+  expect_verifies();
+}
+
+TEST_P(ClaimsTest, PayoutsOfTwoIncidentsOfOneProductNeverPayMoreThanTheCoverWhateverTheBatch) {
+  config_.challenge_window = 0;
+  for (std::size_t batch : {std::size_t(1), std::size_t(2), std::size_t(200)}) {
+    SCOPED_TRACE("payout_batch " + std::to_string(batch));
+    auto s = store::open_store(testing::fresh_store_url(GetParam()));
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+    clock_.set(kT0);
+    ledger_ = std::make_unique<Ledger>(*store_, clock_);
+    ASSERT_TRUE(ledger_->register_asset(asset_));
+    config_.payout_batch = batch;
+    Incidents incidents(*store_, clock_, config_);
+    Payouts payouts(*store_, clock_, config_);
+    const Id product = make_product({kV1, kV2}, true, CoverType::kOracleFailure, "0.5");
+    make_pool("100", {product});
+    const Policy p1 = buy(key(1).address(), product, "10");
+    const Policy p2 = buy(key(2).address(), product, "10");
+    const Policy p3 = buy(key(3).address(), product, "10");
+    clock_.set(kExploit + 60);
+    cover::FileTraceSource source({evidence_.path()});
+    auto a = incidents.report(signed_report(7, product, {tx_hash(1)}), source);
+    auto b = incidents.report(signed_report(8, product, {tx_hash(2)}), source);
+    ASSERT_TRUE(a && b);
+    ASSERT_EQ(a->status, IncidentStatus::kConfirmed);
+    ASSERT_EQ(b->status, IncidentStatus::kConfirmed);
+    auto run = payouts.run();
+    ASSERT_TRUE(run) << run.error().message;
+    // The first incident pays each policy its cover less the deductible; that leaves 0.5 of cover,
+    // all of it deductible, for the second.
+    std::map<Id, U256> paid;
+    for (const auto& p : run->payouts) {
+      EXPECT_EQ(p.incident_id, a->id);
+      paid[p.policy_id] = *paid[p.policy_id].checked_add(p.amount);
+    }
+    EXPECT_EQ(paid.size(), 3u);
+    for (const Policy& p : {p1, p2, p3}) EXPECT_EQ(paid[p.id], eth("9.5"));
+    auto again = payouts.run();
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->payouts.empty());
+    expect_verifies();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ClaimsTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& tp) { return tp.param; });
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/cover/claims_view.hpp"
 #include "bulwark/cover/events.hpp"
 #include "bulwark/cover/incidents.hpp"
 #include "bulwark/store/schema.hpp"
@@ -63,12 +64,16 @@ Result<std::pair<U256, U256>> claim_deposit(const Policy& policy, const U256& cl
   return std::pair{std::max(minimum, reward), reward};
 }
 
-Status decide_claims_of(Repo& repo, const Incident& incident, UnixTime now) {
+namespace {
+
+bool decides_claims(const Incident& incident) {
+  return incident.status == IncidentStatus::kConfirmed || incident.status == IncidentStatus::kDenied ||
+         incident.status == IncidentStatus::kRejected;
+}
+
+/// decide_claims_of() over `claims`: the incident's claims, in id order.
+Status decide_claims(Repo& repo, const Incident& incident, std::vector<Claim> claims, UnixTime now) {
   const bool approve = incident.status == IncidentStatus::kConfirmed;
-  if (!approve && incident.status != IncidentStatus::kDenied && incident.status != IncidentStatus::kRejected)
-    return {};
-  ClaimsRepo cr(repo);
-  BULWARK_TRY(claims, cr.claims_of_incident(incident.id));
   for (auto& c : claims) {
     if (c.status != ClaimStatus::kPending) continue;
     const U256 deposit = c.deposit;
@@ -92,8 +97,17 @@ Status decide_claims_of(Repo& repo, const Incident& incident, UnixTime now) {
   return {};
 }
 
+}  // namespace
+
+Status decide_claims_of(Repo& repo, const Incident& incident, UnixTime now) {
+  if (!decides_claims(incident)) return {};
+  ClaimsRepo cr(repo);
+  BULWARK_TRY(claims, cr.claims_of_incident(incident.id));
+  return decide_claims(repo, incident, std::move(claims), now);
+}
+
 Claims::Claims(store::Store& store, const Clock& clock, ClaimsConfig config)
-    : store_(store), clock_(clock), config_(std::move(config)) {}
+    : store_(store), clock_(clock), config_(std::move(config)), view_(std::make_shared<ClaimsView>()) {}
 
 Result<Claim> Claims::submit(const ClaimRequest& r) {
   if (r.claimed.is_zero()) return fail(ErrorCode::kInvalidArgument, "claimed loss must be greater than zero");
@@ -116,18 +130,21 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
   const Hash32 digest = eip191_hash(message);
 
   Claim claim;
-  Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+  Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& inner) -> Status {
     claim = Claim{};  // the store may run the body again
+    ViewTx tx(inner, *view_);
+    BULWARK_CHECK(tx.sync());
     Repo repo(tx);
     ClaimsRepo cr(repo);
     const UnixTime now = clock_.now();
-    BULWARK_CHECK(advance_incidents(repo, now, config_));
+    BULWARK_TRY(moved, advance_incidents(repo, now, config_));
     BULWARK_TRY(seen, cr.find_signature(digest));
     if (seen)
       return fail(ErrorCode::kAlreadyExists, "claim signature was already used at unix time " +
                                                  str(seen->time) + ": a replayed claim is refused");
     BULWARK_TRY(policy, repo.get_policy(r.policy_id));
-    BULWARK_TRY(incident, cr.get_incident(r.incident_id));
+    BULWARK_TRY(incident_ref, cr.incident_ref(r.incident_id));
+    const Incident& incident = *incident_ref;
     if (policy.holder != r.holder)
       return reject("policy " + str(policy.id) + " belongs to " + policy.holder.to_checksum() + ", not " +
                     r.holder.to_checksum() + ": only the holder can claim");
@@ -139,7 +156,7 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
     if (incident.product_id != policy.product_id)
       return reject("incident " + str(incident.id) + " concerns product " + str(incident.product_id) +
                     ", policy " + str(policy.id) + " covers product " + str(policy.product_id));
-    const Proof& proof = *incident.proof;
+    const std::shared_ptr<const ProofIndex> proof = cr.proof_index(incident_ref);
     // Timing: bought before the incident, outside the cooling-off window, active at its time, in grace.
     const UnixTime t = incident.time;
     if (policy.start_time >= t)
@@ -164,8 +181,11 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
       if (open(c.status))
         return reject("policy " + str(policy.id) + " already has an open claim (" + str(c.id) + ", " +
                       std::string(to_string(c.status)) + ")");
-    BULWARK_TRY(paid_already, cr.find_payout(incident.id, policy.id));
-    if (paid_already)
+    // The policy's payouts (one read): this incident's, and later the cover they leave.
+    BULWARK_TRY(policy_payouts, cr.payouts_of_policy(policy.id));
+    const auto paid_already = std::find_if(policy_payouts.begin(), policy_payouts.end(),
+                                           [&](const Payout& p) { return p.incident_id == incident.id; });
+    if (paid_already != policy_payouts.end())
       return reject("policy " + str(policy.id) + " was already paid " + paid_already->amount.to_dec() +
                     " for incident " + str(incident.id));
     // Attackers and those they funded.
@@ -173,35 +193,46 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
     for (const auto& a : r.addresses)
       if (a != r.holder) parties.push_back(a);
     for (const auto& a : parties) {
-      if (proof.is_attacker(a))
+      if (proof->is_attacker(a))
         return reject(a.to_checksum() + " is an attacker in incident " + str(incident.id) + "'s evidence");
-      if (auto f = proof.funding_of(a))
+      if (auto f = proof->funding_of(a))
         return reject(a.to_checksum() + " was funded by attacker " + f->attacker.to_checksum() +
                       " in transaction " + f->tx.to_hex());
     }
-    // The holder's claims on this incident, and other holders' claimed addresses.
-    BULWARK_TRY(of_incident, cr.claims_of_incident(incident.id));
+    // The holder's claims on this incident, and other holders' claimed addresses: the first claim
+    // (by id) that is not rejected, is another holder's and names one of this claim's addresses
+    // refuses it; the holder's own claims before that one count toward its claimed loss.
+    BULWARK_TRY(of_incident, cr.incident_claims(incident.id));
+    const Claim* taken = nullptr;
+    for (const auto& a : r.addresses)
+      for (Id id : of_incident->naming(a)) {
+        if (taken && id >= taken->id) break;
+        const Claim* c = of_incident->find(id);
+        if (c->status == ClaimStatus::kRejected || c->holder == r.holder) continue;
+        taken = c;
+        break;
+      }
     std::set<Address> holder_addresses(r.addresses.begin(), r.addresses.end());
     U256 holder_claimed;
     std::vector<Id> holder_claims;
-    for (const auto& c : of_incident) {
+    for (Id id : of_incident->of_holder(r.holder)) {
+      if (taken && id > taken->id) break;
+      const Claim& c = *of_incident->find(id);
       if (c.status == ClaimStatus::kRejected) continue;
-      if (c.holder == r.holder) {
-        holder_addresses.insert(c.addresses.begin(), c.addresses.end());
-        BULWARK_TRY(sum, holder_claimed.checked_add(c.claimed));
-        holder_claimed = sum;
-        holder_claims.push_back(c.id);
-        continue;
-      }
-      for (const auto& a : c.addresses)
-        if (std::find(r.addresses.begin(), r.addresses.end(), a) != r.addresses.end())
-          return reject("the loss of " + a.to_checksum() + " is already claimed by claim " + str(c.id) +
-                        " of another holder");
+      holder_addresses.insert(c.addresses.begin(), c.addresses.end());
+      BULWARK_TRY(sum, holder_claimed.checked_add(c.claimed));
+      holder_claimed = sum;
+      holder_claims.push_back(c.id);
     }
+    if (taken)
+      for (const auto& a : taken->addresses)
+        if (std::find(r.addresses.begin(), r.addresses.end(), a) != r.addresses.end())
+          return reject("the loss of " + a.to_checksum() + " is already claimed by claim " + str(taken->id) +
+                        " of another holder");
     // Proven loss: what the chain proves for the claim's addresses, in the policy's asset.
     U256 proven;
     for (const auto& a : r.addresses) {
-      BULWARK_TRY(sum, proven.checked_add(proof.loss_of(a, policy.asset)));
+      BULWARK_TRY(sum, proven.checked_add(proof->loss_of(a, policy.asset)));
       proven = sum;
     }
     BULWARK_TRY(asset, repo.get_asset(policy.asset));
@@ -212,14 +243,13 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
       return reject("claimed " + units(r.claimed) + " is more than the proven loss of " + units(proven) +
                     " for the claim's addresses");
     // Cover left after earlier payouts on this policy.
-    BULWARK_TRY(policy_payouts, cr.payouts_of_policy(policy.id));
     U256 cover_left = policy.amount;
     for (const auto& p : policy_payouts)
       cover_left = cover_left > p.amount ? *cover_left.checked_sub(p.amount) : U256{};
     // Across the holder's policies, the total for one incident stays within the holder's proven loss.
     U256 holder_proven;
     for (const auto& a : holder_addresses) {
-      BULWARK_TRY(sum, holder_proven.checked_add(proof.loss_of(a, policy.asset)));
+      BULWARK_TRY(sum, holder_proven.checked_add(proof->loss_of(a, policy.asset)));
       holder_proven = sum;
     }
     if (holder_claimed >= holder_proven) {
@@ -259,12 +289,21 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
                       ") - deductible " + units(policy.terms.deductible);
     claim.reasons.push_back(why);
     const SignatureUse used{digest, r.holder, "claim", now};
+    // On a confirmed incident the claim is decided at once, with any other pending claim of the
+    // incident (as decide_claims_of would find them after the write: those already there, then this).
+    std::vector<Claim> pending;
+    if (incident.status == IncidentStatus::kConfirmed)
+      for (const auto& [_, c] : of_incident->all())
+        if (c.status == ClaimStatus::kPending) pending.push_back(c);
     BULWARK_CHECK(
         emit(repo, now, "claim_submitted", json{{"claim", to_json(claim)}, {"signature", to_json(used)}}));
     if (incident.status == IncidentStatus::kConfirmed) {
-      BULWARK_CHECK(decide_claims_of(repo, incident, now));
+      pending.push_back(claim);
+      BULWARK_CHECK(decide_claims(repo, incident, std::move(pending), now));
       BULWARK_TRY(after, cr.get_claim(claim.id));
       claim = std::move(after);
+    } else if (moved == 0) {
+      tx.settle({claim});  // the one claim row this transaction wrote
     }
     return {};
   });

@@ -7,6 +7,7 @@
 /// pending until the incident is confirmed (then approved, the deposit refunded) or denied (then
 /// rejected, the deposit forfeited to the reserve).
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@
 #include "bulwark/store/store.hpp"
 
 namespace bulwark::cover {
+
+class ClaimsView;
 
 /// A claim as the holder signs it (EIP-191 personal_sign over claim_message()).
 struct ClaimRequest {
@@ -75,6 +78,7 @@ class Claims {
   store::Store& store_;
   const Clock& clock_;
   ClaimsConfig config_;
+  std::shared_ptr<ClaimsView> view_;  ///< Incidents and claims kept across submissions (claims_view.hpp).
 };
 
 }  // namespace bulwark::cover

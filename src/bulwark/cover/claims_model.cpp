@@ -1,10 +1,12 @@
 #include "bulwark/cover/claims_model.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/cover/claims_view.hpp"
 #include "bulwark/cover/json_fields.hpp"
 #include "bulwark/store/schema.hpp"
 
@@ -226,6 +228,33 @@ std::optional<Funding> Proof::funding_of(const Address& a) const {
   for (const auto& f : funded)
     if (f.recipient == a) return f;
   return std::nullopt;
+}
+
+ProofIndex::ProofIndex(std::shared_ptr<const Incident> incident) : incident_(std::move(incident)) {
+  if (!incident_ || !incident_->proof) return;
+  const Proof& p = *incident_->proof;
+  for (const auto& l : p.losses) losses_[l.holder].push_back(&l);
+  for (const auto& l : p.net_losses) net_losses_[l.holder].push_back(&l);
+  for (const auto& a : p.attackers) attackers_.emplace(a, true);
+  for (const auto& f : p.funded) funded_.try_emplace(f.recipient, &f);
+}
+
+U256 ProofIndex::loss_of(const Address& holder, const std::string& asset) const {
+  for (const auto* index : {&losses_, &net_losses_})
+    if (auto it = index->find(holder); it != index->end())
+      for (const ProvenLoss* l : it->second)
+        if (l->asset == asset) return l->amount;
+  return U256{};
+}
+
+bool ProofIndex::is_attacker(const Address& a) const {
+  return attackers_.contains(a);
+}
+
+std::optional<Funding> ProofIndex::funding_of(const Address& a) const {
+  const auto it = funded_.find(a);
+  if (it == funded_.end()) return std::nullopt;
+  return *it->second;
 }
 
 namespace accounts {
@@ -619,21 +648,155 @@ Result<SignatureUse> signature_from_row(const Row& r) {
   return from_row_via_json<SignatureUse>(sc::signatures(), r, signature_from_json);
 }
 
+// ---- IncidentClaims ----
+
+namespace {
+
+void insert_id(std::vector<Id>& ids, Id id) {
+  const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+  if (it == ids.end() || *it != id) ids.insert(it, id);
+}
+
+void erase_id(std::vector<Id>& ids, Id id) {
+  const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+  if (it != ids.end() && *it == id) ids.erase(it);
+}
+
+std::span<const Id> ids_of(const std::unordered_map<Address, std::vector<Id>>& index, const Address& a) {
+  const auto it = index.find(a);
+  if (it == index.end()) return {};
+  return it->second;
+}
+
+}  // namespace
+
+IncidentClaims::IncidentClaims(std::vector<Claim> claims) {
+  for (auto& c : claims) put(std::move(c));
+}
+
+void IncidentClaims::put(Claim c) {
+  if (auto it = claims_.find(c.id); it != claims_.end()) {
+    const Claim& old = it->second;
+    if (old.holder != c.holder) erase_id(by_holder_[old.holder], c.id);
+    for (const auto& a : old.addresses)
+      if (std::find(c.addresses.begin(), c.addresses.end(), a) == c.addresses.end())
+        erase_id(by_address_[a], c.id);
+  }
+  insert_id(by_holder_[c.holder], c.id);
+  for (const auto& a : c.addresses) insert_id(by_address_[a], c.id);
+  const Id id = c.id;
+  claims_.insert_or_assign(id, std::move(c));
+}
+
+const Claim* IncidentClaims::find(Id id) const {
+  const auto it = claims_.find(id);
+  return it == claims_.end() ? nullptr : &it->second;
+}
+
+std::span<const Id> IncidentClaims::of_holder(const Address& holder) const {
+  return ids_of(by_holder_, holder);
+}
+
+std::span<const Id> IncidentClaims::naming(const Address& a) const {
+  return ids_of(by_address_, a);
+}
+
 // ---- ClaimsRepo ----
 
+namespace {
+
+/// The view that may answer reads of `table` in this transaction, if any.
+ClaimsView* view_of(Repo& repo, const store::TableDef& table) {
+  auto* vtx = dynamic_cast<ViewTx*>(&repo.tx());
+  return vtx ? vtx->view_for(table) : nullptr;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Incident>> ClaimsRepo::find_ref(Id id) {
+  ClaimsView* view = view_of(repo_, sc::incidents());
+  if (view)
+    if (auto it = view->incidents_.find(id); it != view->incidents_.end()) return it->second;
+  BULWARK_TRY(found, find_one<Incident>(repo_.tx(), sc::incidents(), {str(id)}, incident_from_row));
+  if (!found) return std::shared_ptr<const Incident>{};
+  auto ref = std::make_shared<const Incident>(std::move(*found));
+  if (view) view->incidents_.emplace(id, ref);
+  return ref;
+}
+
+std::shared_ptr<const ProofIndex> ClaimsRepo::proof_index(const std::shared_ptr<const Incident>& incident) {
+  ClaimsView* view = incident ? view_of(repo_, sc::incidents()) : nullptr;
+  if (view) {
+    const auto it = view->incidents_.find(incident->id);
+    if (it != view->incidents_.end() && it->second == incident) {  // the view's own copy
+      auto& index = view->proofs_[incident->id];
+      if (!index) index = std::make_shared<const ProofIndex>(incident);
+      return index;
+    }
+  }
+  return std::make_shared<const ProofIndex>(incident);
+}
+
 Result<std::optional<Incident>> ClaimsRepo::find_incident(Id id) {
-  return find_one<Incident>(repo_.tx(), sc::incidents(), {str(id)}, incident_from_row);
+  if (!view_of(repo_, sc::incidents()))
+    return find_one<Incident>(repo_.tx(), sc::incidents(), {str(id)}, incident_from_row);
+  BULWARK_TRY(ref, find_ref(id));
+  if (!ref) return std::optional<Incident>{};
+  return std::optional<Incident>{*ref};
 }
 Result<Incident> ClaimsRepo::get_incident(Id id) {
   BULWARK_TRY(found, find_incident(id));
   if (!found) return fail(ErrorCode::kNotFound, "incident " + str(id) + " does not exist");
   return std::move(*found);
 }
+Result<std::shared_ptr<const Incident>> ClaimsRepo::incident_ref(Id id) {
+  BULWARK_TRY(ref, find_ref(id));
+  if (!ref) return fail(ErrorCode::kNotFound, "incident " + str(id) + " does not exist");
+  return ref;
+}
 Result<std::vector<Incident>> ClaimsRepo::incidents(std::optional<IncidentStatus> status) {
   const auto& t = sc::incidents();
+  if (!view_of(repo_, t)) {
+    store::Query q;
+    if (status) q.equal.emplace_back(t.column("status"), std::string(to_string(*status)));
+    return select_all<Incident>(repo_.tx(), t, q, incident_from_row);
+  }
+  BULWARK_TRY(refs, incident_refs(status));
+  std::vector<Incident> out;
+  out.reserve(refs.size());
+  for (const auto& r : refs) out.push_back(*r);
+  return out;
+}
+Result<std::vector<std::shared_ptr<const Incident>>> ClaimsRepo::incident_refs(
+    std::optional<IncidentStatus> status) {
+  const auto& t = sc::incidents();
+  ClaimsView* view = view_of(repo_, t);
+  if (view)
+    if (auto it = view->lists_.find(status); it != view->lists_.end()) return it->second;
   store::Query q;
   if (status) q.equal.emplace_back(t.column("status"), std::string(to_string(*status)));
-  return select_all<Incident>(repo_.tx(), t, q, incident_from_row);
+  BULWARK_TRY(rows, repo_.tx().select(t, q));
+  std::vector<std::shared_ptr<const Incident>> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    if (view) {
+      // The view's copy is the committed row this transaction reads: no need to parse it again.
+      Id id = 0;
+      const std::string& s = r.at(0);
+      if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+          ec == std::errc() && p == s.data() + s.size())
+        if (auto it = view->incidents_.find(id); it != view->incidents_.end()) {
+          out.push_back(it->second);
+          continue;
+        }
+    }
+    BULWARK_TRY(inc, incident_from_row(r));
+    auto ref = std::make_shared<const Incident>(std::move(inc));
+    if (view) view->incidents_.emplace(ref->id, ref);
+    out.push_back(std::move(ref));
+  }
+  if (view) view->lists_.emplace(status, out);
+  return out;
 }
 Result<std::optional<Id>> ClaimsRepo::incident_of_tx(std::uint64_t chain_id, const Hash32& tx, Id product) {
   BULWARK_TRY(row,
@@ -644,6 +807,12 @@ Result<std::optional<Id>> ClaimsRepo::incident_of_tx(std::uint64_t chain_id, con
 }
 
 Result<std::optional<Claim>> ClaimsRepo::find_claim(Id id) {
+  // The view holds every claim of the incidents whose claims it has read.
+  auto* vtx = dynamic_cast<ViewTx*>(&repo_.tx());
+  if (vtx && vtx->claim_known_absent(id)) return std::optional<Claim>{};
+  if (ClaimsView* view = vtx ? vtx->view_for_claim(id) : nullptr)
+    for (const auto& [_, claims] : view->claims_)
+      if (const Claim* c = claims->find(id)) return std::optional<Claim>{*c};
   return find_one<Claim>(repo_.tx(), sc::claims(), {str(id)}, claim_from_row);
 }
 Result<Claim> ClaimsRepo::get_claim(Id id) {
@@ -651,10 +820,27 @@ Result<Claim> ClaimsRepo::get_claim(Id id) {
   if (!found) return fail(ErrorCode::kNotFound, "claim " + str(id) + " does not exist");
   return std::move(*found);
 }
-Result<std::vector<Claim>> ClaimsRepo::claims_of_incident(Id incident) {
+Result<std::vector<Claim>> ClaimsRepo::stored_claims_of_incident(Id incident) {
   const auto& t = sc::claims();
   return select_all<Claim>(repo_.tx(), t, store::Query{.equal = {{t.column("incident_id"), str(incident)}}},
                            claim_from_row);
+}
+Result<std::vector<Claim>> ClaimsRepo::claims_of_incident(Id incident) {
+  if (!view_of(repo_, sc::claims())) return stored_claims_of_incident(incident);
+  BULWARK_TRY(index, incident_claims(incident));
+  std::vector<Claim> out;
+  out.reserve(index->all().size());
+  for (const auto& [_, c] : index->all()) out.push_back(c);
+  return out;
+}
+Result<std::shared_ptr<const IncidentClaims>> ClaimsRepo::incident_claims(Id incident) {
+  ClaimsView* view = view_of(repo_, sc::claims());
+  if (view)
+    if (auto it = view->claims_.find(incident); it != view->claims_.end()) return it->second;
+  BULWARK_TRY(claims, stored_claims_of_incident(incident));
+  auto index = std::make_shared<IncidentClaims>(std::move(claims));
+  if (view) view->claims_.emplace(incident, index);
+  return index;
 }
 Result<std::vector<Claim>> ClaimsRepo::claims_of_policy(Id policy) {
   const auto& t = sc::claims();

@@ -6,8 +6,12 @@
 /// asset key. Every change to these tables is a journaled event (claims_events.hpp).
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -276,7 +280,54 @@ Result<Assessor> assessor_from_json(const nlohmann::json& j);
 Result<Vote> vote_from_json(const nlohmann::json& j);
 Result<SignatureUse> signature_from_json(const nlohmann::json& j);
 
+/// Proof::loss_of, is_attacker and funding_of with the same answers, by address look-up rather
+/// than a scan of the proof's lists: for checking many holders against one proof. Keeps the
+/// incident whose proof it indexes (an incident without a proof has no losses, attackers or
+/// fundings). Immutable once built, so thread-safe.
+class ProofIndex {
+ public:
+  explicit ProofIndex(std::shared_ptr<const Incident> incident);
+  U256 loss_of(const Address& holder, const std::string& asset) const;
+  bool is_attacker(const Address& a) const;
+  std::optional<Funding> funding_of(const Address& a) const;
+
+ private:
+  std::shared_ptr<const Incident> incident_;
+  std::unordered_map<Address, std::vector<const ProvenLoss*>> losses_;
+  std::unordered_map<Address, std::vector<const ProvenLoss*>> net_losses_;
+  std::unordered_map<Address, bool> attackers_;
+  std::unordered_map<Address, const Funding*> funded_;  ///< The first funding of each recipient.
+};
+
+/// The claims of one incident, by id, by holder and by affected address. A value: not thread-safe.
+class IncidentClaims {
+ public:
+  IncidentClaims() = default;
+  explicit IncidentClaims(std::vector<Claim> claims);
+
+  /// Inserts `c`, or replaces the claim with its id.
+  void put(Claim c);
+  /// Every claim, in id order.
+  const std::map<Id, Claim>& all() const { return claims_; }
+  /// The claim with this id, or nullptr.
+  const Claim* find(Id id) const;
+  /// Ids of the claims of `holder`, ascending (any status).
+  std::span<const Id> of_holder(const Address& holder) const;
+  /// Ids of the claims naming `a` among their affected addresses, ascending (any status).
+  std::span<const Id> naming(const Address& a) const;
+
+ private:
+  std::map<Id, Claim> claims_;
+  std::unordered_map<Address, std::vector<Id>> by_holder_;
+  std::unordered_map<Address, std::vector<Id>> by_address_;
+};
+
 /// Typed access to the claims tables through a ledger Repo's transaction. Cheap to construct.
+///
+/// When the transaction is a ViewTx (claims_view.hpp), incidents and the claims of an incident are
+/// answered from its ClaimsView (parsed once, shared) for as long as the transaction has not itself
+/// written those tables; otherwise they are read and parsed from the transaction. The answers are
+/// the same either way.
 class ClaimsRepo {
  public:
   explicit ClaimsRepo(Repo& repo) : repo_(repo) {}
@@ -285,12 +336,22 @@ class ClaimsRepo {
   Result<Incident> get_incident(Id id);
   /// Every incident, optionally only those of one status, in id order.
   Result<std::vector<Incident>> incidents(std::optional<IncidentStatus> status = std::nullopt);
+  /// As get_incident and incidents, shared rather than copied (an incident's proof can hold
+  /// thousands of losses). Valid for the rest of the transaction; never modified.
+  Result<std::shared_ptr<const Incident>> incident_ref(Id id);
+  Result<std::vector<std::shared_ptr<const Incident>>> incident_refs(
+      std::optional<IncidentStatus> status = std::nullopt);
+  /// The index of an incident's proof; built once per incident read from the view, else anew.
+  std::shared_ptr<const ProofIndex> proof_index(const std::shared_ptr<const Incident>& incident);
   /// The incident a transaction already belongs to for a product, if any.
   Result<std::optional<Id>> incident_of_tx(std::uint64_t chain_id, const Hash32& tx, Id product);
 
   Result<std::optional<Claim>> find_claim(Id id);
   Result<Claim> get_claim(Id id);
   Result<std::vector<Claim>> claims_of_incident(Id incident);
+  /// The claims of an incident, indexed; shared like incident_ref(). Valid for the rest of the
+  /// transaction, and reflects writes to the claims table made before the call.
+  Result<std::shared_ptr<const IncidentClaims>> incident_claims(Id incident);
   Result<std::vector<Claim>> claims_of_policy(Id policy);
   Result<std::vector<Claim>> claims_of_holder(const Address& holder);
   Result<std::vector<Claim>> claims(std::optional<ClaimStatus> status = std::nullopt);
@@ -311,6 +372,10 @@ class ClaimsRepo {
   Repo& repo() { return repo_; }
 
  private:
+  /// The incident (nullptr when there is none), from the view when it may answer.
+  Result<std::shared_ptr<const Incident>> find_ref(Id id);
+  Result<std::vector<Claim>> stored_claims_of_incident(Id incident);
+
   Repo& repo_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "bulwark/core/keccak.hpp"
 #include "bulwark/cover/claims.hpp"
+#include "bulwark/cover/claims_view.hpp"
 #include "bulwark/cover/events.hpp"
 #include "bulwark/store/schema.hpp"
 
@@ -118,13 +119,14 @@ Status reward_assessors(Repo& repo, const Incident& inc, UnixTime now) {
 
 Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConfig& config) {
   ClaimsRepo cr(repo);
-  BULWARK_TRY(verified, cr.incidents(IncidentStatus::kVerified));
+  BULWARK_TRY(verified, cr.incident_refs(IncidentStatus::kVerified));
   std::size_t moved = 0;
-  for (auto& inc : verified) {
-    BULWARK_TRY(product, repo.get_product(inc.product_id));
-    const bool auto_confirm = product.parametric && inc.challenge_ends > 0;
+  for (const auto& ref : verified) {
+    BULWARK_TRY(product, repo.get_product(ref->product_id));
+    const bool auto_confirm = product.parametric && ref->challenge_ends > 0;
+    if (auto_confirm ? now < ref->challenge_ends : ref->vote_ends == 0 || now < ref->vote_ends) continue;
+    Incident inc = *ref;  // copied only when it moves
     if (auto_confirm) {
-      if (now < inc.challenge_ends) continue;
       inc.status = IncidentStatus::kConfirmed;
       inc.decided_at = now;
       inc.payable_from = now;
@@ -132,7 +134,6 @@ Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConf
                             " without a challenge");
       BULWARK_CHECK(emit(repo, now, "incident_confirmed", json{{"incident", to_json(inc)}}));
     } else {
-      if (inc.vote_ends == 0 || now < inc.vote_ends) continue;
       BULWARK_TRY(total, inc.accept_weight.checked_add(inc.deny_weight));
       inc.decided_at = now;
       const std::string tally =
@@ -164,10 +165,12 @@ Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConf
 }
 
 Incidents::Incidents(store::Store& store, const Clock& clock, ClaimsConfig config)
-    : store_(store), clock_(clock), config_(std::move(config)) {}
+    : store_(store), clock_(clock), config_(std::move(config)), view_(std::make_shared<ClaimsView>()) {}
 
 Status Incidents::write(const std::function<Status(Repo&, UnixTime)>& body) {
-  return store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+  return store_.transact(store::TxMode::kWrite, [&](store::Tx& inner) -> Status {
+    ViewTx tx(inner, *view_);
+    BULWARK_CHECK(tx.sync());
     Repo repo(tx);
     const UnixTime now = clock_.now();
     BULWARK_CHECK(advance_incidents(repo, now, config_));

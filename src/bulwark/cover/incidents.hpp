@@ -7,6 +7,7 @@
 /// command runs in one store transaction and journals its events (claims_events.hpp); a rejected
 /// command returns an error and writes nothing. Evidence is fetched before the transaction opens.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@
 #include "bulwark/store/store.hpp"
 
 namespace bulwark::cover {
+
+class ClaimsView;
 
 /// An incident-grade finding the monitor made on one transaction.
 struct FindingEvent {
@@ -138,6 +141,7 @@ class Incidents {
   store::Store& store_;
   const Clock& clock_;
   ClaimsConfig config_;
+  std::shared_ptr<ClaimsView> view_;  ///< Incidents and claims kept across commands (claims_view.hpp).
 };
 
 }  // namespace bulwark::cover

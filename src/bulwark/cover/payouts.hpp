@@ -8,6 +8,7 @@
 /// at all. When the pools cannot cover everything owed on one incident, every payout of it gets the
 /// same haircut ratio (capital / owed), recorded on the incident with the solvency state.
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -48,6 +49,10 @@ class Payouts {
 
   /// One store transaction: advances incidents, then pays at most config.payout_batch entitlements
   /// of the payable incidents (only `incident` when given). `remaining` says what is left.
+  /// What a batch leaves owed is kept for the next batch of this object, which uses it only when
+  /// the journal shows that nothing was written in between (else it works it out again), so that
+  /// paying a large incident does not recompute every entitlement for each batch. Thread-safe as
+  /// the store is.
   Result<PayoutRun> run_batch(std::optional<Id> incident = std::nullopt);
   /// Runs batches until nothing payable is left.
   Result<PayoutRun> run(std::optional<Id> incident = std::nullopt);
@@ -56,9 +61,12 @@ class Payouts {
   Result<std::vector<Payout>> payouts(std::optional<Id> incident = std::nullopt);
 
  private:
+  struct State;  ///< Incidents and claims kept across batches, and what the last batch left owed.
+
   store::Store& store_;
   const Clock& clock_;
   ClaimsConfig config_;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace bulwark::cover

@@ -14,13 +14,28 @@ bool apply_write(const TableDef& t, const Query& q, std::vector<Row>& rows, cons
       if (other[i] != row[i]) return false;
     return true;
   };
+  auto before = [&](const Row& a, const Row& b) { return comes_before(t, q, a, b); };
+  // Rows in the order of an integer primary key alone (the database orders integers as we do,
+  // whatever its collation) are found by bisection, and a row replaced in place; others by a scan.
+  bool by_int_key = !q.order_by;
+  for (std::size_t i = 0; i < t.key_columns; ++i)
+    by_int_key = by_int_key && t.columns[i].type == ColumnType::kInt;
+  auto at = rows.end();
+  if (by_int_key) {
+    at = std::lower_bound(rows.begin(), rows.end(), row, before);
+    if (at != rows.end() && !same_key(*at)) at = rows.end();
+  } else {
+    at = std::find_if(rows.begin(), rows.end(), same_key);
+  }
+  if (by_int_key && at != rows.end() && matches(t, q, row)) {
+    *at = row;  // same key, same place; nothing moves past the edge
+    return true;
+  }
   bool removed = false;
-  for (auto it = rows.begin(); it != rows.end(); ++it)
-    if (same_key(*it)) {
-      rows.erase(it);
-      removed = true;
-      break;
-    }
+  if (at != rows.end()) {
+    rows.erase(at);
+    removed = true;
+  }
   if (matches(t, q, row)) {
     if (edge && comes_before(t, q, *edge, row)) {
       // It sorts past the edge, where unseen rows may come first: fine only if nothing left.

@@ -1,0 +1,205 @@
+#include "bulwark/cover/claims_view.hpp"
+
+#include <charconv>
+#include <limits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "bulwark/cover/claims_events.hpp"
+#include "bulwark/cover/repo.hpp"
+#include "bulwark/store/schema.hpp"
+
+namespace bulwark::cover {
+
+namespace sc = store::schema;
+
+namespace {
+
+/// Gaps up to this many entries are read entry by entry (see ViewTx::sync).
+constexpr std::int64_t kFewEntries = 8;
+
+}  // namespace
+
+void ClaimsView::clear() {
+  incidents_.clear();
+  lists_.clear();
+  proofs_.clear();
+  claims_.clear();
+}
+
+Status ClaimsView::follow(std::string_view kind, const std::string& payload) {
+  if (!is_claims_event(kind)) return {};  // only claims events write the incidents and claims tables
+  if (kind == "assessor_registered") return {};
+  if (kind.starts_with("incident_") || kind == "vote_cast") {
+    incidents_.clear();
+    lists_.clear();
+    proofs_.clear();
+    return {};
+  }
+  if (kind != "claim_submitted" && kind != "claim_decided" && kind != "payout_made") {
+    clear();  // a kind this view does not know how to follow
+    return {};
+  }
+  if (claims_.empty()) return {};
+  const auto p = nlohmann::json::parse(payload, nullptr, false);
+  if (!p.is_object()) return fail(ErrorCode::kInvalidArgument, "journal payload of " + std::string(kind));
+  const auto it = p.find("claim");
+  if (it == p.end()) return {};  // a parametric payout: no claim changed
+  BULWARK_TRY(claim, claim_from_json(*it));
+  if (auto c = claims_.find(claim.incident_id); c != claims_.end()) c->second->put(std::move(claim));
+  return {};
+}
+
+ViewTx::ViewTx(store::Tx& inner, ClaimsView& view) : inner_(inner), view_(view), lock_(view.mu_) {}
+
+Status ViewTx::sync() {
+  synced_ = false;
+  Repo repo(inner_);
+  BULWARK_TRY(head, repo.journal_head());
+  const std::int64_t head_seq = head ? head->seq : 0;
+  const Hash32 head_hash = head ? head->hash : Hash32{};
+  auto restart = [&] {
+    view_.clear();
+    view_.synced_ = true;
+    view_.seq_ = head_seq;
+    view_.hash_ = head_hash;
+  };
+  const auto& journal = sc::journal();
+  // What the view's last transaction wrote, if it committed: its last entry is in the journal.
+  if (auto w = std::exchange(view_.written_, std::nullopt); w && view_.synced_ && view_.seq_ == w->from_seq &&
+                                                            view_.hash_ == w->from_hash &&
+                                                            head_seq >= w->to_seq) {
+    std::optional<Hash32> at;
+    if (head_seq == w->to_seq) {
+      at = head_hash;
+    } else {
+      BULWARK_TRY(row, inner_.get(journal, {std::to_string(w->to_seq)}));
+      if (row) {
+        BULWARK_TRY(e, journal_from_row(*row));
+        at = e.hash;
+      }
+    }
+    if (at == w->to_hash) {
+      if (w->incidents) {
+        view_.incidents_.clear();
+        view_.lists_.clear();
+        view_.proofs_.clear();
+      }
+      for (auto& c : w->claims)
+        if (auto it = view_.claims_.find(c.incident_id); it != view_.claims_.end())
+          it->second->put(std::move(c));
+      view_.seq_ = w->to_seq;
+      view_.hash_ = w->to_hash;
+    }
+  }
+  if (!view_.synced_ || head_seq < view_.seq_ || head_seq - view_.seq_ > ClaimsView::kMaxFollow) {
+    restart();
+  } else if (head_seq != view_.seq_ || head_hash != view_.hash_) {
+    // A few entries (typically this object's own last transaction) are read one by one, which the
+    // store's row cache answers; a longer run in one range query.
+    std::vector<store::Row> rows;
+    if (head_seq - view_.seq_ <= kFewEntries) {
+      for (std::int64_t seq = view_.seq_ + 1; seq <= head_seq; ++seq) {
+        BULWARK_TRY(row, inner_.get(journal, {std::to_string(seq)}));
+        if (!row) break;
+        rows.push_back(std::move(*row));
+      }
+    } else {
+      BULWARK_TRY(range,
+                  inner_.select(journal, store::Query{.at_least = {{journal.column("seq"), view_.seq_ + 1}},
+                                                      .limit = std::size_t(head_seq - view_.seq_)}));
+      rows = std::move(range);
+    }
+    for (const auto& row : rows) {
+      BULWARK_TRY(e, journal_from_row(row));
+      if (e.seq != view_.seq_ + 1 || e.prev_hash != view_.hash_) break;  // not the journal followed
+      if (auto s = view_.follow(e.kind, e.payload); !s) break;
+      view_.seq_ = e.seq;
+      view_.hash_ = e.hash;
+    }
+    if (view_.seq_ != head_seq || view_.hash_ != head_hash) restart();
+  }
+  synced_ = true;
+  synced_seq_ = view_.seq_;
+  synced_hash_ = view_.hash_;
+  return {};
+}
+
+void ViewTx::settle(std::vector<Claim> claims) {
+  if (!synced_ || !last_entry_) return;
+  std::unordered_set<std::string> ids;
+  for (const auto& c : claims) ids.insert(std::to_string(c.id));
+  if (ids != written_claims_ || ids.size() != claims.size()) return;
+  auto hash = Hash32::parse((*last_entry_)[sc::journal().column("hash")]);
+  if (!hash) return;
+  view_.written_ =
+      ClaimsView::Written{synced_seq_, synced_hash_, last_seq_, *hash, std::move(claims), wrote_incidents_};
+}
+
+ClaimsView* ViewTx::view_for_claim(Id id) {
+  if (!synced_) return nullptr;
+  return written_claims_.contains(std::to_string(id)) ? nullptr : &view_;
+}
+
+ClaimsView* ViewTx::view_for(const store::TableDef& table) {
+  if (!synced_) return nullptr;
+  if (&table == &sc::incidents()) return wrote_incidents_ ? nullptr : &view_;
+  if (&table == &sc::claims()) return wrote_claims_ ? nullptr : &view_;
+  return nullptr;
+}
+
+Result<std::optional<store::Row>> ViewTx::get(const store::TableDef& table, const store::Row& key) {
+  return inner_.get(table, key);
+}
+
+Status ViewTx::put(const store::TableDef& table, const store::Row& row) {
+  if (&table == &sc::incidents()) wrote_incidents_ = true;
+  if (&table == &sc::claims()) {
+    wrote_claims_ = true;
+    if (!row.empty()) written_claims_.insert(row[0]);
+  }
+  BULWARK_CHECK(inner_.put(table, row));
+  if (&table == &sc::journal() && !row.empty()) {
+    std::int64_t seq = 0;
+    const std::string& s = row[0];
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), seq);
+    if (ec != std::errc() || p != s.data() + s.size()) {
+      last_entry_.reset();  // not an entry this view understands: let the store answer
+      last_seq_ = std::numeric_limits<std::int64_t>::max();
+    } else if (seq > last_seq_) {
+      last_entry_ = row;
+      last_seq_ = seq;
+    }
+  }
+  return {};
+}
+
+Result<std::vector<store::Row>> ViewTx::select(const store::TableDef& table, const store::Query& query) {
+  // The row with the largest key (Repo::journal_head, Repo::next_id).
+  const bool last_row = query.equal.empty() && !query.at_most && !query.at_least && query.limit == 1 &&
+                        query.descending && !query.order_by;
+  if (&table == &sc::journal() && last_row && last_entry_) return std::vector<store::Row>{*last_entry_};
+  BULWARK_TRY(rows, inner_.select(table, query));
+  if (&table == &sc::claims() && last_row) {
+    Id largest = 0;
+    if (!rows.empty()) {
+      const std::string& s = rows[0].at(0);
+      if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), largest);
+          ec != std::errc() || p != s.data() + s.size())
+        return rows;
+    }
+    largest_claim_ = largest;
+  }
+  return rows;
+}
+
+bool ViewTx::claim_known_absent(Id id) const {
+  return largest_claim_ && id > *largest_claim_ && !written_claims_.contains(std::to_string(id));
+}
+
+Result<std::int64_t> ViewTx::count(const store::TableDef& table) {
+  return inner_.count(table);
+}
+
+}  // namespace bulwark::cover
