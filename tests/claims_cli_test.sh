@@ -38,7 +38,8 @@ expect_rejected() {
 
 for sub in "incident open" "incident report" "incident verify" "incident show" "incident list" "incident resolve" \
   "incident vote" "assessor register" "assessor list" "claim submit" "claim show" "claim list" "payout run" \
-  "payout list" "payout show" "payout settle" "payout retry" "incident challenge" "assessor slash"; do
+  "payout list" "payout show" "payout settle" "payout retry" "incident challenge" "assessor slash" \
+  "assessor withdraw" "product terms"; do
   # shellcheck disable=SC2086
   expect_ok "$sub --help" "$B" $sub --help
 done
@@ -126,6 +127,23 @@ expect_rejected "challenge of a discretionary incident" "discretionary" "$B" inc
 expect_ok "challenge" "$B" --json incident challenge "$PID3" --bond 0.5 --reason "the loss was a planned migration" --key $REPORTER_KEY
 echo "$out" | grep -q '"challenge_ends":0' && ok || bad "challenge did not stop the automatic confirmation: $out"
 expect_rejected "second challenge" "already challenged" "$B" incident challenge "$PID3" --bond 1 --reason again --key $OTHER_KEY
+
+# Rewards: an assessor holding none cannot withdraw; the message to sign is printed on request.
+ASSESSOR_KEY=0x0000000000000000000000000000000000000000000000000000000000001010
+expect_ok "withdrawal message" "$B" assessor withdraw --asset ETH --amount 0.1 --nonce 1 --expiry "$((BULWARK_NOW + 600))" --key $ASSESSOR_KEY --print-message
+echo "$out" | grep -q "^Bulwark assessor reward withdrawal" && echo "$out" | grep -q "^amount: 100000000000000000$" && ok ||
+  bad "withdrawal message: $out"
+expect_rejected "withdrawal of rewards not held" "holds 0" "$B" assessor withdraw --asset ETH --amount 0.1 --nonce 1 --expiry "$((BULWARK_NOW + 600))" --key $ASSESSOR_KEY
+expect_rejected "withdrawal of nothing" "above zero" "$B" assessor withdraw --asset ETH --nonce 1 --expiry "$((BULWARK_NOW + 600))" --key $ASSESSOR_KEY
+expect_rejected "expired withdrawal" "expired" "$B" assessor withdraw --asset ETH --amount 0.1 --nonce 1 --expiry 1600000000 --key $ASSESSOR_KEY
+
+# Product terms change for later sales only; bad values are refused and change nothing.
+expect_rejected "cooling-off out of range" "0..8760" "$B" product terms 1 --cooling-off-hours 9000
+expect_rejected "no term given" "no term to change" "$B" product terms 1
+expect_ok "product terms" "$B" --json product terms 1 --cooling-off-hours 72 --deductible 0.2
+echo "$out" | grep -q '"cooling_off":259200' && ok || bad "product terms: $out"
+expect_ok "policy keeps its terms" "$B" --json policy show 1
+echo "$out" | grep -q '"cooling_off":86400' && ok || bad "policy 1 lost its frozen cooling-off: $out"
 expect_ok "ledger verify" "$B" ledger verify
 
 echo "claims cli: $passed passed, $failed failed"

@@ -539,6 +539,83 @@ TEST_P(ClaimsTest, ParametricCoverPaysEveryEligiblePolicyAfterTheChallengeWindow
   expect_verifies();
 }
 
+TEST_P(ClaimsTest, PoliciesKeepTheCoolingOffAndTriggerTheyWereSoldUnder) {
+  // Discretionary: bought two days before the exploit under a 1-day cooling-off; the product then
+  // changes to 3 days and a larger deductible, and a second policy is sold at the same time.
+  const Id product = make_product({kV1});
+  const Id gov = make_product({kV1}, true, CoverType::kGovernanceAttack, "0.5");
+  make_pool("100", {product, gov});
+  ASSERT_TRUE(ledger_->change_terms(gov, {.trigger_min_loss = eth("3")}));
+  const Policy old_terms = buy(key(1).address(), product, "10");
+  const Policy gov_old = buy(key(3).address(), gov, "6");
+  auto changed =
+      ledger_->change_terms(product, {.deductible = eth("0.5"), .cooling_off = 3 * kSecondsPerDay});
+  ASSERT_TRUE(changed) << changed.error().message;
+  EXPECT_EQ(changed->cooling_off, 3 * kSecondsPerDay);
+  ASSERT_TRUE(ledger_->change_terms(gov, {.trigger_min_loss = eth("5")}));
+  const Policy new_terms = buy(key(2).address(), product, "10");
+  const Policy gov_new = buy(key(4).address(), gov, "6");
+  EXPECT_EQ(old_terms.terms.cooling_off, kSecondsPerDay);
+  EXPECT_EQ(new_terms.terms.cooling_off, 3 * kSecondsPerDay);
+  EXPECT_EQ(gov_old.terms.trigger_min_loss, eth("3"));
+  EXPECT_EQ(gov_new.terms.trigger_min_loss, eth("5"));
+  // Bad changes are refused and write nothing.
+  const auto before_bad = snapshot();
+  EXPECT_FAILS_WITH(ledger_->change_terms(product, {}), "no term to change");
+  EXPECT_FAILS_WITH(ledger_->change_terms(product, {.cooling_off = 400 * kSecondsPerDay}), "0..365 days");
+  EXPECT_FAILS_WITH(ledger_->change_terms(product, {.grace_days = -1}), "grace period");
+  const Id depeg = make_product({kV9}, true, CoverType::kStablecoinDepeg);
+  const auto with_depeg = snapshot();
+  EXPECT_FAILS_WITH(ledger_->change_terms(depeg, {.trigger_min_loss = eth("1")}),
+                    "smart_contract and governance");
+  EXPECT_FAILS_WITH(ledger_->change_terms(999, {.grace_days = 1}), "999");
+  EXPECT_EQ(snapshot(), with_depeg);
+  EXPECT_NE(before_bad, with_depeg);  // the depeg product itself was written
+
+  clock_.set(kExploit + 3'600);
+  const Incident inc = reported(product, {tx_hash(1)});
+  ASSERT_EQ(inc.status, IncidentStatus::kVerified);
+  auto old_claim = claims_->submit(signed_claim(1, old_terms.id, inc.id, "2", {kV1}));
+  ASSERT_TRUE(old_claim) << old_claim.error().message;
+  EXPECT_EQ(old_claim->payable, eth("1.9"));  // the deductible it was sold under
+  EXPECT_FAILS_WITH(claims_->submit(signed_claim(2, new_terms.id, inc.id, "2", {kV1})),
+                    "cooling-off window of 259200 seconds");
+
+  // Parametric governance cover: the proven loss of 4 meets the trigger of 3, not that of 5.
+  const Incident g = reported(gov, {tx_hash(1)});
+  ASSERT_EQ(g.status, IncidentStatus::kVerified);
+  clock_.advance(3'600);
+  auto run = payouts_->run();
+  ASSERT_TRUE(run) << run.error().message;
+  std::map<Id, U256> paid;
+  for (const auto& p : run->payouts) paid[p.policy_id] = p.amount;
+  EXPECT_EQ(paid[gov_old.id], eth("5.5"));
+  EXPECT_FALSE(paid.contains(gov_new.id));
+  // Both stay as sold when read back, and the journal replays the product changes.
+  auto stored = ledger_->policy(old_terms.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->terms.cooling_off, kSecondsPerDay);
+  EXPECT_EQ(stored->terms.deductible, eth("0.1"));
+  expect_verifies();
+}
+
+TEST(FrozenTerms, TermsSoldBeforeCoolingOffWasAProductTermFollowTheDeployment) {
+  const auto legacy = nlohmann::json::parse(
+      R"({"cover_type":"smart_contract","parametric":false,"grace_days":30,"deductible":"0","base_rate_bps":200})");
+  auto t = terms_from_json(legacy);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_FALSE(t->cooling_off);
+  EXPECT_TRUE(t->trigger_min_loss.is_zero());
+  ClaimsConfig c;
+  c.cooling_off = 7'200;
+  EXPECT_EQ(cooling_off_of(*t, c), 7'200);
+  t->cooling_off = 60;
+  EXPECT_EQ(cooling_off_of(*t, c), 60);
+  auto back = terms_from_json(to_json(*t));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->cooling_off, 60);
+}
+
 TEST_P(ClaimsTest, ParametricWithAZeroWindowIsConfirmedAtOnce) {
   config_.challenge_window = 0;
   Incidents incidents(*store_, clock_, config_);
@@ -797,6 +874,41 @@ TEST_P(ClaimsTest, AssessmentVotesAreSignedWeightedAndFreeOfConflicts) {
       EXPECT_GE(a.locked_until, v1->vote_ends + config_.stake_lock);  // the end known at its vote
     }
   expect_verifies();
+  // The assessor withdraws its rewards with a signed request: more than held, a forged, an expired
+  // or a replayed request is refused and writes nothing.
+  const U256 held_10 = reward_of(10);
+  auto withdrawal = [&](unsigned signer, const U256& amount, std::int64_t nonce, UnixTime until) {
+    RewardWithdrawal w{key(signer).address(), asset_.key(), amount, nonce, until, {}};
+    w.signature = *sign_personal(key(signer), reward_withdrawal_message(w));
+    return w;
+  };
+  const UnixTime w_expiry = clock_.now() + 600;
+  const auto before_w = snapshot();
+  EXPECT_FAILS_WITH(assessment.withdraw_rewards(withdrawal(10, *held_10.checked_add(U256(1)), 1, w_expiry)),
+                    "less than the");
+  EXPECT_FAILS_WITH(assessment.withdraw_rewards(withdrawal(11, U256(1), 1, w_expiry)), "holds 0");
+  EXPECT_FAILS_WITH(assessment.withdraw_rewards(withdrawal(10, U256(1), 1, clock_.now() - 1)), "expired");
+  EXPECT_FAILS_WITH(assessment.withdraw_rewards(withdrawal(10, U256{}, 1, w_expiry)), "above zero");
+  auto forged_w = withdrawal(10, U256(1), 1, w_expiry);
+  forged_w.amount = held_10;
+  EXPECT_FAILS_WITH(assessment.withdraw_rewards(forged_w), "signature");
+  EXPECT_EQ(snapshot(), before_w);
+  const auto first_w = withdrawal(10, U256(1000), 1, w_expiry);
+  auto left = assessment.withdraw_rewards(first_w);
+  ASSERT_TRUE(left) << left.error().message;
+  EXPECT_EQ(*left, *held_10.checked_sub(U256(1000)));
+  const auto after_w = snapshot();
+  auto replayed_w = assessment.withdraw_rewards(first_w);
+  ASSERT_FALSE(replayed_w);
+  EXPECT_EQ(replayed_w.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(snapshot(), after_w);
+  auto rest = assessment.withdraw_rewards(withdrawal(10, *left, 2, w_expiry));
+  ASSERT_TRUE(rest) << rest.error().message;
+  EXPECT_TRUE(rest->is_zero());
+  auto held_now = assessment.rewards(key(10).address(), asset_.key());
+  ASSERT_TRUE(held_now);
+  EXPECT_TRUE(held_now->is_zero());
+  expect_verifies();  // the withdrawn rewards are counted as money out
 }
 
 TEST_P(ClaimsTest, DeniedIncidentRejectsItsClaimsAndForfeitsTheDeposit) {

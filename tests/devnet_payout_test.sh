@@ -10,6 +10,9 @@
 #  - rejections print their reason and change nothing (the journal export is byte-identical): a
 #    claim naming the attacker, a claim above the proven loss, a claim on cover bought inside the
 #    cooling-off window, a vote by a conflicted assessor, a replayed vote, an expired vote;
+#  - a stablecoin depeg pays a parametric depeg cover in an ERC-20; ordinary volatility pays nothing;
+#  - a governance takeover with flash-borrowed votes pays a parametric governance cover, under the
+#    loss trigger frozen in each policy; an ordinary vote pays nothing;
 #  - the journal verifies at the end, and on-chain balances match the payouts.
 #
 #   devnet_payout_test.sh BULWARK_BINARY
@@ -174,6 +177,48 @@ n=$(grep -c '"kind":"depeg","opened_at"\|"source":"watch"' "$WORK/monitor2.jsonl
 expect_ok "incidents" "${B[@]}" --json incident list
 echo "$out" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);const d=(j.incidents||[]).filter(i=>i.kind==="depeg");process.exit(d.length===1&&d[0].status==="confirmed"?0:1)})' &&
   ok || bad "the depeg incident is not the one confirmed incident of its kind: $out"
+
+# Part 3: a governance takeover with flash-borrowed votes pays a parametric governance cover on the
+# governor; the loss trigger is frozen per policy (the policy bought before the product's trigger was
+# raised past the proven loss is paid, the one bought after is not); an ordinary vote on another
+# governor pays nothing.
+block_time() { rpc eth_getBlockByNumber "[\"0x$(printf %x "$1")\",false]" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(Number(JSON.parse(s).result.timestamp)))'; }
+FROM3=$(($(rpc eth_blockNumber '[]' | result) + 1))
+node play.js --rpc "$URL" --out "$WORK/manifest3.json" --scenario governance_ordinary_vote,governance_flash_takeover >/dev/null 2>&1
+read -r GOVERNOR ORDINARY_GOVERNOR LAST3 < <(node -e '
+const m = require(process.argv[1]);
+const by = (n) => m.scenarios.find((x) => x.name === n);
+console.log(by("governance_flash_takeover").contracts.governor, by("governance_ordinary_vote").contracts.governor, m.last_block);' "$WORK/manifest3.json")
+[ -n "$GOVERNOR" ] && [ -n "$ORDINARY_GOVERNOR" ] && ok || bad "no governors in the manifest"
+T3=$(block_time "$FROM3")
+TLAST3=$(block_time "$LAST3")
+export BULWARK_NOW=$((T3 - 3 * 86400))
+G1=$(address_of 0x$(printf '%064x' 0x51005))
+G2=$(address_of 0x$(printf '%064x' 0x51006))
+G3=$(address_of 0x$(printf '%064x' 0x51007))
+expect_ok "governance product" "${B[@]}" product add --name "DAO treasury" --type governance --chain 31337 \
+  --contract "$GOVERNOR" --asset ETH --parametric --trigger-min-loss 1
+expect_ok "ordinary governance product" "${B[@]}" product add --name "other DAO" --type governance --chain 31337 \
+  --contract "$ORDINARY_GOVERNOR" --asset ETH --parametric
+expect_ok "back 4" "${B[@]}" pool back 1 --product 4 --weight 100
+expect_ok "back 5" "${B[@]}" pool back 1 --product 5 --weight 100
+expect_ok "buy governance cover" "${B[@]}" buy --holder "$G1" --product 4 --amount 4 --asset ETH --days 365 --max-premium 1
+expect_rejected "trigger on depeg cover" "smart_contract and governance" "${B[@]}" product terms 3 --trigger-min-loss 1
+expect_rejected "no change" "no term to change" "${B[@]}" product terms 4
+expect_ok "raise the trigger" "${B[@]}" --json product terms 4 --trigger-min-loss 1000000000
+echo "$out" | grep -q '"trigger_min_loss":{' && ok || bad "product terms output: $out"
+expect_ok "buy under the raised trigger" "${B[@]}" buy --holder "$G2" --product 4 --amount 4 --asset ETH --days 365 --max-premium 1
+expect_ok "buy on the ordinary governor" "${B[@]}" buy --holder "$G3" --product 5 --amount 4 --asset ETH --days 365 --max-premium 1
+export BULWARK_NOW=$((TLAST3 + 60))
+"${B[@]}" monitor --rpc "31337=$URL" --from "$FROM3" --to "$LAST3" --respond --settle --treasury-key-file "$WORK/treasury.key" \
+  --poll-ms 20 >"$WORK/monitor3.jsonl" 2>"$WORK/monitor3.err" || bad "monitor (governance) failed: $(tail -3 "$WORK/monitor3.err")"
+grep -q '"kind":"governance"' "$WORK/monitor3.jsonl" && ok || bad "no governance finding: $(head -c 600 "$WORK/monitor3.jsonl")"
+[ "$(balance "$G1")" = "4000000000000000000" ] && ok || bad "governance holder G1 holds $(balance "$G1") wei, not its 4 ETH cover"
+[ "$(balance "$G2")" = "0" ] && ok || bad "G2, sold under a trigger above the proven loss, was paid $(balance "$G2") wei"
+[ "$(balance "$G3")" = "0" ] && ok || bad "the ordinary vote's cover paid $(balance "$G3") wei"
+expect_ok "incidents after governance" "${B[@]}" --json incident list
+echo "$out" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);const g=(j.incidents||[]).filter(i=>i.product_id===4||i.product===4);const o=(j.incidents||[]).filter(i=>i.product_id===5||i.product===5);process.exit(g.length===1&&g[0].status==="confirmed"&&o.length===0?0:1)})' &&
+  ok || bad "expected one confirmed incident on product 4 and none on 5: $out"
 expect_ok "ledger verify" "${B[@]}" ledger verify
 
 echo "devnet payout: $passed passed, $failed failed"

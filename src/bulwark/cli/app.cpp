@@ -29,17 +29,27 @@ namespace {
 using nlohmann::json;
 using namespace bulwark::cover;
 
+Result<std::int64_t> cooling_off_seconds(std::int64_t hours) {
+  if (hours < 0 || hours > 365 * 24)
+    return fail(ErrorCode::kInvalidArgument,
+                "--cooling-off-hours must be 0..8760, got " + std::to_string(hours));
+  return hours * 3600;
+}
+
 Output product_output(const Product& p, const Asset& a) {
   Output o{to_json(p), ""};
   o.data["deductible"] = amount_json(p.deductible, a);
+  o.data["trigger_min_loss"] = amount_json(p.trigger_min_loss, a);
   std::string contracts;
   for (const auto& c : p.contracts) contracts += (contracts.empty() ? "" : ", ") + c.to_checksum();
   o.text = fmt::format(
       "product {}: {}\n  chain {}, contracts {}\n  cover {}{}, pays {}, sold in {}\n  period {}..{} days, "
-      "grace {} days, deductible {}\n  base rate {:.2f}%/year, {}\n",
+      "grace {} days, deductible {}, cooling-off {}{}\n  base rate {:.2f}%/year, {}\n",
       p.id, p.name, p.chain_id, contracts, to_string(p.cover_type), p.parametric ? " (parametric)" : "",
       pays_fixed_sum(p.cover_type, p.payout) ? "the cover amount" : "the proven loss", a.symbol,
       p.min_period_days, p.max_period_days, p.grace_days, fmt_amount(p.deductible, a),
+      p.cooling_off ? std::to_string(*p.cooling_off / 3600) + " h" : std::string("per deployment"),
+      p.trigger_min_loss.is_zero() ? "" : ", loss trigger " + fmt_amount(p.trigger_min_loss, a),
       double(p.base_rate_bps) / 100.0, p.on_sale ? "on sale" : "NOT on sale");
   return o;
 }
@@ -322,9 +332,17 @@ int run(int argc, char** argv) {
     std::vector<std::string> contracts;
     bool parametric = false, off_sale = false;
     std::int64_t min_days = 28, max_days = 365, grace = 30, rate_bps = 200;
+    std::optional<std::int64_t> cooling_hours;
+    std::string trigger = "0";
     Id id = 0;
     std::string on_sale;
   } pr;
+  const char* cooling_help =
+      "Hours before an incident in which bought cover pays nothing (anti front-running; frozen in each "
+      "policy)";
+  const char* trigger_help =
+      "Parametric exploit trigger: the least loss to the product's contracts the chain must prove, in "
+      "asset units (0 = any)";
   auto* product_add = product_cmd->add_subcommand("add", "Add a cover product");
   product_add->add_option("--name", pr.name, "Protocol or product name")->required();
   product_add->add_option("--chain", pr.chain, "Chain id of the covered contracts")->capture_default_str();
@@ -346,6 +364,10 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   product_add->add_option("--rate-bps", pr.rate_bps, "Annual premium rate in basis points (200 = 2%)")
       ->capture_default_str();
+  product_add->add_option(
+      "--cooling-off-hours", pr.cooling_hours,
+      std::string(cooling_help) + "; default: the deployment's claims.cooling_off (24 h)");
+  product_add->add_option("--trigger-min-loss", pr.trigger, trigger_help)->capture_default_str();
   product_add->add_flag("--off-sale", pr.off_sale, "Create the product but do not sell it yet");
   product_add->callback([&] {
     command = [](Context& c) -> Result<Output> {
@@ -370,7 +392,51 @@ int run(int argc, char** argv) {
       spec.deductible = deductible;
       spec.base_rate_bps = pr.rate_bps;
       spec.on_sale = !pr.off_sale;
+      if (pr.cooling_hours) {
+        BULWARK_TRY(cooling, cooling_off_seconds(*pr.cooling_hours));
+        spec.cooling_off = cooling;
+      } else {
+        BULWARK_TRY(deployment, load_deployment_config(c.global.config));
+        spec.cooling_off = deployment.claims.cooling_off;
+      }
+      BULWARK_TRY(trigger, parse_amount(pr.trigger, asset, "--trigger-min-loss"));
+      spec.trigger_min_loss = trigger;
       BULWARK_TRY(p, c.ledger->add_product(spec));
+      return product_output(p, asset);
+    };
+  });
+  static struct {
+    std::optional<std::int64_t> grace, rate_bps, cooling_hours;
+    std::optional<std::string> deductible, trigger;
+  } pt;
+  auto* product_terms = product_cmd->add_subcommand(
+      "terms", "Change the terms future policies of a product are sold under (sold policies keep theirs)");
+  product_terms->add_option("product", pr.id, "Product id")->required();
+  product_terms->add_option("--grace-days", pt.grace, "Days after expiry a claim is accepted");
+  product_terms->add_option("--deductible", pt.deductible, "Deducted from each payout, in asset units");
+  product_terms->add_option("--rate-bps", pt.rate_bps, "Annual premium rate in basis points");
+  product_terms->add_option("--cooling-off-hours", pt.cooling_hours, cooling_help);
+  product_terms->add_option("--trigger-min-loss", pt.trigger, trigger_help);
+  product_terms->callback([&] {
+    command = [](Context& c) -> Result<Output> {
+      BULWARK_TRY(before, c.ledger->product(pr.id));
+      BULWARK_TRY(asset, c.ledger->asset(before.asset));
+      TermsChange change;
+      change.grace_days = pt.grace;
+      change.base_rate_bps = pt.rate_bps;
+      if (pt.deductible) {
+        BULWARK_TRY(v, parse_amount(*pt.deductible, asset, "--deductible"));
+        change.deductible = v;
+      }
+      if (pt.cooling_hours) {
+        BULWARK_TRY(v, cooling_off_seconds(*pt.cooling_hours));
+        change.cooling_off = v;
+      }
+      if (pt.trigger) {
+        BULWARK_TRY(v, parse_amount(*pt.trigger, asset, "--trigger-min-loss"));
+        change.trigger_min_loss = v;
+      }
+      BULWARK_TRY(p, c.ledger->change_terms(pr.id, change));
       return product_output(p, asset);
     };
   });

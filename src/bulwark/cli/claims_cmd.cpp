@@ -144,6 +144,37 @@ Result<Address> signer_of(const std::string& addr, const std::string& key_hex, s
   return k->address();
 }
 
+/// How a command's message is signed: --signature from the signer named by its address option, or
+/// here with --key; --print-message prints the message instead.
+struct Signing {
+  std::string signer, signature, key;
+  bool print_message = false;
+};
+
+/// Adds `signer_option` (the `who`'s address), --signature, --key and --print-message to `cmd`.
+void add_signing(CLI::App* cmd, Signing& s, const std::string& signer_option, const std::string& who,
+                 const std::string& message) {
+  cmd->add_option(signer_option, s.signer, "The " + who + "'s address (with --signature)");
+  cmd->add_option("--signature", s.signature, "personal_sign signature of the " + message + " message");
+  cmd->add_option("--key", s.key, "Sign here with this secp256k1 key (hex) instead");
+  cmd->add_flag("--print-message", s.print_message, "Print the exact message to sign and stop");
+}
+
+/// The signer: --key's address, or the signer option's.
+Result<Address> signer_of(const Signing& s, std::string_view signer_option) {
+  return signer_of(s.signer, s.key, signer_option);
+}
+
+/// Signs `message` as `signer` into `out`; with --print-message, returns the message as the
+/// command's output instead.
+Result<std::optional<Output>> sign_or_print(const Signing& s, const std::string& message,
+                                            const Address& signer, Signature& out) {
+  if (s.print_message) return Output{json{{"message", message}}, message + "\n"};
+  BULWARK_TRY(sig, signature_for(message, s.signature, s.key, signer));
+  out = sig;
+  return std::nullopt;
+}
+
 std::string amount_text(Ledger& ledger, const U256& v, const std::string& asset) {
   auto a = ledger.asset(asset);
   if (!a) return v.to_dec() + " (" + asset + ")";
@@ -307,8 +338,8 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
   static struct {
     Id product = 0;
     std::vector<std::string> txs;
-    std::string description, reporter, signature, key;
-    bool print_message = false;
+    std::string description;
+    Signing sign;
     EvidenceOptions ev;
   } rp;
   auto* report = incident->add_subcommand(
@@ -317,20 +348,15 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
   report->add_option("--product", rp.product, "The product hit")->required();
   report->add_option("--tx", rp.txs, "Exploit transaction hash (repeatable)")->required();
   report->add_option("--description", rp.description, "What happened");
-  report->add_option("--reporter", rp.reporter, "The reporter's address (with --signature)");
-  report->add_option("--signature", rp.signature, "personal_sign signature of the report message");
-  report->add_option("--key", rp.key, "Sign here with this secp256k1 key (hex) instead");
-  report->add_flag("--print-message", rp.print_message, "Print the exact message to sign and stop");
+  add_signing(report, rp.sign, "--reporter", "reporter", "report");
   add_evidence_options(report, rp.ev);
   report->callback([chosen] {
     chosen([](Env& e) -> Result<Output> {
-      BULWARK_TRY(reporter, signer_of(rp.reporter, rp.key, "--reporter"));
+      BULWARK_TRY(reporter, signer_of(rp.sign, "--reporter"));
       BULWARK_TRY(txs, parse_hashes(rp.txs, "--tx"));
       ReportRequest r{reporter, rp.product, txs, rp.description, {}};
-      const std::string message = report_message(r);
-      if (rp.print_message) return Output{json{{"message", message}}, message + "\n"};
-      BULWARK_TRY(sig, signature_for(message, rp.signature, rp.key, reporter));
-      r.signature = sig;
+      BULWARK_TRY(printed, sign_or_print(rp.sign, report_message(r), reporter, r.signature));
+      if (printed) return *printed;
       BULWARK_TRY(product, e.ledger->product(rp.product));
       BULWARK_TRY(source, e.evidence(rp.ev, product.chain_id));
       Incidents incidents(*e.store, e.clock, e.config);
@@ -412,8 +438,7 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
     Id id = 0;
     bool accept = false, deny = false;
     std::int64_t nonce = 0, expiry = 0;
-    std::string assessor, signature, key;
-    bool print_message = false;
+    Signing sign;
   } vt;
   auto* vote = incident->add_subcommand("vote", "Cast an assessor's signed vote on a discretionary incident");
   vote->add_option("id", vt.id, "Incident id")->required();
@@ -421,19 +446,14 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
   vote->add_flag("--deny", vt.deny, "Vote to deny");
   vote->add_option("--nonce", vt.nonce, "Any number making this signed vote unique")->required();
   vote->add_option("--expiry", vt.expiry, "Unix time after which the signature is refused")->required();
-  vote->add_option("--assessor", vt.assessor, "The assessor's address (with --signature)");
-  vote->add_option("--signature", vt.signature, "personal_sign signature of the vote message");
-  vote->add_option("--key", vt.key, "Sign here with this secp256k1 key (hex) instead");
-  vote->add_flag("--print-message", vt.print_message, "Print the exact message to sign and stop");
+  add_signing(vote, vt.sign, "--assessor", "assessor", "vote");
   vote->callback([chosen] {
     chosen([](Env& e) -> Result<Output> {
       if (vt.accept == vt.deny) return fail(ErrorCode::kInvalidArgument, "give --accept or --deny");
-      BULWARK_TRY(assessor, signer_of(vt.assessor, vt.key, "--assessor"));
+      BULWARK_TRY(assessor, signer_of(vt.sign, "--assessor"));
       VoteRequest v{vt.id, assessor, vt.accept, vt.nonce, vt.expiry, {}};
-      const std::string message = vote_message(v);
-      if (vt.print_message) return Output{json{{"message", message}}, message + "\n"};
-      BULWARK_TRY(sig, signature_for(message, vt.signature, vt.key, assessor));
-      v.signature = sig;
+      BULWARK_TRY(printed, sign_or_print(vt.sign, vote_message(v), assessor, v.signature));
+      if (printed) return *printed;
       Assessment assessment(*e.store, e.clock, e.config);
       BULWARK_TRY(inc, assessment.vote(v));
       return incident_output(*e.ledger, inc);
@@ -442,8 +462,8 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
 
   static struct {
     Id id = 0;
-    std::string bond, reason, challenger, signature, key;
-    bool print_message = false;
+    std::string bond, reason;
+    Signing sign;
   } chl;
   auto* challenge = incident->add_subcommand(
       "challenge",
@@ -454,13 +474,10 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
   challenge->add_option("id", chl.id, "Incident id")->required();
   challenge->add_option("--bond", chl.bond, "Bond, in the product's asset units (e.g. 0.5)")->required();
   challenge->add_option("--reason", chl.reason, "Why the incident is wrong (recorded)")->required();
-  challenge->add_option("--challenger", chl.challenger, "The challenger's address (with --signature)");
-  challenge->add_option("--signature", chl.signature, "personal_sign signature of the challenge message");
-  challenge->add_option("--key", chl.key, "Sign here with this secp256k1 key (hex) instead");
-  challenge->add_flag("--print-message", chl.print_message, "Print the exact message to sign and stop");
+  add_signing(challenge, chl.sign, "--challenger", "challenger", "challenge");
   challenge->callback([chosen] {
     chosen([](Env& e) -> Result<Output> {
-      BULWARK_TRY(challenger, signer_of(chl.challenger, chl.key, "--challenger"));
+      BULWARK_TRY(challenger, signer_of(chl.sign, "--challenger"));
       Incidents incidents(*e.store, e.clock, e.config);
       BULWARK_TRY(inc, incidents.incident(chl.id));
       BULWARK_TRY(product, e.ledger->product(inc.product_id));
@@ -468,10 +485,8 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
       auto bond = parse_units(chl.bond, asset.decimals);
       if (!bond) return std::unexpected(with_context(bond.error(), "--bond"));
       ChallengeRequest r{challenger, chl.id, *bond, chl.reason, {}};
-      const std::string message = challenge_message(r);
-      if (chl.print_message) return Output{json{{"message", message}}, message + "\n"};
-      BULWARK_TRY(sig, signature_for(message, chl.signature, chl.key, challenger));
-      r.signature = sig;
+      BULWARK_TRY(printed, sign_or_print(chl.sign, challenge_message(r), challenger, r.signature));
+      if (printed) return *printed;
       BULWARK_TRY(challenged, incidents.challenge(r));
       return incident_output(*e.ledger, challenged);
     });
@@ -535,14 +550,52 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
     });
   });
 
+  static struct {
+    std::string asset, amount;
+    std::int64_t nonce = 0, expiry = 0;
+    Signing sign;
+  } wd;
+  auto* withdraw = assessor->add_subcommand(
+      "withdraw", "Withdraw an assessor's held assessment rewards (a request signed by the assessor)");
+  withdraw->add_option("--asset", wd.asset, "Asset of the rewards (key or symbol)")->required();
+  withdraw->add_option("--amount", wd.amount, "Amount in asset units; default: all held");
+  withdraw->add_option("--nonce", wd.nonce, "Any number making this signed request unique")->required();
+  withdraw->add_option("--expiry", wd.expiry, "Unix time after which the signature is refused")->required();
+  add_signing(withdraw, wd.sign, "--assessor", "assessor", "withdrawal");
+  withdraw->callback([chosen] {
+    chosen([](Env& e) -> Result<Output> {
+      BULWARK_TRY(who, signer_of(wd.sign, "--assessor"));
+      BULWARK_TRY(asset, resolve_asset(*e.ledger, wd.asset));
+      Assessment assessment(*e.store, e.clock, e.config);
+      RewardWithdrawal w{who, asset.key(), {}, wd.nonce, wd.expiry, {}};
+      if (wd.amount.empty()) {
+        BULWARK_TRY(held, assessment.rewards(who, asset.key()));
+        w.amount = held;
+      } else {
+        auto amount = parse_units(wd.amount, asset.decimals);
+        if (!amount) return std::unexpected(with_context(amount.error(), "--amount"));
+        w.amount = *amount;
+      }
+      BULWARK_TRY(printed, sign_or_print(wd.sign, reward_withdrawal_message(w), who, w.signature));
+      if (printed) return *printed;
+      BULWARK_TRY(left, assessment.withdraw_rewards(w));
+      return Output{json{{"assessor", who.to_checksum()},
+                         {"asset", asset.key()},
+                         {"withdrawn", amount_json(w.amount, asset)},
+                         {"held", amount_json(left, asset)}},
+                    "withdrew " + fmt_amount(w.amount, asset) + " of " + who.to_checksum() + "'s rewards; " +
+                        fmt_amount(left, asset) + " still held\n"};
+    });
+  });
+
   // ---- claim ----
   auto* claim = app.add_subcommand("claim", "Claims by policyholders");
   claim->require_subcommand(1);
   static struct {
     Id policy = 0, incident = 0;
-    std::string claimed, max_deposit, holder, signature, key;
+    std::string claimed, max_deposit;
     std::vector<std::string> addresses, txs;
-    bool print_message = false;
+    Signing sign;
   } cs;
   auto* submit = claim->add_subcommand(
       "submit",
@@ -555,13 +608,10 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
   submit->add_option("--tx", cs.txs, "Evidence transaction hash (repeatable)");
   submit->add_option("--max-deposit", cs.max_deposit,
                      "The most paid as claim deposit (asset units; default any)");
-  submit->add_option("--holder", cs.holder, "The holder's address (with --signature)");
-  submit->add_option("--signature", cs.signature, "personal_sign signature of the claim message");
-  submit->add_option("--key", cs.key, "Sign here with this secp256k1 key (hex) instead");
-  submit->add_flag("--print-message", cs.print_message, "Print the exact message to sign and stop");
+  add_signing(submit, cs.sign, "--holder", "holder", "claim");
   submit->callback([chosen] {
     chosen([](Env& e) -> Result<Output> {
-      BULWARK_TRY(holder, signer_of(cs.holder, cs.key, "--holder"));
+      BULWARK_TRY(holder, signer_of(cs.sign, "--holder"));
       BULWARK_TRY(policy, e.ledger->policy(cs.policy));
       BULWARK_TRY(asset, e.ledger->asset(policy.asset));
       ClaimRequest r;
@@ -583,10 +633,8 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
         if (!m) return std::unexpected(with_context(m.error(), "--max-deposit"));
         r.max_deposit = *m;
       }
-      const std::string message = claim_message(r);
-      if (cs.print_message) return Output{json{{"message", message}}, message + "\n"};
-      BULWARK_TRY(sig, signature_for(message, cs.signature, cs.key, holder));
-      r.signature = sig;
+      BULWARK_TRY(printed, sign_or_print(cs.sign, claim_message(r), holder, r.signature));
+      if (printed) return *printed;
       Claims claims(*e.store, e.clock, e.config);
       BULWARK_TRY(c, claims.submit(r));
       return claim_output(*e.ledger, c);

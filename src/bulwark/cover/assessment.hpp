@@ -3,6 +3,8 @@
 /// messages, weighted by stake, over a voting period with Nexus Mutual v2's silent-ending
 /// extension; the result is decided by advance_incidents (incidents.hpp) once the vote has ended.
 
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "bulwark/core/signature.hpp"
@@ -24,6 +26,21 @@ struct VoteRequest {
 /// The canonical text an assessor signs: lines "Bulwark assessment vote", "assessor: <EIP-55>",
 /// "incident: <id>", "vote: accept|deny", "nonce: <n>" and "expiry: <unix seconds>", joined by "\n".
 std::string vote_message(const VoteRequest& v);
+
+/// An assessor's withdrawal of its held assessment rewards, as it signs it (EIP-191 over
+/// reward_withdrawal_message()).
+struct RewardWithdrawal {
+  Address assessor;
+  std::string asset;  ///< Asset key.
+  U256 amount;        ///< Smallest units; above zero and at most the rewards held.
+  std::int64_t nonce = 0;
+  UnixTime expiry = 0;
+  Signature signature;
+};
+
+/// Lines "Bulwark assessor reward withdrawal", "assessor: <EIP-55>", "asset: <key>", "amount:
+/// <smallest units>", "nonce: <n>", "expiry: <unix seconds>", joined by "\n".
+std::string reward_withdrawal_message(const RewardWithdrawal& w);
 
 class Assessment {
  public:
@@ -50,10 +67,26 @@ class Assessment {
   Result<Incident> reverse_vote(Id incident, const Address& assessor, std::int64_t slash_bps,
                                 const std::string& reason);
 
+  /// Pays `request.amount` of the assessor's held rewards out of the books (journaled as
+  /// assessor_rewards_withdrawn; counted in `flow:reward_withdrawals` by `ledger verify`). Returns
+  /// what stays held. Errors, writing nothing: kInvalidArgument for a forged signature or a zero
+  /// amount, kAlreadyExists for a replayed signature, kFailedPrecondition for an expired one or an
+  /// amount above the rewards held.
+  Result<U256> withdraw_rewards(const RewardWithdrawal& request);
+  /// The rewards `assessor` holds in `asset` (smallest units).
+  Result<U256> rewards(const Address& assessor, const std::string& asset);
+
   Result<std::vector<Assessor>> assessors();
   Result<std::vector<Vote>> votes(Id incident);
 
  private:
+  /// Checks `signature` over `message` by `signer`, then runs `body` in one write transaction,
+  /// after the incidents advance, unless the signature was used before (kAlreadyExists) or
+  /// `expiry` has passed (kFailedPrecondition); errors name `what` ("vote", "withdrawal").
+  Status signed_write(const std::string& message, const Signature& signature, const Address& signer,
+                      UnixTime expiry, std::string_view what,
+                      const std::function<Status(Repo&, UnixTime, const Hash32&)>& body);
+
   store::Store& store_;
   const Clock& clock_;
   ClaimsConfig config_;

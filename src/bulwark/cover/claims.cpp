@@ -162,10 +162,11 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
     if (policy.start_time >= t)
       return reject("policy " + str(policy.id) + " was bought at unix time " + str(policy.start_time) +
                     ", not before the incident at " + str(t));
-    if (t - policy.start_time < config_.cooling_off)
+    const std::int64_t cooling_off = cooling_off_of(policy.terms, config_);
+    if (t - policy.start_time < cooling_off)
       return reject("policy " + str(policy.id) + " was bought " + str(t - policy.start_time) +
-                    " seconds before the incident, inside the cooling-off window of " +
-                    str(config_.cooling_off) + " seconds");
+                    " seconds before the incident, inside its cooling-off window of " + str(cooling_off) +
+                    " seconds");
     const UnixTime cover_end = policy.status == PolicyStatus::kCancelled ? policy.closed_at : policy.end_time;
     if (t >= cover_end)
       return reject("policy " + str(policy.id) + " was not active at the incident's time " + str(t) +

@@ -190,6 +190,20 @@ Status assessment_rewarded(Repo& repo, const json& p) {
   return {};
 }
 
+/// assessor_rewards_withdrawn: held rewards leave the books to the assessor.
+Status rewards_withdrawn(Repo& repo, const json& p) {
+  BULWARK_TRY(aj, member(p, "asset"));
+  if (!aj->is_string()) return fail(ErrorCode::kInvalidArgument, "event field 'asset' is not a string");
+  const std::string asset = aj->get<std::string>();
+  BULWARK_TRY(who, member(p, "assessor"));
+  auto a = who->is_string() ? Address::parse(who->get<std::string>()) : fail(ErrorCode::kInvalidArgument, "");
+  if (!a) return fail(ErrorCode::kInvalidArgument, "the withdrawing assessor is not an address");
+  BULWARK_TRY(amount, amount_of(p, "amount"));
+  BULWARK_CHECK(use_signature(repo, p));
+  BULWARK_CHECK(repo.debit(accounts::assessor_rewards(*a, asset), asset, amount));
+  return repo.credit(accounts::flow_reward_withdrawals(asset), asset, amount);
+}
+
 /// A challenge's bond comes in with incident_challenged; challenge_settled refunds or forfeits it.
 Status challenge_opened(Repo& repo, const json& p) {
   BULWARK_TRY(cj, member(p, "challenge"));
@@ -228,7 +242,8 @@ Status challenge_settled(Repo& repo, const json& p) {
 bool is_claims_event(std::string_view kind) {
   return kind.starts_with("incident_") || kind == "claim_submitted" || kind == "claim_decided" ||
          kind == "payout_made" || kind == "assessor_registered" || kind == "vote_cast" ||
-         kind == "challenge_settled" || kind == "vote_reversed" || kind == "assessment_rewarded";
+         kind == "challenge_settled" || kind == "vote_reversed" || kind == "assessment_rewarded" ||
+         kind == "assessor_rewards_withdrawn";
 }
 
 Status apply_claims_event(Repo& repo, std::string_view kind, const json& p) {
@@ -249,6 +264,7 @@ Status apply_claims_event(Repo& repo, std::string_view kind, const json& p) {
   if (kind == "vote_cast") return vote_cast(repo, p, false);
   if (kind == "vote_reversed") return vote_cast(repo, p, true);
   if (kind == "assessment_rewarded") return assessment_rewarded(repo, p);
+  if (kind == "assessor_rewards_withdrawn") return rewards_withdrawn(repo, p);
   if (kind == "assessor_registered") {
     BULWARK_TRY(aj, member(p, "assessor"));
     BULWARK_TRY(assessor, assessor_from_json(*aj));

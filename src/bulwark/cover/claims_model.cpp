@@ -230,6 +230,14 @@ std::optional<Funding> Proof::funding_of(const Address& a) const {
   return std::nullopt;
 }
 
+U256 Proof::loss_to(std::span<const Address> contracts) const {
+  U256 total;
+  for (const auto& l : losses)
+    if (std::find(contracts.begin(), contracts.end(), l.holder) != contracts.end())
+      total = total.checked_add(l.amount).value_or(U256::max());
+  return total;
+}
+
 ProofIndex::ProofIndex(std::shared_ptr<const Incident> incident) : incident_(std::move(incident)) {
   if (!incident_ || !incident_->proof) return;
   const Proof& p = *incident_->proof;
@@ -278,6 +286,9 @@ std::string flow_bond_refunds(const std::string& asset) {
 }
 std::string flow_deposit_refunds(const std::string& asset) {
   return "flow:deposit_refunds:" + asset;
+}
+std::string flow_reward_withdrawals(const std::string& asset) {
+  return "flow:reward_withdrawals:" + asset;
 }
 std::string flow_payouts(const std::string& asset) {
   return "flow:payouts:" + asset;

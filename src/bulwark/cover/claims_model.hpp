@@ -32,7 +32,9 @@ struct ClaimsConfig {
   /// A parametric trigger needs at least this proven loss to the product's contracts (sum over
   /// assets, in each asset's smallest unit); 0 = any loss.
   U256 parametric_min_loss;
-  /// Cover bought less than this long before the incident pays nothing (anti front-running).
+  /// Cover bought less than this long before the incident pays nothing (anti front-running), for
+  /// policies whose terms carry no cooling-off period of their own (sold before it was a product
+  /// term); the CLI's `product add` also takes it as its default.
   std::int64_t cooling_off = kSecondsPerDay;
   /// Claim deposit = max(minimum, assessor reward); the minimum is per asset key (absent = 0).
   std::vector<std::pair<std::string, U256>> min_deposit;
@@ -52,6 +54,12 @@ struct ClaimsConfig {
   /// non-zero bond).
   std::vector<std::pair<std::string, U256>> min_challenge_bond;
 };
+
+/// The cooling-off period a policy was sold under: its frozen term, or for policies sold before
+/// it was a product term, the deployment's setting.
+inline std::int64_t cooling_off_of(const Terms& t, const ClaimsConfig& c) {
+  return t.cooling_off.value_or(c.cooling_off);
+}
 
 /// Reads a ClaimsConfig from a JSON object whose members are the fields above (seconds, counts,
 /// decimal-string amounts; min_deposit as {"<asset key>": "<amount>"}); absent members keep their
@@ -117,6 +125,9 @@ struct Proof {
   bool is_attacker(const Address& a) const;
   /// The first funding of `a` by an attacker, if any.
   std::optional<Funding> funding_of(const Address& a) const;
+  /// The detectors' loss to any of `contracts`, summed over victims and assets (smallest units;
+  /// saturating): what a parametric loss trigger is compared with.
+  U256 loss_to(std::span<const Address> contracts) const;
 };
 
 /// An incident on one product.
@@ -239,6 +250,7 @@ std::string flow_payouts(const std::string& asset);
 std::string challenge_bonds(const std::string& asset);
 /// What the assessor has earned by voting on the winning side, held for it.
 std::string assessor_rewards(const Address& assessor, const std::string& asset);
+std::string flow_reward_withdrawals(const std::string& asset);  ///< Rewards paid out to assessors.
 std::string flow_challenge_bonds(const std::string& asset);
 std::string flow_bond_refunds(const std::string& asset);
 }  // namespace accounts

@@ -30,7 +30,7 @@ void ClaimsView::clear() {
 
 Status ClaimsView::follow(std::string_view kind, const std::string& payload) {
   if (!is_claims_event(kind)) return {};  // only claims events write the incidents and claims tables
-  if (kind == "assessor_registered") return {};
+  if (kind == "assessor_registered" || kind == "assessor_rewards_withdrawn") return {};
   if (kind.starts_with("incident_") || kind == "vote_cast") {
     incidents_.clear();
     lists_.clear();

@@ -97,7 +97,10 @@ Result<ProofResult> prove(const Product& product,
   }
   for (const auto& [k, amount] : losses) {
     proof.losses.push_back({k.first, k.second, amount});
-    if (contracts.contains(k.first)) out.product_loss[k.second] = amount;
+    if (contracts.contains(k.first)) {
+      auto& sum = out.product_loss[k.second];  // summed over the product's contracts
+      sum = sum.checked_add(amount).value_or(U256::max());
+    }
   }
   for (const auto& [k, n] : net) {
     if (!n.loss() || attackers.contains(k.first) || losses.contains(k)) continue;

@@ -217,11 +217,20 @@ Status Incidents::decide_evidence(Repo& repo, UnixTime now, Incident& inc,
     inc.reasons.push_back("rejected: " + rejection);
     return emit(repo, now, "incident_rejected", json{{"incident", to_json(inc)}});
   }
+  std::string why = "verified: the chain proves a loss of " + loss_text(repo, result.product_loss) +
+                    " to the product's contracts (" + inc.kind + ", block " + str(std::int64_t(inc.block)) +
+                    ")";
+  if (product.parametric && !product.trigger_min_loss.is_zero())
+    why += "; each policy pays if this reaches the loss trigger it was sold under (" +
+           product.trigger_min_loss.to_dec() + " for policies sold now)";
+  return mark_verified(repo, now, product, inc, std::move(why));
+}
+
+Status Incidents::mark_verified(Repo& repo, UnixTime now, const Product& product, Incident& inc,
+                                std::string reason) {
   inc.status = IncidentStatus::kVerified;
   inc.verified_at = now;
-  inc.reasons.push_back("verified: the chain proves a loss of " + loss_text(repo, result.product_loss) +
-                        " to the product's contracts (" + inc.kind + ", block " +
-                        str(std::int64_t(inc.block)) + ")");
+  inc.reasons.push_back(std::move(reason));
   if (product.parametric) {
     inc.challenge_ends = now + config_.challenge_window;
     inc.reasons.push_back("parametric: confirmed at unix time " + str(inc.challenge_ends) +
@@ -328,22 +337,8 @@ Result<std::vector<Incident>> Incidents::open_from_watch(const WatchEvent& ev) {
       proof.block = ev.block;
       proof.time = inc.time;
       inc.proof = proof;
-      inc.status = IncidentStatus::kVerified;
-      inc.verified_at = now;
-      inc.reasons.push_back("verified: the watch read the stablecoin's feeds on-chain block by block");
-      if (product.parametric) {
-        inc.challenge_ends = now + config_.challenge_window;
-        inc.reasons.push_back("parametric: confirmed at unix time " + str(inc.challenge_ends) +
-                              " unless challenged");
-      } else {
-        inc.reasons.push_back("discretionary: awaiting assessment");
-      }
-      BULWARK_CHECK(emit(repo, now, "incident_verified", json{{"incident", to_json(inc)}}));
-      if (product.parametric && now >= inc.challenge_ends) {
-        BULWARK_CHECK(advance_incidents(repo, now, config_));
-        BULWARK_TRY(after, cr.get_incident(inc.id));
-        inc = std::move(after);
-      }
+      BULWARK_CHECK(mark_verified(repo, now, product, inc,
+                                  "verified: the watch read the stablecoin's feeds on-chain block by block"));
       out.push_back(std::move(inc));
     }
     return {};

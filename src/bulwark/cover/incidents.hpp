@@ -137,6 +137,10 @@ class Incidents {
   /// Appends the verification decision for `incident` (open) from fetched evidence.
   Status decide_evidence(Repo& repo, UnixTime now, Incident& incident,
                          const std::vector<std::pair<Hash32, EvidenceTrace>>& evidence);
+  /// Marks `incident` verified for `reason`: a parametric one enters its challenge window (and is
+  /// confirmed at once when the window is 0), a discretionary one awaits assessment.
+  Status mark_verified(Repo& repo, UnixTime now, const Product& product, Incident& incident,
+                       std::string reason);
 
   store::Store& store_;
   const Clock& clock_;

@@ -59,6 +59,25 @@ Status validate_name(const std::string& name, std::string_view what) {
   return {};
 }
 
+// The claim and price terms a product sells under, whether set at creation or changed later.
+Status validate_terms(CoverType type, std::int64_t grace_days, std::int64_t base_rate_bps,
+                      std::int64_t cooling_off, const U256& trigger_min_loss) {
+  if (grace_days < 0 || grace_days > 365)
+    return fail(ErrorCode::kInvalidArgument, "grace period must be 0..365 days");
+  if (base_rate_bps < 1 || base_rate_bps > kBps)
+    return fail(ErrorCode::kInvalidArgument,
+                "base rate must be 1..10000 basis points a year, got " + str(base_rate_bps));
+  if (cooling_off < 0 || cooling_off > 365 * kSecondsPerDay)
+    return fail(ErrorCode::kInvalidArgument,
+                "cooling-off period must be 0..365 days, got " + str(cooling_off) + " seconds");
+  if (!trigger_min_loss.is_zero() && type != CoverType::kSmartContract &&
+      type != CoverType::kGovernanceAttack)
+    return fail(ErrorCode::kInvalidArgument,
+                "a loss trigger applies to smart_contract and governance cover only, not " +
+                    std::string(to_string(type)) + " (its incidents prove no loss)");
+  return {};
+}
+
 json allocations_json(const std::vector<QuotedAllocation>& allocs) {
   json out = json::array();
   for (const auto& a : allocs)
@@ -167,11 +186,8 @@ Result<Product> Ledger::add_product(const ProductSpec& spec) {
     return fail(ErrorCode::kInvalidArgument, "period limits must satisfy 1 <= min <= max <= 3650 days, got " +
                                                  str(spec.min_period_days) + ".." +
                                                  str(spec.max_period_days));
-  if (spec.grace_days < 0 || spec.grace_days > 365)
-    return fail(ErrorCode::kInvalidArgument, "grace period must be 0..365 days");
-  if (spec.base_rate_bps < 1 || spec.base_rate_bps > kBps)
-    return fail(ErrorCode::kInvalidArgument,
-                "base rate must be 1..10000 basis points a year, got " + str(spec.base_rate_bps));
+  BULWARK_CHECK(validate_terms(spec.cover_type, spec.grace_days, spec.base_rate_bps, spec.cooling_off,
+                               spec.trigger_min_loss));
   Product product;
   Status s = write([&](Repo& repo, UnixTime now) -> Status {
     BULWARK_TRY(asset, repo.find_asset(spec.asset));
@@ -195,7 +211,9 @@ Result<Product> Ledger::add_product(const ProductSpec& spec) {
                       spec.base_rate_bps,
                       spec.on_sale,
                       now,
-                      spec.payout};
+                      spec.payout,
+                      spec.cooling_off,
+                      spec.trigger_min_loss};
     return emit(repo, now, "product_added", to_json(product));
   });
   if (!s) return std::unexpected(s.error());
@@ -209,6 +227,27 @@ Result<Product> Ledger::set_on_sale(Id id, bool on_sale) {
     product = p;
     if (product.on_sale == on_sale) return {};
     product.on_sale = on_sale;
+    return emit(repo, now, "product_updated", to_json(product));
+  });
+  if (!s) return std::unexpected(s.error());
+  return product;
+}
+
+Result<Product> Ledger::change_terms(Id id, const TermsChange& change) {
+  if (!change.grace_days && !change.deductible && !change.base_rate_bps && !change.cooling_off &&
+      !change.trigger_min_loss)
+    return fail(ErrorCode::kInvalidArgument, "no term to change was given");
+  Product product;
+  Status s = write([&](Repo& repo, UnixTime now) -> Status {
+    BULWARK_TRY(p, repo.get_product(id));
+    product = p;
+    if (change.grace_days) product.grace_days = *change.grace_days;
+    if (change.deductible) product.deductible = *change.deductible;
+    if (change.base_rate_bps) product.base_rate_bps = *change.base_rate_bps;
+    if (change.cooling_off) product.cooling_off = *change.cooling_off;
+    if (change.trigger_min_loss) product.trigger_min_loss = *change.trigger_min_loss;
+    BULWARK_CHECK(validate_terms(product.cover_type, product.grace_days, product.base_rate_bps,
+                                 product.cooling_off.value_or(0), product.trigger_min_loss));
     return emit(repo, now, "product_updated", to_json(product));
   });
   if (!s) return std::unexpected(s.error());
@@ -678,8 +717,7 @@ Result<Policy> Ledger::buy(const BuyRequest& req) {
     policy.reserve = q.reserve;
     policy.start_time = now;
     policy.end_time = now + q.period_days * kSecondsPerDay;
-    policy.terms = Terms{product.cover_type, product.parametric, product.grace_days,
-                         product.deductible, q.rate_bps,         product.payout};
+    policy.terms = terms_of(product, q.rate_bps);
     return emit(repo, now, "policy_bought",
                 json{{"policy", to_json(policy)},
                      {"allocations", allocations_json(q.allocations)},

@@ -56,7 +56,19 @@ struct ProductSpec {
   std::int64_t base_rate_bps = 200;
   bool on_sale = true;
   PayoutBasis payout =
-      PayoutBasis::kByCoverType;  ///< Loss-based or fixed sum (frozen in each policy's terms).
+      PayoutBasis::kByCoverType;              ///< Loss-based or fixed sum (frozen in each policy's terms).
+  std::int64_t cooling_off = kSecondsPerDay;  ///< Seconds, 0..365 days (frozen in each policy's terms).
+  U256 trigger_min_loss;  ///< Parametric exploit trigger (smart_contract and governance cover only).
+};
+
+/// A change of a product's terms for the policies sold from now on (those sold keep theirs).
+/// Absent members stay as they are.
+struct TermsChange {
+  std::optional<std::int64_t> grace_days;
+  std::optional<U256> deductible;
+  std::optional<std::int64_t> base_rate_bps;
+  std::optional<std::int64_t> cooling_off;
+  std::optional<U256> trigger_min_loss;
 };
 
 struct PoolSpec {
@@ -206,6 +218,10 @@ class Ledger {
   Result<Product> add_product(const ProductSpec& spec);
   /// Puts a product on sale or takes it off; a policy already sold keeps its terms.
   Result<Product> set_on_sale(Id product, bool on_sale);
+  /// Changes the terms future policies of `product` are sold under; policies already sold keep
+  /// the terms frozen in them. Errors: kNotFound, kInvalidArgument (a value out of range, or no
+  /// change given).
+  Result<Product> change_terms(Id product, const TermsChange& change);
   Result<Pool> create_pool(const PoolSpec& spec);
   /// Sets the weight (0..100) with which a pool backs a product. The pool and product must share an asset.
   Status set_backing(Id pool, Id product, std::int64_t weight);

@@ -195,7 +195,9 @@ Row to_row(const Product& p) {
           str(p.base_rate_bps),
           p.on_sale ? "1" : "0",
           str(p.created_at),
-          std::string(to_string(p.payout))};
+          std::string(to_string(p.payout)),
+          str(p.cooling_off.value_or(-1)),
+          p.trigger_min_loss.to_dec()};
 }
 
 Result<Product> product_from_row(const Row& r) {
@@ -235,7 +237,16 @@ Result<Product> product_from_row(const Row& r) {
   auto basis = parse_payout_basis(r[14]);
   if (!basis) return fail(ErrorCode::kCorrupt, basis.error().message);
   p.payout = *basis;
+  BULWARK_TRY(cooling, to_i64(r[15], "cooling_off"));
+  if (cooling >= 0) p.cooling_off = cooling;
+  BULWARK_TRY(trigger, to_u256(r[16], "trigger_min_loss"));
+  p.trigger_min_loss = trigger;
   return p;
+}
+
+Terms terms_of(const Product& p, std::int64_t rate_bps) {
+  return Terms{p.cover_type, p.parametric, p.grace_days,  p.deductible,
+               rate_bps,     p.payout,     p.cooling_off, p.trigger_min_loss};
 }
 
 Row to_row(const Pool& p) {
@@ -290,6 +301,8 @@ json to_json(const Terms& t) {
          {"deductible", t.deductible.to_dec()},
          {"base_rate_bps", t.base_rate_bps}};
   if (t.payout != PayoutBasis::kByCoverType) j["payout"] = to_string(t.payout);
+  if (t.cooling_off) j["cooling_off"] = *t.cooling_off;
+  if (!t.trigger_min_loss.is_zero()) j["trigger_min_loss"] = t.trigger_min_loss.to_dec();
   return j;
 }
 
@@ -311,6 +324,15 @@ Result<Terms> terms_from_json(const json& j) {
     BULWARK_TRY(v, r.get<std::string>("payout"));
     BULWARK_TRY(basis, parse_payout_basis(v));
     t.payout = basis;
+  }
+  // Terms frozen before these were product terms carry neither.
+  if (j.contains("cooling_off")) {
+    BULWARK_TRY(v, r.get<std::int64_t>("cooling_off"));
+    t.cooling_off = v;
+  }
+  if (j.contains("trigger_min_loss")) {
+    BULWARK_TRY(v, r.amount("trigger_min_loss"));
+    t.trigger_min_loss = v;
   }
   return t;
 }
@@ -502,7 +524,9 @@ json to_json(const Product& p) {
           {"base_rate_bps", p.base_rate_bps},
           {"on_sale", p.on_sale},
           {"created_at", p.created_at},
-          {"payout", to_string(p.payout)}};
+          {"payout", to_string(p.payout)},
+          {"cooling_off", p.cooling_off ? json(*p.cooling_off) : json(nullptr)},
+          {"trigger_min_loss", p.trigger_min_loss.to_dec()}};
 }
 
 Result<Product> product_from_json(const json& j) {
@@ -528,9 +552,21 @@ Result<Product> product_from_json(const json& j) {
     BULWARK_TRY(v, r.get<std::string>("payout"));
     payout = v;
   }
+  // Nor cooling_off (null: the deployment's setting) and trigger_min_loss.
+  std::int64_t cooling = -1;
+  if (j.contains("cooling_off") && !j.at("cooling_off").is_null()) {
+    BULWARK_TRY(v, r.get<std::int64_t>("cooling_off"));
+    if (v < 0) return fail(ErrorCode::kCorrupt, "product cooling_off is negative");
+    cooling = v;
+  }
+  std::string trigger = "0";
+  if (j.contains("trigger_min_loss")) {
+    BULWARK_TRY(v, r.get<std::string>("trigger_min_loss"));
+    trigger = v;
+  }
   return product_from_row({str(id), name, str(std::int64_t(chain)), contracts.dump(), type,
                            parametric ? "1" : "0", asset, str(minp), str(maxp), str(grace), deductible,
-                           str(rate), on_sale ? "1" : "0", str(created), payout});
+                           str(rate), on_sale ? "1" : "0", str(created), payout, str(cooling), trigger});
 }
 
 json to_json(const Pool& p) {

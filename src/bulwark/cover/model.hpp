@@ -55,6 +55,13 @@ struct Product {
   bool on_sale = true;
   UnixTime created_at = 0;
   PayoutBasis payout = PayoutBasis::kByCoverType;
+  /// Cover bought less than this many seconds before an incident pays nothing (anti
+  /// front-running). None for products made before it was a product term: the deployment's
+  /// claims.cooling_off applies to them.
+  std::optional<std::int64_t> cooling_off;
+  /// A parametric exploit trigger fires only when the chain proves at least this loss to the
+  /// product's contracts (sum over assets, in smallest units); 0 = any proven loss.
+  U256 trigger_min_loss;
 };
 
 /// A capital pool: underwriters deposit its asset and receive shares; it backs products.
@@ -94,7 +101,12 @@ struct Terms {
   U256 deductible;
   std::int64_t base_rate_bps = 0;
   PayoutBasis payout = PayoutBasis::kByCoverType;
+  std::optional<std::int64_t> cooling_off;  ///< Seconds; none: the deployment's claims.cooling_off.
+  U256 trigger_min_loss;                    ///< The product's trigger_min_loss at purchase.
 };
+
+/// A product's terms as a policy bought now would freeze them.
+Terms terms_of(const Product& p, std::int64_t rate_bps);
 
 /// A cover sold.
 struct Policy {

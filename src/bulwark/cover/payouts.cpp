@@ -78,11 +78,14 @@ Result<std::vector<Entitlement>> owed_on(Repo& repo, const std::shared_ptr<const
   for (const auto& e : all_payouts)
     paid_before[e.policy_id] = paid_before[e.policy_id].checked_add(e.amount).value_or(U256::max());
   const auto proof = cr.proof_index(ref);
+  const U256 product_loss = inc.proof->loss_to(product.contracts);
   for (const auto& p : policies) {
     if (!p.terms.parametric || paid_policies.contains(p.id)) continue;
     const UnixTime cover_end = p.status == PolicyStatus::kCancelled ? p.closed_at : p.end_time;
-    if (p.start_time >= inc.time || inc.time - p.start_time < config.cooling_off || inc.time >= cover_end)
+    if (p.start_time >= inc.time || inc.time - p.start_time < cooling_off_of(p.terms, config) ||
+        inc.time >= cover_end)
       continue;
+    if (product_loss < p.terms.trigger_min_loss) continue;  // the trigger it was sold under
     if (proof->is_attacker(p.holder) || proof->funding_of(p.holder)) continue;
     const U256 cover_left = sub_or_zero(p.amount, paid_before[p.id]);
     U256 gross = cover_left;

@@ -76,15 +76,16 @@ Status check_invariants(VerifyReport& report, Repo& repo) {
     if (out) out = out->checked_add(f["deposit_refunds"]);
     if (out) out = out->checked_add(f["bond_refunds"]);
     if (out) out = out->checked_add(f["payouts"]);
+    if (out) out = out->checked_add(f["reward_withdrawals"]);
     if (!in || !out || *in < *out || *in->checked_sub(*out) != held[asset])
       problem(report, "asset " + asset + ": accounts hold " + held[asset].to_dec() +
                           " but deposits + premiums + claim deposits + challenge bonds - withdrawals - "
-                          "refunds - deposit refunds - bond refunds - payouts = " +
+                          "refunds - deposit refunds - bond refunds - payouts - reward withdrawals = " +
                           f["deposits"].to_dec() + " + " + f["premiums"].to_dec() + " + " +
                           f["claim_deposits"].to_dec() + " + " + f["challenge_bonds"].to_dec() + " - " +
                           f["withdrawals"].to_dec() + " - " + f["refunds"].to_dec() + " - " +
                           f["deposit_refunds"].to_dec() + " - " + f["bond_refunds"].to_dec() + " - " +
-                          f["payouts"].to_dec());
+                          f["payouts"].to_dec() + " - " + f["reward_withdrawals"].to_dec());
   }
   BULWARK_TRY(pools, repo.pools());
   for (const auto& pool : pools) {

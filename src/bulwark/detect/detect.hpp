@@ -120,6 +120,21 @@ class DepegWatch {
   /// ends the excursion.
   std::optional<Finding> observe(std::uint64_t block, std::uint64_t time, double price);
 
+  /// What the watch remembers between blocks: kept with each block a monitor commits, so a
+  /// restart or a reorg resumes an excursion where that block left it.
+  struct State {
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> out_since;  ///< (block, time) it left the band.
+    double worst = 1.0;
+    bool reported = false;
+  };
+  State state() const { return {out_since_, worst_, reported_}; }
+  void restore(const State& s) {
+    out_since_ = s.out_since;
+    worst_ = s.worst;
+    reported_ = s.reported;
+  }
+  const Address& coin() const { return coin_; }
+
  private:
   Address coin_;
   double band_;

@@ -103,6 +103,8 @@ nlohmann::json Event::to_json(std::uint64_t chain_id) const {
 
 // ---- the follower ----
 
+const std::size_t kWatchColumn = sc::chain_blocks().column("watch");
+
 std::string Follower::owner() const {
   return leases_ ? leases_->options().owner : std::string();
 }
@@ -115,6 +117,48 @@ Follower::Follower(BlockSource& source, store::Store& store, FollowerConfig conf
 void Follower::reset_watches() {
   watches_.clear();
   for (const auto& f : cfg_.feeds) watches_.emplace_back(f.coin, cfg_.depeg_band, cfg_.depeg_duration);
+}
+
+std::string Follower::watch_state() const {
+  if (watches_.empty()) return "";
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& w : watches_) {
+    const auto st = w.state();
+    nlohmann::json one{{"coin", w.coin().to_checksum()}, {"worst", st.worst}, {"reported", st.reported}};
+    if (st.out_since) {
+      one["out_since_block"] = st.out_since->first;
+      one["out_since_time"] = st.out_since->second;
+    }
+    out.push_back(std::move(one));
+  }
+  return out.dump();
+}
+
+Status Follower::restore_watches(const std::string& state) {
+  reset_watches();
+  if (state.empty()) return {};
+  const auto j = nlohmann::json::parse(state, nullptr, false);
+  if (!j.is_array())
+    return fail(ErrorCode::kCorrupt,
+                "chain " + num(cfg_.chain_id) + ": stored depeg watch state is not an array");
+  for (auto& w : watches_) {
+    for (const auto& one : j) {
+      if (!one.is_object() || one.value("coin", "") != w.coin().to_checksum()) continue;
+      detect::DepegWatch::State st;
+      try {
+        st.worst = one.at("worst").get<double>();
+        st.reported = one.at("reported").get<bool>();
+        if (one.contains("out_since_block"))
+          st.out_since = std::pair{one.at("out_since_block").get<std::uint64_t>(),
+                                   one.at("out_since_time").get<std::uint64_t>()};
+      } catch (const std::exception&) {
+        return fail(ErrorCode::kCorrupt, "chain " + num(cfg_.chain_id) + ": stored depeg watch state of " +
+                                             w.coin().to_checksum() + " is malformed");
+      }
+      w.restore(st);
+    }
+  }
+  return {};
 }
 
 Status Follower::check_checkpoint(store::Tx& tx) {
@@ -131,7 +175,9 @@ Status Follower::check_checkpoint(store::Tx& tx) {
 
 Status Follower::load() {
   std::optional<BlockInfo> last;
+  std::string watch;
   BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+    watch.clear();
     BULWARK_TRY(cp, tx.get(sc::chain_checkpoints(), {num(cfg_.chain_id)}));
     if (!cp) return {};
     BULWARK_TRY(n, U256::from_dec((*cp)[1]));
@@ -141,16 +187,18 @@ Status Follower::load() {
     if (row) {
       BULWARK_TRY(parent, Hash32::parse((*row)[3]));
       b.parent = parent;
+      if ((*row)[2] == b.hash.to_hex()) watch = (*row)[kWatchColumn];
     }
     last = b;
     return {};
   }));
+  BULWARK_CHECK(restore_watches(watch));  // where the checkpoint's block left the excursions
   last_ = last;
   loaded_ = true;
   return {};
 }
 
-Status Follower::commit(const BlockInfo& b, const std::vector<Event>& events) {
+Status Follower::commit(const BlockInfo& b, const std::vector<Event>& events, const std::string& watch) {
   return store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
     const std::string chain = num(cfg_.chain_id);
     if (leases_) BULWARK_CHECK(leases_->renew_in(tx, cfg_.chain_id));
@@ -164,7 +212,7 @@ Status Follower::commit(const BlockInfo& b, const std::vector<Event>& events) {
                   detect::to_json(f).dump(), "active", "", num(b.time)}));
     }
     BULWARK_CHECK(tx.put(sc::chain_blocks(), {chain, num(b.number), b.hash.to_hex(), b.parent.to_hex(),
-                                              num(b.time), "canonical", owner(), num(epoch_)}));
+                                              num(b.time), "canonical", owner(), num(epoch_), watch}));
     return tx.put(sc::chain_checkpoints(), {chain, num(b.number), b.hash.to_hex(), num(b.time)});
   });
 }
@@ -174,9 +222,11 @@ Result<bool> Follower::unwind(const BlockInfo& incoming, const std::function<voi
   const BlockInfo orphan = *last_;
   std::vector<Event> retracted;
   std::optional<BlockInfo> previous;
+  std::string watch;  // the depeg watches as the block below the orphan left them
   BULWARK_CHECK(store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
     retracted.clear();
     previous.reset();
+    watch.clear();
     const std::string chain = num(cfg_.chain_id);
     if (leases_) BULWARK_CHECK(leases_->renew_in(tx, cfg_.chain_id));
     BULWARK_CHECK(check_checkpoint(tx));
@@ -206,18 +256,20 @@ Result<bool> Follower::unwind(const BlockInfo& incoming, const std::function<voi
     }
     BULWARK_CHECK(
         tx.put(sc::chain_blocks(), {chain, num(orphan.number), orphan.hash.to_hex(), orphan.parent.to_hex(),
-                                    "0", "orphaned", owner(), num(epoch_)}));
+                                    "0", "orphaned", owner(), num(epoch_), ""}));
     if (orphan.number == 0) return fail(ErrorCode::kFailedPrecondition, "reorg below block 0");
     BULWARK_TRY(prev, tx.get(sc::chain_blocks(), {chain, num(orphan.number - 1)}));
     if (prev && (*prev)[5] == "canonical") {
       BULWARK_TRY(h, Hash32::parse((*prev)[2]));
       BULWARK_TRY(p, Hash32::parse((*prev)[3]));
       previous = BlockInfo{orphan.number - 1, h, p, 0};
+      watch = (*prev)[kWatchColumn];
       return tx.put(sc::chain_checkpoints(), {chain, num(orphan.number - 1), h.to_hex(), (*prev)[4]});
     }
     // Nothing recorded below the orphan (the follower started there): restart at its height.
     return tx.put(sc::chain_checkpoints(), {chain, num(orphan.number - 1), incoming.parent.to_hex(), "0"});
   }));
+  BULWARK_CHECK(restore_watches(watch));
   last_ = previous;
   if (!previous) last_ = BlockInfo{orphan.number - 1, incoming.parent, {}, 0};
   for (const auto& e : retracted) emit(e);
@@ -273,7 +325,12 @@ Result<std::uint64_t> Follower::poll(const std::function<void(const Event&)>& em
         events.push_back(Event{b.number, "depeg:" + cfg_.feeds[i].coin.to_lower_hex(), *f, false});
       }
     }
-    BULWARK_CHECK(commit(b, events));
+    const std::string watch = watch_state();
+    if (auto c = commit(b, events, watch); !c) {
+      // Not committed: the watches go back to the last committed block's state on the next load.
+      loaded_ = false;
+      return std::unexpected(c.error());
+    }
     last_ = b;
     ++processed;
     ++next;

@@ -123,11 +123,15 @@ class Follower {
  private:
   Status load();
   Result<bool> unwind(const BlockInfo& incoming, const std::function<void(const Event&)>& emit);
-  Status commit(const BlockInfo& b, const std::vector<Event>& events);
+  Status commit(const BlockInfo& b, const std::vector<Event>& events, const std::string& watch);
 
   Status check_checkpoint(store::Tx& tx);
   std::string owner() const;
   void reset_watches();
+  /// The depeg watches' states as stored with a block (a JSON array, one object per watched coin).
+  std::string watch_state() const;
+  /// Restores the watches from a stored block's state; a coin the state lacks starts afresh.
+  Status restore_watches(const std::string& state);
 
   BlockSource& source_;
   store::Store& store_;

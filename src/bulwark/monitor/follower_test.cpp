@@ -55,8 +55,11 @@ class ScriptedChain final : public BlockSource {
     }
     return out;
   }
-  Result<std::optional<double>> feed_price(const Address&, unsigned, std::uint64_t) override {
-    return std::optional<double>{};
+  std::map<std::pair<int, std::uint64_t>, double> price;  // (fork, block) -> the feed's price
+  Result<std::optional<double>> feed_price(const Address&, unsigned, std::uint64_t n) override {
+    auto it = price.find({fork_of(n), n});
+    if (it == price.end()) return std::optional<double>{};
+    return std::optional<double>{it->second};
   }
 
  private:
@@ -168,6 +171,64 @@ TEST_F(FollowerTest, ReorgsRetractOrphanedFindingsAndFollowTheNewChain) {
   const auto st = statuses();
   EXPECT_EQ(st.at("active"), 2);  // block 6's, and the new block 7's
   EXPECT_EQ(st.at("retracted"), 1);
+}
+
+// One watched stablecoin; 36 s (3 blocks of 12 s) out of its 3% band is a depeg.
+FollowerConfig depeg_config(FollowerConfig c) {
+  c.feeds = {FeedWatch{*Address::parse(bulwark::testing::addr(0x5c)), "USDY",
+                       *Address::parse(bulwark::testing::addr(0xfeed)), 8}};
+  c.depeg_duration = 36;
+  return c;
+}
+
+std::vector<Event> depegs(const std::vector<Event>& ev) {
+  std::vector<Event> out;
+  for (const auto& e : ev)
+    if (e.finding.kind == detect::FindingKind::kDepeg && !e.retracted) out.push_back(e);
+  return out;
+}
+
+TEST_F(FollowerTest, ADepegSpanningARestartIsTimedFromItsFirstBlock) {
+  for (std::uint64_t n = 1; n <= 10; ++n) chain_.price[{0, n}] = n >= 4 ? 0.9 : 1.0;
+  chain_.tip = 5;
+  {
+    Follower first(chain_, *store_, depeg_config(config()));
+    EXPECT_TRUE(depegs(poll(first)).empty());  // out of band since block 4, only 12 s so far
+  }
+  // A new process: the excursion goes on from block 4 (without the stored state it would start
+  // again at block 6 and be reported at block 9).
+  chain_.tip = 10;
+  Follower second(chain_, *store_, depeg_config(config()));
+  const auto found = depegs(poll(second));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].block, 7u);
+  EXPECT_NE(found[0].finding.rule.find("since block 4"), std::string::npos) << found[0].finding.rule;
+  // Restarting again after the report does not report the same excursion twice.
+  chain_.tip = 12;
+  for (std::uint64_t n = 11; n <= 12; ++n) chain_.price[{0, n}] = 0.9;
+  Follower third(chain_, *store_, depeg_config(config()));
+  EXPECT_TRUE(depegs(poll(third)).empty());
+}
+
+TEST_F(FollowerTest, AReorgPutsTheDepegWatchBackToTheCommonAncestor) {
+  // The first fork went back into the band at block 5 and left it again at 6; the chain that
+  // replaces blocks 5.. stays out of band from block 4 on.
+  chain_.price[{0, 1}] = chain_.price[{0, 2}] = chain_.price[{0, 3}] = 1.0;
+  chain_.price[{0, 4}] = 0.9;
+  chain_.price[{0, 5}] = 1.0;
+  chain_.price[{0, 6}] = 0.9;
+  chain_.tip = 6;
+  Follower f(chain_, *store_, depeg_config(config()));
+  EXPECT_TRUE(depegs(poll(f)).empty());
+  for (std::uint64_t n = 5; n <= 9; ++n) {
+    chain_.fork[n] = 1;
+    chain_.price[{1, n}] = 0.9;
+  }
+  chain_.tip = 9;
+  const auto found = depegs(poll(f));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].block, 7u);  // 36 s after block 4 (the orphaned blocks would have said 9)
+  EXPECT_NE(found[0].finding.rule.find("since block 4"), std::string::npos) << found[0].finding.rule;
 }
 
 TEST_F(FollowerTest, NodeFaultsLeaveTheCheckpointWhereItWas) {

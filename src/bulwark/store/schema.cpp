@@ -54,7 +54,9 @@ const TableDef& products() {
                                   {"base_rate_bps", I},
                                   {"on_sale", I},
                                   {"created_at", I},
-                                  {"payout", T}},
+                                  {"payout", T},
+                                  {"cooling_off", I},
+                                  {"trigger_min_loss", A}},
                                  1);
   return t;
 }
@@ -141,7 +143,9 @@ const TableDef& chain_blocks() {
                                   {"status", T},
                                   // migration 6
                                   {"owner", T},
-                                  {"epoch", I}},
+                                  {"epoch", I},
+                                  // migration 9
+                                  {"watch", T}},
                                  2, kUnjournaled);
   return t;
 }
@@ -336,6 +340,18 @@ const std::vector<Migration>& migrations() {
            "NULL, bond {AMOUNT} NOT NULL, reason {TEXT} NOT NULL, status {TEXT} NOT NULL, time {INT} NOT "
            "NULL, "
            "settled_at {INT} NOT NULL, PRIMARY KEY (incident_id))",
+       }},
+      {8,
+       "claim terms of products frozen in each policy: cooling-off period and parametric loss trigger",
+       {
+           // -1: set before cooling-off was a product term (the deployment's setting applies).
+           "ALTER TABLE products ADD COLUMN cooling_off {INT} NOT NULL DEFAULT -1",
+           "ALTER TABLE products ADD COLUMN trigger_min_loss {AMOUNT} NOT NULL DEFAULT 0",
+       }},
+      {9,
+       "monitor: the depeg watches' state with each committed block (restarts and reorgs resume it)",
+       {
+           "ALTER TABLE chain_blocks ADD COLUMN watch {TEXT} NOT NULL DEFAULT ''",
        }},
   };
   return all;
