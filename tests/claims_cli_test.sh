@@ -5,36 +5,12 @@
 # Usage: claims_cli_test.sh PATH_TO_BULWARK
 set -u
 B=${1:?usage: claims_cli_test.sh PATH_TO_BULWARK}
-WORK=$(mktemp -d /tmp/bulwark-claims-cli-XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-export BULWARK_DB="$WORK/claims.db"
-export BULWARK_NOW=1700000000
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-expect_ok() {
-  local what=$1; shift
-  if out=$("$@" 2>"$WORK/err"); then ok; else bad "$what: exit $? ($(cat "$WORK/err"))"; fi
-}
-fingerprint() {
-  for t in incidents claims payouts signatures votes accounts journal; do
-    printf '%s=%s ' "$t" "$(sqlite3 "$BULWARK_DB" "SELECT COUNT(*) FROM $t")"
-  done
-  "$B" ledger export 2>/dev/null | sha256sum | cut -c1-16
-}
-expect_rejected() {
-  local what=$1 pattern=$2; shift 2
-  local before after rc
-  before=$(fingerprint)
-  "$@" >"$WORK/out" 2>"$WORK/err"
-  rc=$?
-  after=$(fingerprint)
-  if [ "$rc" -eq 0 ]; then bad "$what: accepted (exit 0)"; return; fi
-  if ! grep -qiE "$pattern" "$WORK/err"; then bad "$what: message '$(cat "$WORK/err")' does not match /$pattern/"; return; fi
-  if [ "$before" != "$after" ]; then bad "$what: state changed ($before -> $after)"; return; fi
-  ok
-}
+CLI_BIN=$B
+CLI_NAME=claims-cli
+# shellcheck source=support/cli.sh
+source "$(dirname "${BASH_SOURCE[0]}")/support/cli.sh"
+# A rejection also leaves every claims table's row count as it was.
+fingerprint() { counts_and_journal incidents claims payouts signatures votes accounts journal; }
 
 for sub in "incident open" "incident report" "incident verify" "incident show" "incident list" "incident resolve" \
   "incident vote" "assessor register" "assessor list" "claim submit" "claim show" "claim list" "payout run" \
@@ -146,5 +122,4 @@ expect_ok "policy keeps its terms" "$B" --json policy show 1
 echo "$out" | grep -q '"cooling_off":86400' && ok || bad "policy 1 lost its frozen cooling-off: $out"
 expect_ok "ledger verify" "$B" ledger verify
 
-echo "claims cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -7,31 +7,10 @@ set -u
 B=${1:?usage: risk_cli_test.sh PATH_TO_BULWARK SHARED_DATA_DIR}
 DATA=${2:?usage: risk_cli_test.sh PATH_TO_BULWARK SHARED_DATA_DIR}
 INCIDENTS="$DATA/incidents/defi-incidents.json"
-WORK=$(mktemp -d /tmp/bulwark-risk-cli-XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-export BULWARK_DB="$WORK/risk.db"
-export BULWARK_NOW=1700000000
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-expect_ok() {
-  local what=$1; shift
-  if out=$("$@" 2>"$WORK/err"); then ok; else bad "$what: exit $? ($(cat "$WORK/err"))"; fi
-}
-fingerprint() { "$B" ledger export 2>/dev/null | sha256sum | cut -c1-16; }
-expect_rejected() {
-  local what=$1 pattern=$2; shift 2
-  local before after rc
-  before=$(fingerprint)
-  "$@" >"$WORK/out" 2>"$WORK/err"
-  rc=$?
-  after=$(fingerprint)
-  if [ "$rc" -eq 0 ]; then bad "$what: accepted (exit 0)"; return; fi
-  if ! grep -qiE "$pattern" "$WORK/err"; then bad "$what: message '$(cat "$WORK/err")' does not match /$pattern/"; return; fi
-  if [ "$before" != "$after" ]; then bad "$what: state changed"; return; fi
-  ok
-}
+CLI_BIN=$B
+CLI_NAME=risk-cli
+# shellcheck source=support/cli.sh
+source "$(dirname "${BASH_SOURCE[0]}")/support/cli.sh"
 # jq-free JSON field reads through python3.
 field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$1"; }
 
@@ -107,5 +86,4 @@ expect_rejected "report without --out" "required" "$B" risk report --incidents "
 expect_rejected "stress on a missing file" "cannot read" "$B" risk stress --incidents "$WORK/none.json"
 expect_rejected "zero paths" "paths" "$B" risk simulate --paths 0
 
-echo "risk cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -48,7 +48,9 @@ Output product_output(const Product& p, const Asset& a) {
       p.id, p.name, p.chain_id, contracts, to_string(p.cover_type), p.parametric ? " (parametric)" : "",
       pays_fixed_sum(p.cover_type, p.payout) ? "the cover amount" : "the proven loss", a.symbol,
       p.min_period_days, p.max_period_days, p.grace_days, fmt_amount(p.deductible, a),
-      p.cooling_off ? std::to_string(*p.cooling_off / 3600) + " h" : std::string("per deployment"),
+      !p.cooling_off               ? std::string("per deployment")
+      : *p.cooling_off % 3600 == 0 ? std::to_string(*p.cooling_off / 3600) + " h"
+                                   : std::to_string(*p.cooling_off) + " s",
       p.trigger_min_loss.is_zero() ? "" : ", loss trigger " + fmt_amount(p.trigger_min_loss, a),
       double(p.base_rate_bps) / 100.0, p.on_sale ? "on sale" : "NOT on sale");
   return o;
