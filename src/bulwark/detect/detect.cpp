@@ -67,6 +67,9 @@ struct Facts {
   std::unordered_set<Address> created;
   std::unordered_set<Address> contracts;  // addresses seen running code
   std::unordered_set<Address> actors;     // sender, created contracts, and the entry contract
+  /// Contracts the sender's side deployed in the transaction (not those a third-party factory deployed
+  /// at its call): a token among them has no value outside the transaction.
+  std::unordered_set<Address> issued;
   bool liquidation = false;
 
   Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl) : t(tr), cfg(c), flows(fl) {
@@ -86,6 +89,10 @@ struct Facts {
       if (in(t.selector(f), kLiquidationSelectors)) liquidation = true;
     }
     if (root.kind == CallKind::kCall && root.input_size > 0) actors.insert(root.to);
+    for (const Frame& f : t.frames)
+      if (!f.failed && (f.kind == CallKind::kCreate || f.kind == CallKind::kCreate2) &&
+          actors.contains(f.from))
+        issued.insert(f.to);
     // Where the sender's side sends what it takes: accounts that run no code in the transaction, are
     // paid by the sender's side and end with a gain (the attacker's other wallets). Only direct
     // payments count, and only once: the set is not grown transitively.
@@ -123,7 +130,8 @@ std::vector<Victim> one_sided_losers(const Facts& x, const std::unordered_set<Ad
     const auto& [holder, asset] = key;
     if (x.neutral(holder, asset) || x.is_actor(holder) || exclude.contains(holder)) continue;
     auto& e = by[holder];
-    if (n.gain()) e.first = true;
+    // A token the sender's side deployed in this transaction is worth nothing to whoever it is paid to.
+    if (n.gain() && (asset.native || !x.issued.contains(asset.token))) e.first = true;
     if (n.loss()) e.second.push_back(Loss{holder, asset, n.magnitude()});
   }
   std::vector<Victim> out;
@@ -288,6 +296,37 @@ std::map<std::pair<Address, AssetRef>, U256> observed_pre_balances(const Facts& 
     pre[{holder, asset}] = bal;
   }
   return pre;
+}
+
+// ---- outsized returns: paid out far more than was paid in ----
+
+struct OutsizedReturn {
+  Address holder;
+  AssetRef asset;
+  double ratio;  // paid to the sender's side / received from it
+};
+
+/// A contract off the sender's side that received some amount of an asset from the sender's side and,
+/// later in the transaction, paid the sender's side at least `outsized_return` times that amount of the
+/// same asset, ending with a net loss of it. A deposit, stake or position that pays back a multiple of
+/// what was put in within one transaction is how an overflow, a mis-scaled share price or an unchecked
+/// withdrawal amount shows in the flows; a refund, a withdrawal of an earlier deposit or a claim pays
+/// without a matching payment in just before it.
+std::vector<OutsizedReturn> find_outsized_returns(const Facts& x) {
+  std::map<std::pair<Address, AssetRef>, std::pair<double, double>> by;  // (paid in, paid out after it)
+  for (const auto& fl : x.flows.flows) {
+    if (x.is_actor(fl.from) && !x.is_actor(fl.to) && x.contracts.contains(fl.to) &&
+        !x.neutral(fl.to, fl.asset))
+      by[{fl.to, fl.asset}].first += to_double(fl.amount);
+    else if (x.is_actor(fl.to) && !x.is_actor(fl.from) && !x.neutral(fl.from, fl.asset))
+      if (auto it = by.find({fl.from, fl.asset}); it != by.end()) it->second.second += to_double(fl.amount);
+  }
+  std::vector<OutsizedReturn> out;
+  for (const auto& [key, io] : by)
+    if (io.first > 0 && io.second >= x.cfg.outsized_return * io.first &&
+        x.flows.net_of(key.first, key.second).loss())
+      out.push_back(OutsizedReturn{key.first, key.second, io.second / io.first});
+  return out;
 }
 
 // ---- price moves seen through getReserves outputs ----
@@ -613,6 +652,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   const auto moves = find_price_moves(x);
   const auto trips = find_round_trips(x);
   const auto pre = observed_pre_balances(x);
+  const auto outsized = find_outsized_returns(x);
 
   std::vector<std::string> signals;
   for (const auto& l : loans)
@@ -624,6 +664,9 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   for (const auto& r : trips)
     signals.push_back(fmt::format("round trip through {} returned {:.0f}% more than it paid",
                                   r.pool.to_checksum(), 100 * r.gain));
+  for (const auto& o : outsized)
+    signals.push_back(fmt::format("{} paid the sender's side {:.0f}x what it was paid in {}",
+                                  o.holder.to_checksum(), o.ratio, o.asset.to_string()));
   if (x.liquidation) signals.push_back("liquidation call");
   if (!x.created.empty())
     signals.push_back(fmt::format("{} contract(s) deployed in the transaction", x.created.size()));
@@ -795,8 +838,8 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   }
   // A whole balance moved by a plain call is what an owner's sweep looks like too: a drain is incident-grade
   // only with another sign of attack (a flash loan, a re-entry, a price move or an attack contract).
-  const bool corroborated =
-      !loans.empty() || !reentries.empty() || !moves.empty() || !trips.empty() || !x.created.empty();
+  const bool corroborated = !loans.empty() || !reentries.empty() || !moves.empty() || !trips.empty() ||
+                            !x.created.empty() || !outsized.empty();
   if (const auto pulls = find_approval_pulls(x); !pulls.empty() && profit) {
     Finding f{FindingKind::kExtraction, Severity::kHigh, 0.8};
     f.rule =
