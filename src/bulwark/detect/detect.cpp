@@ -67,6 +67,9 @@ struct Facts {
   std::unordered_set<Address> created;
   std::unordered_set<Address> contracts;  // addresses seen running code
   std::unordered_set<Address> actors;     // sender, created contracts, and the entry contract
+  /// Contracts the sender's side deployed in the transaction (not those a third-party factory deployed
+  /// at its call): a token among them has no value outside the transaction.
+  std::unordered_set<Address> issued;
   bool liquidation = false;
 
   Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl) : t(tr), cfg(c), flows(fl) {
@@ -86,6 +89,10 @@ struct Facts {
       if (in(t.selector(f), kLiquidationSelectors)) liquidation = true;
     }
     if (root.kind == CallKind::kCall && root.input_size > 0) actors.insert(root.to);
+    for (const Frame& f : t.frames)
+      if (!f.failed && (f.kind == CallKind::kCreate || f.kind == CallKind::kCreate2) &&
+          actors.contains(f.from))
+        issued.insert(f.to);
     // Where the sender's side sends what it takes: accounts that run no code in the transaction, are
     // paid by the sender's side and end with a gain (the attacker's other wallets). Only direct
     // payments count, and only once: the set is not grown transitively.
@@ -123,7 +130,8 @@ std::vector<Victim> one_sided_losers(const Facts& x, const std::unordered_set<Ad
     const auto& [holder, asset] = key;
     if (x.neutral(holder, asset) || x.is_actor(holder) || exclude.contains(holder)) continue;
     auto& e = by[holder];
-    if (n.gain()) e.first = true;
+    // A token the sender's side deployed in this transaction is worth nothing to whoever it is paid to.
+    if (n.gain() && (asset.native || !x.issued.contains(asset.token))) e.first = true;
     if (n.loss()) e.second.push_back(Loss{holder, asset, n.magnitude()});
   }
   std::vector<Victim> out;
@@ -290,6 +298,37 @@ std::map<std::pair<Address, AssetRef>, U256> observed_pre_balances(const Facts& 
   return pre;
 }
 
+// ---- outsized returns: paid out far more than was paid in ----
+
+struct OutsizedReturn {
+  Address holder;
+  AssetRef asset;
+  double ratio;  // paid to the sender's side / received from it
+};
+
+/// A contract off the sender's side that received some amount of an asset from the sender's side and,
+/// later in the transaction, paid the sender's side at least `outsized_return` times that amount of the
+/// same asset, ending with a net loss of it. A deposit, stake or position that pays back a multiple of
+/// what was put in within one transaction is how an overflow, a mis-scaled share price or an unchecked
+/// withdrawal amount shows in the flows; a refund, a withdrawal of an earlier deposit or a claim pays
+/// without a matching payment in just before it.
+std::vector<OutsizedReturn> find_outsized_returns(const Facts& x) {
+  std::map<std::pair<Address, AssetRef>, std::pair<double, double>> by;  // (paid in, paid out after it)
+  for (const auto& fl : x.flows.flows) {
+    if (x.is_actor(fl.from) && !x.is_actor(fl.to) && x.contracts.contains(fl.to) &&
+        !x.neutral(fl.to, fl.asset))
+      by[{fl.to, fl.asset}].first += to_double(fl.amount);
+    else if (x.is_actor(fl.to) && !x.is_actor(fl.from) && !x.neutral(fl.from, fl.asset))
+      if (auto it = by.find({fl.from, fl.asset}); it != by.end()) it->second.second += to_double(fl.amount);
+  }
+  std::vector<OutsizedReturn> out;
+  for (const auto& [key, io] : by)
+    if (io.first > 0 && io.second >= x.cfg.outsized_return * io.first &&
+        x.flows.net_of(key.first, key.second).loss())
+      out.push_back(OutsizedReturn{key.first, key.second, io.second / io.first});
+  return out;
+}
+
 // ---- price moves seen through getReserves outputs ----
 
 struct PriceMove {
@@ -396,17 +435,50 @@ std::vector<PriceMove> find_price_moves(const Facts& x) {
   return out;
 }
 
+/// True when `input` (calldata hex, after the selector) carries `addr` (40 lowercase hex digits) as an ABI
+/// word: left-padded with zeros to 32 bytes, at a word boundary.
+bool names_word(std::string_view input, std::string_view addr) {
+  for (std::size_t at = 8; at + 64 <= input.size(); at += 64) {
+    const std::string_view w = input.substr(at, 64);
+    if (w.find_first_not_of('0') < 24) continue;
+    if (std::equal(addr.begin(), addr.end(), w.begin() + 24, [](char a, char b) { return a == (b | 0x20); }))
+      return true;
+  }
+  return false;
+}
+
+/// True when the subtree of frame `i` verifies a signature: a call to the ecrecover precompile (0x01) or an
+/// ERC-1271 `isValidSignature(bytes32,bytes)` (0x1626ba7e). An order, permit or meta-transaction signed
+/// by the owner names the owner too, with the owner's consent.
+bool checks_signature(const Trace& t, std::size_t i) {
+  static const Address kEcrecover = *Address::parse("0x0000000000000000000000000000000000000001");
+  for (std::size_t k = i; k < t.frames[i].end; ++k)
+    if (t.frames[k].to == kEcrecover || t.selector(t.frames[k]) == 0x1626ba7e) return true;
+  return false;
+}
+
 /// Tokens pulled with transferFrom out of a third party (not on the sender's side) into the sender's
 /// side, where that party ends the transaction with a loss and no gain: spending somebody else's
 /// approval. Routers and aggregators pull only from the sender itself; an order fill pays the maker back.
-std::vector<std::pair<std::size_t, Victim>> find_approval_pulls(const Facts& x) {
-  std::map<Address, std::pair<std::size_t, Victim>> by;
+struct Pull {
+  std::size_t frame = 0;  // the first pull from this owner
+  Victim victim;
+  Address recipient;      // where it went
+  bool to_named = false;  // into an account the sender's side named, off the sender's side
+};
+
+std::vector<Pull> find_approval_pulls(const Facts& x) {
+  std::map<Address, Pull> by;
   for (const auto& fl : x.flows.flows) {
     if (fl.source != FlowSource::kTokenCall && fl.source != FlowSource::kTransferLog) continue;
     const Frame& f = x.t.frames[fl.frame];
     if (fl.source == FlowSource::kTokenCall && x.t.selector(f) != 0x23b872dd) continue;
     if (fl.source == FlowSource::kTransferLog && f.from == fl.from) continue;
-    if (x.is_actor(fl.from) || !x.is_actor(fl.to) || x.neutral(fl.from, fl.asset)) continue;
+    if (x.is_actor(fl.from) || x.neutral(fl.from, fl.asset)) continue;
+    // Into the sender's side, or (for a pull whose owner the sender's side named) into an account that runs
+    // no code and that the same call named as well: the caller chose both ends of the transfer.
+    const bool into_side = x.is_actor(fl.to);
+    if (!into_side && x.contracts.contains(fl.to)) continue;
     // An approval given to the sender's side (the sender, its entry contract, a contract it deploys) is
     // the owner's own choice; the rule is about a third contract spending approvals given to it.
     // The one exception: the entry contract itself moving a third party's tokens straight to the sender,
@@ -426,6 +498,31 @@ std::vector<std::pair<std::size_t, Victim>> find_approval_pulls(const Facts& x) 
         forwarded = std::equal(inner.begin(), inner.end(), outer.begin() + static_cast<std::ptrdiff_t>(at),
                                [](char a, char b) { return (a | 0x20) == (b | 0x20); });
     }
+    // Or the owner was named by the sender's side: its address is an argument of a call the sender's side
+    // made into the spending contract (an unchecked `from` parameter: the contract moves whoever's tokens
+    // the caller names). Only for pulls into the sender's side by a contract off it.
+    // Not where a signature was checked anywhere in the transaction (a signed order or permit names its
+    // owner with the owner's consent), nor where a contract off the sender's side passed the owner's address
+    // on in a call other than a pull from it (an order settlement paying the owner in an NFT or another asset
+    // the flows do not show).
+    if (!into_side && forwarded) continue;
+    if (!forwarded && !x.is_actor(f.from) && !checks_signature(x.t, 0)) {
+      const std::string owner = fl.from.to_lower_hex().substr(2);
+      const std::string recipient = fl.to.to_lower_hex().substr(2);
+      bool named = false, passed_on = false;
+      for (std::size_t k = 0; k < x.t.frames.size() && !passed_on; ++k) {
+        const Frame& c = x.t.frames[k];
+        // A delegate call runs in its caller's context and a static call pays no one: neither passes on.
+        if (c.failed || c.kind == CallKind::kDelegateCall || c.kind == CallKind::kCallCode ||
+            c.kind == CallKind::kStaticCall || !names_word(x.t.input_hex(c), owner))
+          continue;
+        if (x.is_actor(c.from))
+          named = named || (c.to == f.from && (into_side || names_word(x.t.input_hex(c), recipient)));
+        else if (x.t.selector(c) != 0x23b872dd || !x.t.input_hex(c).substr(8, 64).ends_with(owner))
+          passed_on = true;
+      }
+      forwarded = named && !passed_on;
+    }
     if (!forwarded) continue;
     const bool entry_pays_sender = f.from == x.t.frames[0].to && fl.to == x.sender;
     if (x.is_actor(f.from) && !entry_pays_sender) continue;
@@ -435,13 +532,15 @@ std::vector<std::pair<std::size_t, Victim>> find_approval_pulls(const Facts& x) 
     const NetAmount n = x.flows.net_of(fl.from, fl.asset);
     if (gained || !n.loss()) continue;
     auto& e = by[fl.from];
-    if (e.second.losses.empty()) {
-      e.first = fl.frame;
-      e.second.holder = fl.from;
-      e.second.losses.push_back(Loss{fl.from, fl.asset, n.magnitude()});
+    if (e.victim.losses.empty()) {
+      e.frame = fl.frame;
+      e.victim.holder = fl.from;
+      e.victim.losses.push_back(Loss{fl.from, fl.asset, n.magnitude()});
+      e.recipient = fl.to;
+      e.to_named = !into_side;
     }
   }
-  std::vector<std::pair<std::size_t, Victim>> out;
+  std::vector<Pull> out;
   for (auto& [a, e] : by) out.push_back(std::move(e));
   return out;
 }
@@ -613,6 +712,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   const auto moves = find_price_moves(x);
   const auto trips = find_round_trips(x);
   const auto pre = observed_pre_balances(x);
+  const auto outsized = find_outsized_returns(x);
 
   std::vector<std::string> signals;
   for (const auto& l : loans)
@@ -624,6 +724,9 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   for (const auto& r : trips)
     signals.push_back(fmt::format("round trip through {} returned {:.0f}% more than it paid",
                                   r.pool.to_checksum(), 100 * r.gain));
+  for (const auto& o : outsized)
+    signals.push_back(fmt::format("{} paid the sender's side {:.0f}x what it was paid in {}",
+                                  o.holder.to_checksum(), o.ratio, o.asset.to_string()));
   if (x.liquidation) signals.push_back("liquidation call");
   if (!x.created.empty())
     signals.push_back(fmt::format("{} contract(s) deployed in the transaction", x.created.size()));
@@ -795,22 +898,28 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   }
   // A whole balance moved by a plain call is what an owner's sweep looks like too: a drain is incident-grade
   // only with another sign of attack (a flash loan, a re-entry, a price move or an attack contract).
-  const bool corroborated =
-      !loans.empty() || !reentries.empty() || !moves.empty() || !trips.empty() || !x.created.empty();
-  if (const auto pulls = find_approval_pulls(x); !pulls.empty() && profit) {
+  const bool corroborated = !loans.empty() || !reentries.empty() || !moves.empty() || !trips.empty() ||
+                            !x.created.empty() || !outsized.empty();
+  const auto pulls = find_approval_pulls(x);
+  const bool pulled_to_named =
+      std::any_of(pulls.begin(), pulls.end(), [](const Pull& p) { return p.to_named; });
+  if (!pulls.empty() && (profit || pulled_to_named)) {
     Finding f{FindingKind::kExtraction, Severity::kHigh, 0.8};
     f.rule =
         "tokens pulled with transferFrom from accounts outside the sender's side, by a contract spending "
-        "their "
-        "approval, into the sender's side, with nothing paid back";
+        "their approval on calldata the sender's side wrote or on an owner it named, into the sender's side "
+        "(or a recipient it named), with nothing paid back";
     std::vector<Victim> vs;
-    for (const auto& [frame, v] : pulls) {
-      vs.push_back(v);
+    for (const auto& p : pulls) {
+      vs.push_back(p.victim);
       if (f.evidence.size() < cfg.max_evidence)
-        f.evidence.push_back(evidence_of(x, frame, "third-party transferFrom"));
+        f.evidence.push_back(evidence_of(x, p.frame, "third-party transferFrom"));
     }
     add_losses(f, vs);
     f.attackers = attackers_of(x, gains);
+    for (const auto& p : pulls)
+      if (p.to_named && std::find(f.attackers.begin(), f.attackers.end(), p.recipient) == f.attackers.end())
+        f.attackers.push_back(p.recipient);
     consider(std::move(f));
   }
   if (!drained.empty() && profit) {

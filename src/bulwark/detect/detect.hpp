@@ -74,9 +74,12 @@ struct Finding {
 /// Thresholds and tables; the defaults are those documented in docs/detection.md.
 struct DetectConfig {
   ChainTables tables = ChainTables::defaults();
-  double drain_fraction = 0.5;    ///< A victim losing at least this share of an observed balance is drained.
-  double drain_floor = 0.01;      ///< ... or left with at most this share of it.
-  double price_move = 0.10;       ///< A pool price moved at least this far within the transaction.
+  double drain_fraction = 0.5;  ///< A victim losing at least this share of an observed balance is drained.
+  double drain_floor = 0.01;    ///< ... or left with at most this share of it.
+  double price_move = 0.10;     ///< A pool price moved at least this far within the transaction.
+  /// A contract that pays the sender's side at least this multiple of what the sender's side paid it (same
+  /// asset, within the transaction) corroborates a drain.
+  double outsized_return = 1000;
   std::size_t max_evidence = 12;  ///< Evidence entries kept per finding.
   double native_usd = 1000;       ///< Dollar value of one native coin (ETH, BNB), for valuing profits.
   /// A sender's-side profit this large (dollars), taken from contracts, with another sign of attack (a

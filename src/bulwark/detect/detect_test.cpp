@@ -209,6 +209,71 @@ TEST(DetectTest, WholeBalanceSweepNeedsCorroborationToBeADrain) {
   EXPECT_TRUE(names(f->victims, kVault));
 }
 
+TEST(DetectTest, PaidBackAThousandTimesWhatWasPaidInCorroboratesADrain) {
+  // The attacker's standing contract deposits 1 unit and the vault pays out almost all it holds.
+  json j = frame("CALL", kEoa, kAttack, "0x01",
+                 {frame("CALL", kAttack, kVault, "0x33333333",
+                        {frame("CALL", kVault, kToken, transfer_from_input(kAttack, kVault, 1))}),
+                  frame("CALL", kAttack, kVault, "0x44444444",
+                        {frame("CALL", kVault, kToken, transfer_input(kAttack, 999'000))})});
+  j = with_balance(j, kToken, kVault, 1'000'000);
+  const Finding* f = nullptr;
+  auto an = run(j);
+  f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kDrain);
+  EXPECT_TRUE(names(f->victims, kVault));
+  // A withdrawal of an earlier deposit after a top-up of half of it is not outsized: the sweep stays medium.
+  j["calls"][1]["calls"][0]["input"] = transfer_from_input(kAttack, kVault, 500'000);
+  an = run(j);
+  EXPECT_EQ(incident(an), nullptr);
+}
+
+TEST(DetectTest, ATokenTheAttackerDeployedIsNoCompensation) {
+  // The vault swaps its tokens for a token the attacker deployed a moment before: it got nothing of value.
+  constexpr unsigned kFake = 8;
+  json j = frame("CALL", kEoa, kAttack, "0x01",
+                 {frame("CREATE", kAttack, kFake, "0x6080"),
+                  frame("CALL", kAttack, kVault, "0x55555555",
+                        {frame("CALL", kVault, kToken, transfer_input(kAttack, 900)),
+                         frame("CALL", kAttack, kFake, transfer_input(kVault, 1'000'000))})});
+  const Finding* f = nullptr;
+  const auto an = run(j);
+  f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(names(f->victims, kVault));
+  // Paid in an existing token instead, the vault made a trade.
+  json trade = j;
+  trade["calls"].erase(trade["calls"].begin());
+  trade["calls"][0]["calls"][1]["to"] = addr(kUser + 10);
+  EXPECT_EQ(incident(run(trade)), nullptr);
+}
+
+TEST(DetectTest, AContractMovingWhicheverOwnersTokensTheCallerNamesIsIncidentGrade) {
+  // The caller names the owner (a user who approved the vault) and the recipient; the vault pulls.
+  constexpr unsigned kDrop = 9;  // the attacker's other account, runs no code
+  json j =
+      frame("CALL", kEoa, kAttack, "0x01",
+            {frame("CALL", kAttack, kVault,
+                   "0x66666666" + word_addr(kToken) + word_addr(kUser) + word_addr(kDrop) + word_num(700),
+                   {frame("CALL", kVault, kToken, transfer_from_input(kUser, kDrop, 700))})});
+  const Finding* f = nullptr;
+  auto an = run(j);
+  f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(names(f->victims, kUser));
+  EXPECT_TRUE(names(f->attackers, kDrop));
+  // A signed order names its maker too, with the maker's consent: a signature check means no finding.
+  json signed_order = j;
+  signed_order["calls"][0]["calls"].push_back(
+      frame("STATICCALL", kVault, 1, "0x" + word_num(1) + word_num(27)));
+  EXPECT_EQ(incident(run(signed_order)), nullptr);
+  // A settlement that passes the maker's address on (paying the maker in an asset the flows do not show).
+  json settled = j;
+  settled["calls"][0]["calls"].push_back(frame("CALL", kVault, kRouter, "0x77777777" + word_addr(kUser)));
+  EXPECT_EQ(incident(run(settled)), nullptr);
+}
+
 TEST(DetectTest, PriceMovedAndReadByTheVictimIsManipulation) {
   const unsigned pair = 20, lending = 21;
   auto reserves = [&](unsigned reader, const U256& r0, const U256& r1) {
