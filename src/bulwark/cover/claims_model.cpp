@@ -230,10 +230,10 @@ std::optional<Funding> Proof::funding_of(const Address& a) const {
   return std::nullopt;
 }
 
-U256 Proof::loss_to(std::span<const Address> contracts) const {
+U256 Proof::loss_to(std::span<const Address> contracts, const std::string& asset) const {
   U256 total;
   for (const auto& l : losses)
-    if (std::find(contracts.begin(), contracts.end(), l.holder) != contracts.end())
+    if (l.asset == asset && std::find(contracts.begin(), contracts.end(), l.holder) != contracts.end())
       total = total.checked_add(l.amount).value_or(U256::max());
   return total;
 }

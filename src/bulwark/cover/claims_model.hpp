@@ -125,9 +125,9 @@ struct Proof {
   bool is_attacker(const Address& a) const;
   /// The first funding of `a` by an attacker, if any.
   std::optional<Funding> funding_of(const Address& a) const;
-  /// The detectors' loss to any of `contracts`, summed over victims and assets (smallest units;
+  /// The detectors' loss of `asset` to any of `contracts`, summed over them (smallest units;
   /// saturating): what a parametric loss trigger is compared with.
-  U256 loss_to(std::span<const Address> contracts) const;
+  U256 loss_to(std::span<const Address> contracts, const std::string& asset) const;
 };
 
 /// An incident on one product.

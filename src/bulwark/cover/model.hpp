@@ -60,7 +60,7 @@ struct Product {
   /// claims.cooling_off applies to them.
   std::optional<std::int64_t> cooling_off;
   /// A parametric exploit trigger fires only when the chain proves at least this loss to the
-  /// product's contracts (sum over assets, in smallest units); 0 = any proven loss.
+  /// product's contracts in the product's asset (smallest units); 0 = any proven loss.
   U256 trigger_min_loss;
 };
 

@@ -78,7 +78,7 @@ Result<std::vector<Entitlement>> owed_on(Repo& repo, const std::shared_ptr<const
   for (const auto& e : all_payouts)
     paid_before[e.policy_id] = paid_before[e.policy_id].checked_add(e.amount).value_or(U256::max());
   const auto proof = cr.proof_index(ref);
-  const U256 product_loss = inc.proof->loss_to(product.contracts);
+  const U256 product_loss = inc.proof->loss_to(product.contracts, product.asset);
   for (const auto& p : policies) {
     if (!p.terms.parametric || paid_policies.contains(p.id)) continue;
     const UnixTime cover_end = p.status == PolicyStatus::kCancelled ? p.closed_at : p.end_time;

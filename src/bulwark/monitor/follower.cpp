@@ -143,7 +143,7 @@ Status Follower::restore_watches(const std::string& state) {
                 "chain " + num(cfg_.chain_id) + ": stored depeg watch state is not an array");
   for (auto& w : watches_) {
     for (const auto& one : j) {
-      if (!one.is_object() || one.value("coin", "") != w.coin().to_checksum()) continue;
+      if (!one.is_object() || !one.contains("coin") || one.at("coin") != w.coin().to_checksum()) continue;
       detect::DepegWatch::State st;
       try {
         st.worst = one.at("worst").get<double>();
@@ -269,9 +269,9 @@ Result<bool> Follower::unwind(const BlockInfo& incoming, const std::function<voi
     // Nothing recorded below the orphan (the follower started there): restart at its height.
     return tx.put(sc::chain_checkpoints(), {chain, num(orphan.number - 1), incoming.parent.to_hex(), "0"});
   }));
-  BULWARK_CHECK(restore_watches(watch));
   last_ = previous;
   if (!previous) last_ = BlockInfo{orphan.number - 1, incoming.parent, {}, 0};
+  BULWARK_CHECK(restore_watches(watch));
   for (const auto& e : retracted) emit(e);
   return true;
 }
@@ -318,9 +318,13 @@ Result<std::uint64_t> Follower::poll(const std::function<void(const Event&)>& em
         if (f.severity >= detect::Severity::kLow) events.push_back(Event{b.number, t.tx.to_hex(), f, false});
     }
     for (std::size_t i = 0; i < cfg_.feeds.size(); ++i) {
-      BULWARK_TRY(price, source_.feed_price(cfg_.feeds[i].feed, cfg_.feeds[i].decimals, b.number));
-      if (!price) continue;
-      if (auto f = watches_[i].observe(b.number, b.time, *price)) {
+      auto price = source_.feed_price(cfg_.feeds[i].feed, cfg_.feeds[i].decimals, b.number);
+      if (!price) {
+        loaded_ = false;  // earlier watches observed this block: back to the committed state
+        return std::unexpected(price.error());
+      }
+      if (!*price) continue;
+      if (auto f = watches_[i].observe(b.number, b.time, **price)) {
         f->signals.push_back(cfg_.feeds[i].symbol + " priced by feed " + cfg_.feeds[i].feed.to_checksum());
         events.push_back(Event{b.number, "depeg:" + cfg_.feeds[i].coin.to_lower_hex(), *f, false});
       }

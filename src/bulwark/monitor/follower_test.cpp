@@ -204,8 +204,8 @@ TEST_F(FollowerTest, ADepegSpanningARestartIsTimedFromItsFirstBlock) {
   EXPECT_EQ(found[0].block, 7u);
   EXPECT_NE(found[0].finding.rule.find("since block 4"), std::string::npos) << found[0].finding.rule;
   // Restarting again after the report does not report the same excursion twice.
-  chain_.tip = 12;
-  for (std::uint64_t n = 11; n <= 12; ++n) chain_.price[{0, n}] = 0.9;
+  chain_.tip = 16;
+  for (std::uint64_t n = 11; n <= 16; ++n) chain_.price[{0, n}] = 0.9;
   Follower third(chain_, *store_, depeg_config(config()));
   EXPECT_TRUE(depegs(poll(third)).empty());
 }
