@@ -3,6 +3,7 @@
 #include <map>
 
 #include "bulwark/cover/claims_model.hpp"
+#include "bulwark/cover/json_fields.hpp"
 #include "bulwark/store/schema.hpp"
 
 namespace bulwark::cover {
@@ -169,21 +170,16 @@ Status vote_cast(Repo& repo, const json& p, bool reversal) {
 
 /// assessment_rewarded: the reward leaves the reserve for the winning assessors' reward accounts.
 Status assessment_rewarded(Repo& repo, const json& p) {
-  BULWARK_TRY(aj, member(p, "asset"));
-  if (!aj->is_string()) return fail(ErrorCode::kInvalidArgument, "event field 'asset' is not a string");
-  const std::string asset = aj->get<std::string>();
+  BULWARK_TRY(asset, jsonf::get_str(p, "asset"));
   BULWARK_TRY(total, amount_of(p, "total"));
   BULWARK_TRY(paid, member(p, "paid"));
   if (!paid->is_array()) return fail(ErrorCode::kInvalidArgument, "event field 'paid' is not an array");
   U256 sum;
   BULWARK_CHECK(repo.debit(cover::accounts::reserve(asset), asset, total));
   for (const auto& e : *paid) {
-    BULWARK_TRY(who, member(e, "assessor"));
-    auto a =
-        who->is_string() ? Address::parse(who->get<std::string>()) : fail(ErrorCode::kInvalidArgument, "");
-    if (!a) return fail(ErrorCode::kInvalidArgument, "a rewarded assessor is not an address");
+    BULWARK_TRY(a, jsonf::get_address(e, "assessor"));
     BULWARK_TRY(amount, amount_of(e, "amount"));
-    BULWARK_CHECK(repo.credit(accounts::assessor_rewards(*a, asset), asset, amount));
+    BULWARK_CHECK(repo.credit(accounts::assessor_rewards(a, asset), asset, amount));
     sum = sum.checked_add(amount).value_or(U256::max());
   }
   if (sum != total) return fail(ErrorCode::kInvalidArgument, "the rewards paid do not add up to the total");
@@ -192,15 +188,11 @@ Status assessment_rewarded(Repo& repo, const json& p) {
 
 /// assessor_rewards_withdrawn: held rewards leave the books to the assessor.
 Status rewards_withdrawn(Repo& repo, const json& p) {
-  BULWARK_TRY(aj, member(p, "asset"));
-  if (!aj->is_string()) return fail(ErrorCode::kInvalidArgument, "event field 'asset' is not a string");
-  const std::string asset = aj->get<std::string>();
-  BULWARK_TRY(who, member(p, "assessor"));
-  auto a = who->is_string() ? Address::parse(who->get<std::string>()) : fail(ErrorCode::kInvalidArgument, "");
-  if (!a) return fail(ErrorCode::kInvalidArgument, "the withdrawing assessor is not an address");
+  BULWARK_TRY(asset, jsonf::get_str(p, "asset"));
+  BULWARK_TRY(a, jsonf::get_address(p, "assessor"));
   BULWARK_TRY(amount, amount_of(p, "amount"));
   BULWARK_CHECK(use_signature(repo, p));
-  BULWARK_CHECK(repo.debit(accounts::assessor_rewards(*a, asset), asset, amount));
+  BULWARK_CHECK(repo.debit(accounts::assessor_rewards(a, asset), asset, amount));
   return repo.credit(accounts::flow_reward_withdrawals(asset), asset, amount);
 }
 

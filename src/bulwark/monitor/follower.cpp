@@ -281,11 +281,11 @@ Result<std::uint64_t> Follower::poll(const std::function<void(const Event&)>& em
     const auto lease = leases_->held(cfg_.chain_id);
     if (!lease) return 0;
     if (lease->epoch != epoch_) {
-      // A new tenure: whatever this follower knew may have moved on under another monitor.
+      // A new tenure: whatever this follower knew may have moved on under another monitor (load()
+      // also puts the watches back to the checkpoint's block).
       epoch_ = lease->epoch;
       loaded_ = false;
       done_ = false;
-      reset_watches();
     }
   }
   if (!loaded_) BULWARK_CHECK(load());
