@@ -21,16 +21,20 @@
 ///                Reports payouts/s.
 /// The books are built once per backend and product (untimed) and copied for every run, so each
 /// run starts from the same store. Benchmarks run in rounds (--rounds=N, default 3), each a floor
-/// run immediately followed by the claims and parametric runs per backend; after the runs, one
-/// line per backend and rate gives the median rate and the median of the per-round ratios to the
-/// floor of the same round. --policies=N changes the book's size. See bench/README.md.
+/// run immediately followed by the claims and parametric runs per backend. A claims run takes tens
+/// of seconds, over which the flush latency drifts, so it also measures the floor itself: 15 floor
+/// transactions (on a database of their own, untimed for the claims) after every twentieth of the
+/// checks and around the accept and pay steps; its rates are compared with that in-run floor, the
+/// parametric run (seconds) with the mean of the floor runs just before and after it. After the
+/// runs, one line per backend and rate gives the median rate and the median of the per-round
+/// ratios. --policies=N changes the book's size. See bench/README.md.
 
 #include <benchmark/benchmark.h>
 
 #include <pqxx/pqxx>
 
 #include <fcntl.h>
-#include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -55,6 +59,7 @@
 #include "bulwark/cover/incidents.hpp"
 #include "bulwark/cover/ledger.hpp"
 #include "bulwark/cover/payouts.hpp"
+#include "bulwark/store/postgres_db.hpp"
 #include "bulwark/store/store.hpp"
 #include "store_bench.hpp"
 
@@ -288,11 +293,48 @@ double seconds_since(SteadyClock::time_point start) {
   return Seconds(SteadyClock::now() - start).count();
 }
 
-/// CPU time this process has used, in seconds (the PostgreSQL server's is not counted).
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+/// What this process has used so far: CPU time in user space and in the kernel (writes, fsync,
+/// sockets), in seconds, and the store's counters (TimedStore). The PostgreSQL server's CPU is not
+/// counted.
+struct Usage {
+  double user = 0;
+  double sys = 0;
+  Breakdown store;
+  std::int64_t rt = 0;  ///< PostgreSQL round trips (store::postgres_round_trips).
+};
+
+double seconds_of(const timeval& tv) {
+  return double(tv.tv_sec) + double(tv.tv_usec) * 1e-6;
+}
+
+Usage usage_now(const TimedStore& store) {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return Usage{seconds_of(ru.ru_utime), seconds_of(ru.ru_stime), store.breakdown,
+               store::postgres_round_trips()};
+}
+
+/// Reports one step's use per claim (`n` claims) as counters named `<step>_<what>`: user and
+/// kernel CPU (us) and store operations; for `detailed` steps also the time in those operations,
+/// in the code between them, in BEGIN + COMMIT (the durable flush), and outside any transaction
+/// (the signature checks), in us.
+void report_step(benchmark::State& state, const std::string& step, const Usage& from, const Usage& to,
+                 double wall_s, double n, bool detailed) {
+  const auto us = [&](SteadyClock::duration d) {
+    return std::chrono::duration<double, std::micro>(d).count() / n;
+  };
+  state.counters[step + "_user_us"] = (to.user - from.user) * 1e6 / n;
+  state.counters[step + "_sys_us"] = (to.sys - from.sys) * 1e6 / n;
+  state.counters[step + "_ops"] = double(to.store.operations - from.store.operations) / n;
+  state.counters[step + "_rt"] = double(to.rt - from.rt) / n;
+  if (!detailed) return;
+  const auto in_ops = to.store.in_operations - from.store.in_operations;
+  const auto in_body = to.store.in_body - from.store.in_body;
+  const auto in_transact = to.store.in_transact - from.store.in_transact;
+  state.counters[step + "_op_us"] = us(in_ops);
+  state.counters[step + "_logic_us"] = us(in_body - in_ops);
+  state.counters[step + "_txn_us"] = us(in_transact - in_body);
+  state.counters[step + "_out_us"] = wall_s * 1e6 / n - us(in_transact);
 }
 
 /// Opens a fresh copy of the book; nullptr (the state skipped with the reason) on failure.
@@ -317,75 +359,150 @@ std::unique_ptr<store::Store> open_copy(benchmark::State& state, Backend backend
   return std::move(*store);
 }
 
+/// Floor transactions measured inside a run, between its slices of work (and untimed for it), so
+/// that a run of tens of seconds is compared with the flush latency of its own moments rather than
+/// with the floor runs around it (fsync latency drifts several-fold within seconds).
+class InlineFloor {
+ public:
+  /// Floor transactions per sample.
+  static constexpr int kPerSample = 15;
+
+  explicit InlineFloor(Backend backend) {
+    if (backend == Backend::kSqlite)
+      floor_ = std::make_unique<SqliteFloor>();
+    else
+      floor_ = std::make_unique<PostgresFloor>();
+  }
+  /// Prepares the floor; an error message, empty on success.
+  std::string open() { return floor_->open(); }
+  /// Runs one sample; the process's CPU time it used goes to `cpu` (user, kernel) so that the
+  /// run's own CPU counters can leave it out. False on error (the state skipped).
+  bool sample(benchmark::State& state, Usage& cpu) {
+    rusage before{};
+    getrusage(RUSAGE_SELF, &before);
+    const double s = floor_->run(kPerSample);
+    if (s < 0) {
+      state.SkipWithError(("floor: " + floor_->error()).c_str());
+      return false;
+    }
+    rusage after{};
+    getrusage(RUSAGE_SELF, &after);
+    cpu.user += seconds_of(after.ru_utime) - seconds_of(before.ru_utime);
+    cpu.sys += seconds_of(after.ru_stime) - seconds_of(before.ru_stime);
+    seconds_ += s;
+    transactions_ += kPerSample;
+    return true;
+  }
+  /// Floor transactions per second over every sample so far.
+  double rate() const { return seconds_ > 0 ? double(transactions_) / seconds_ : 0; }
+
+ private:
+  std::unique_ptr<Floor> floor_;
+  double seconds_ = 0;
+  int transactions_ = 0;
+};
+
+/// The floor is sampled this many times during the check step, and again before and after
+/// the accept and pay steps.
+constexpr int kCheckSlices = 20;
+
+/// `to` less the CPU time the floor samples used in between.
+Usage without(Usage to, const Usage& floor_cpu) {
+  to.user -= floor_cpu.user;
+  to.sys -= floor_cpu.sys;
+  return to;
+}
+
 void run_claims(benchmark::State& state, Backend backend) {
   for (auto _ : state) {
     const Book* book = nullptr;
-    auto store = open_copy(state, backend, book, false);
-    if (!store) return;
+    auto opened = open_copy(state, backend, book, false);
+    if (!opened) return;
+    InlineFloor floor(backend);
+    if (std::string e = floor.open(); !e.empty()) {
+      state.SkipWithError(("floor: " + e).c_str());
+      return;
+    }
+    // Every store operation and transaction is counted and timed (a few clock reads each).
+    TimedStore store(*opened);
     FakeClock clock(kClaimed);
     const cover::ClaimsConfig config = claims_config(false);
-    cover::Claims claims(*store, clock, config);
-    cover::Incidents incidents(*store, clock, config);
-    cover::Payouts payouts(*store, clock, config);
-    const double n = double(book->claims.size());
+    cover::Claims claims(store, clock, config);
+    cover::Incidents incidents(store, clock, config);
+    cover::Payouts payouts(store, clock, config);
+    const std::size_t count = book->claims.size();
+    const double n = double(count);
+    const std::size_t slice = std::max<std::size_t>(1, count / kCheckSlices);
+    Usage floor_cpu;  // what the floor samples used, left out of the steps' CPU counters
 
-    const auto start = SteadyClock::now();
-    const double cpu_start = cpu_seconds();
-    for (const auto& r : book->claims) {
-      auto c = claims.submit(r);
+    if (!floor.sample(state, floor_cpu)) return;
+    const Usage at_start = usage_now(store);
+    double checked_s = 0;
+    auto slice_start = SteadyClock::now();
+    for (std::size_t i = 0; i < count; ++i) {
+      auto c = claims.submit(book->claims[i]);
       if (!c || c->status != cover::ClaimStatus::kPending) {
         state.SkipWithError(
             ("submit: " + (c ? "claim is " + std::string(to_string(c->status)) : c.error().message)).c_str());
         return;
       }
+      if ((i + 1) % slice == 0 || i + 1 == count) {
+        checked_s += seconds_since(slice_start);
+        if (!floor.sample(state, floor_cpu)) return;
+        slice_start = SteadyClock::now();
+      }
     }
-    const double checked_s = seconds_since(start);
-    const double cpu_checked = cpu_seconds();
+    const Usage at_checked = without(usage_now(store), floor_cpu);
     const auto accept_start = SteadyClock::now();
     if (auto inc = incidents.resolve(book->incident, true, "accepted: the bench's incident"); !inc) {
       state.SkipWithError(("resolve: " + inc.error().message).c_str());
       return;
     }
     const double accepted_s = seconds_since(accept_start);
-    const double cpu_accepted = cpu_seconds();
+    const Usage at_accepted = without(usage_now(store), floor_cpu);
+    if (!floor.sample(state, floor_cpu)) return;
+    const Usage pay_from = without(usage_now(store), floor_cpu);
     const auto pay_start = SteadyClock::now();
     auto paid = payouts.run();
     const double paid_s = seconds_since(pay_start);
-    const double cpu_paid = cpu_seconds();
-    if (!paid || paid->payouts.size() != book->claims.size()) {
-      state.SkipWithError(("payouts: " + (paid ? std::to_string(paid->payouts.size()) + " made, not " +
-                                                     std::to_string(book->claims.size())
-                                               : paid.error().message))
-                              .c_str());
+    const Usage at_paid = without(usage_now(store), floor_cpu);
+    if (!paid || paid->payouts.size() != count) {
+      state.SkipWithError(
+          ("payouts: " + (paid ? std::to_string(paid->payouts.size()) + " made, not " + std::to_string(count)
+                               : paid.error().message))
+              .c_str());
       return;
     }
+    if (!floor.sample(state, floor_cpu)) return;
     const double total_s = checked_s + accepted_s + paid_s;
     state.SetIterationTime(total_s);
     state.counters["checked/s"] = n / checked_s;
     state.counters["paid/s"] = n / (accepted_s + paid_s);
     state.counters["claims/s"] = n / total_s;
+    state.counters["run_floor/s"] = floor.rate();
     state.counters["accept_s"] = accepted_s;
     state.counters["pay_s"] = paid_s;
     state.counters["batches"] = double(paid->batches);
-    // This process's CPU per claim in each step (us): what is not waiting for the disk or server.
-    state.counters["check_cpu_us"] = (cpu_checked - cpu_start) * 1e6 / n;
-    state.counters["accept_cpu_us"] = (cpu_accepted - cpu_checked) * 1e6 / n;
-    state.counters["pay_cpu_us"] = (cpu_paid - cpu_accepted) * 1e6 / n;
+    // Where each step's time goes, per claim.
+    report_step(state, "check", at_start, at_checked, checked_s, n, true);
+    report_step(state, "accept", at_checked, at_accepted, accepted_s, n, false);
+    report_step(state, "pay", pay_from, at_paid, paid_s, n, false);
   }
 }
 
 void run_parametric(benchmark::State& state, Backend backend) {
   for (auto _ : state) {
     const Book* book = nullptr;
-    auto store = open_copy(state, backend, book, true);
-    if (!store) return;
+    auto opened = open_copy(state, backend, book, true);
+    if (!opened) return;
+    TimedStore store(*opened);
     FakeClock clock(kClaimed);
-    cover::Payouts payouts(*store, clock, claims_config(true));
+    cover::Payouts payouts(store, clock, claims_config(true));
+    const Usage at_start = usage_now(store);
     const auto start = SteadyClock::now();
-    const double cpu_start = cpu_seconds();
     auto paid = payouts.run();
     const double paid_s = seconds_since(start);
-    const double cpu_s = cpu_seconds() - cpu_start;
+    const Usage at_paid = usage_now(store);
     if (!paid || paid->payouts.size() != std::size_t(g_policies)) {
       state.SkipWithError(("payouts: " + (paid ? std::to_string(paid->payouts.size()) + " made, not " +
                                                      std::to_string(g_policies)
@@ -396,7 +513,7 @@ void run_parametric(benchmark::State& state, Backend backend) {
     state.SetIterationTime(paid_s);
     state.counters["payouts/s"] = double(paid->payouts.size()) / paid_s;
     state.counters["batches"] = double(paid->batches);
-    state.counters["pay_cpu_us"] = cpu_s * 1e6 / double(paid->payouts.size());
+    report_step(state, "pay", at_start, at_paid, paid_s, double(paid->payouts.size()), false);
   }
 }
 
@@ -489,8 +606,12 @@ class RatioReporter final : public benchmark::ConsoleReporter {
         if (e->name.ends_with("Floor")) floors.push_back(e->rates.at("floor"));
       if (floors.empty()) continue;
       char line[320];
-      std::snprintf(line, sizeof line, "%s: floor %.0f/s (median of %zu floor runs)\n", backend,
-                    median(floors), floors.size());
+      std::vector<double> inline_floors;
+      for (const Entry* e : seq)
+        if (auto it = e->rates.find("run_floor/s"); it != e->rates.end()) inline_floors.push_back(it->second);
+      std::snprintf(line, sizeof line,
+                    "%s: floor %.0f/s (median of %zu floor runs), %.0f/s inside the claims runs\n", backend,
+                    median(floors), floors.size(), inline_floors.empty() ? 0.0 : median(inline_floors));
       out << line;
       for (const auto& [key, words] : kRates) {
         const std::string_view k(key);
@@ -499,6 +620,12 @@ class RatioReporter final : public benchmark::ConsoleReporter {
         std::vector<double> rates, ratios;
         for (std::size_t i = 0; i < seq.size(); ++i) {
           if (seq[i]->name != bench || !seq[i]->rates.contains(counter)) continue;
+          rates.push_back(seq[i]->rates.at(counter));
+          // The floor measured inside the run where it has one, else the floors around it.
+          if (auto own = seq[i]->rates.find("run_floor/s"); own != seq[i]->rates.end() && own->second > 0) {
+            ratios.push_back(rates.back() / own->second);
+            continue;
+          }
           std::vector<double> around;
           for (std::size_t j = i; j-- > 0;)
             if (seq[j]->name.ends_with("Floor")) {
@@ -510,10 +637,12 @@ class RatioReporter final : public benchmark::ConsoleReporter {
               around.push_back(seq[j]->rates.at("floor"));
               break;
             }
-          if (around.empty()) continue;
+          if (around.empty()) {
+            rates.pop_back();
+            continue;
+          }
           double floor = 0;
           for (double f : around) floor += f / double(around.size());
-          rates.push_back(seq[i]->rates.at(counter));
           ratios.push_back(rates.back() / floor);
         }
         if (rates.empty()) continue;

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,7 +89,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct Breakdown {
   std::int64_t transactions = 0;
-  std::int64_t operations = 0;            ///< get/put/select/count calls.
+  std::int64_t operations = 0;            ///< get/put/select/count/prefetch calls.
   SteadyClock::duration in_operations{};  ///< Inside those calls.
   SteadyClock::duration in_body{};        ///< Inside the ledger's transaction body (logic + operations).
   SteadyClock::duration in_transact{};    ///< The whole transaction: begin, body, commit.
@@ -109,6 +110,9 @@ class TimedTx final : public store::Tx {
   }
   Result<std::int64_t> count(const store::TableDef& t) override {
     return timed([&] { return inner_.count(t); });
+  }
+  Status prefetch(const std::vector<store::Read>& reads) override {
+    return timed([&] { return inner_.prefetch(reads); });
   }
 
  private:
@@ -172,111 +176,164 @@ inline void report_breakdown(benchmark::State& state, const Breakdown& b) {
 // ---------------------------------------------------------------------------------------------
 // Floors: bare durable single-row transactions with the same settings as the store.
 
-/// SQLite with the pragmas open_store uses: WAL, synchronous=FULL, write transactions that take
-/// the write lock at BEGIN (BEGIN IMMEDIATE).
-inline void BM_SqliteFloor(benchmark::State& state) {
-  const std::string path = scratch().fresh("floor");
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-    state.SkipWithError(("sqlite3_open: " + std::string(db ? sqlite3_errmsg(db) : "out of memory")).c_str());
-    sqlite3_close_v2(db);
-    return;
+/// One bare durable transaction at a time: the floor of a store backend. `open` prepares it (an
+/// error message, empty on success); `one` runs one transaction, adding it to `b` when given
+/// (false on error, with the message in error()).
+class Floor {
+ public:
+  virtual ~Floor() = default;
+  virtual std::string open() = 0;
+  virtual bool one(Breakdown* b) = 0;
+  const std::string& error() const { return error_; }
+
+  /// Runs `n` transactions; their wall time in seconds, or a negative number on error.
+  double run(int n) {
+    const auto start = SteadyClock::now();
+    for (int i = 0; i < n; ++i)
+      if (!one(nullptr)) return -1;
+    return std::chrono::duration<double>(SteadyClock::now() - start).count();
   }
-  auto exec = [&](const char* sql) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
-    state.SkipWithError((std::string(sql) + ": " + (msg ? msg : "?")).c_str());
-    sqlite3_free(msg);
-    return false;
-  };
-  sqlite3_stmt* begin = nullptr;
-  sqlite3_stmt* insert = nullptr;
-  sqlite3_stmt* commit = nullptr;
-  const bool ready =
-      exec("PRAGMA journal_mode=WAL") && exec("PRAGMA synchronous=FULL") &&
-      exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)") &&
-      sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, nullptr) == SQLITE_OK &&
-      sqlite3_prepare_v2(db, "INSERT INTO t (id, v) VALUES (?1, ?2)", -1, &insert, nullptr) == SQLITE_OK &&
-      sqlite3_prepare_v2(db, "COMMIT", -1, &commit, nullptr) == SQLITE_OK;
-  if (!ready && !state.error_occurred()) state.SkipWithError(sqlite3_errmsg(db));
-  std::int64_t id = 0;
-  auto step = [&](sqlite3_stmt* stmt) {
+
+ protected:
+  static void add(Breakdown* b, SteadyClock::time_point start, SteadyClock::time_point op_start,
+                  SteadyClock::time_point op_end) {
+    if (!b) return;
+    ++b->transactions;
+    ++b->operations;
+    b->in_operations += op_end - op_start;
+    b->in_body += op_end - op_start;
+    b->in_transact += SteadyClock::now() - start;
+  }
+  std::string error_;
+};
+
+/// SQLite with the pragmas open_store uses: WAL, synchronous=FULL, write transactions that take
+/// the write lock at BEGIN (BEGIN IMMEDIATE), on a file of its own.
+class SqliteFloor final : public Floor {
+ public:
+  ~SqliteFloor() override {
+    sqlite3_finalize(begin_);
+    sqlite3_finalize(insert_);
+    sqlite3_finalize(commit_);
+    sqlite3_close_v2(db_);
+  }
+  std::string open() override {
+    const std::string path = scratch().fresh("floor");
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
+      return "sqlite3_open: " + std::string(db_ ? sqlite3_errmsg(db_) : "out of memory");
+    for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                            "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)"}) {
+      char* msg = nullptr;
+      if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+        std::string e = std::string(sql) + ": " + (msg ? msg : "?");
+        sqlite3_free(msg);
+        return e;
+      }
+    }
+    if (sqlite3_prepare_v2(db_, "BEGIN IMMEDIATE", -1, &begin_, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(db_, "INSERT INTO t (id, v) VALUES (?1, ?2)", -1, &insert_, nullptr) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(db_, "COMMIT", -1, &commit_, nullptr) != SQLITE_OK)
+      return sqlite3_errmsg(db_);
+    return "";
+  }
+  bool one(Breakdown* b) override {
+    const auto start = SteadyClock::now();
+    if (!step(begin_)) return false;
+    const auto op_start = SteadyClock::now();
+    sqlite3_bind_int64(insert_, 1, ++id_);
+    sqlite3_bind_text(insert_, 2, "floor", -1, SQLITE_STATIC);
+    if (!step(insert_)) return false;
+    const auto op_end = SteadyClock::now();
+    if (!step(commit_)) return false;
+    add(b, start, op_start, op_end);
+    return true;
+  }
+
+ private:
+  bool step(sqlite3_stmt* stmt) {
     const int rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
     if (rc == SQLITE_DONE) return true;
-    state.SkipWithError(sqlite3_errmsg(db));
+    error_ = sqlite3_errmsg(db_);
     return false;
-  };
-  auto one = [&](Breakdown* b) {
-    const auto start = SteadyClock::now();
-    if (!step(begin)) return false;
-    const auto op_start = SteadyClock::now();
-    sqlite3_bind_int64(insert, 1, ++id);
-    sqlite3_bind_text(insert, 2, "floor", -1, SQLITE_STATIC);
-    if (!step(insert)) return false;
-    const auto op_end = SteadyClock::now();
-    if (!step(commit)) return false;
-    if (b) {
-      ++b->transactions;
-      ++b->operations;
-      b->in_operations += op_end - op_start;
-      b->in_body += op_end - op_start;
-      b->in_transact += SteadyClock::now() - start;
-    }
-    return true;
-  };
-  if (ready) {
-    for (auto _ : state)
-      if (!one(nullptr)) break;
   }
-  state.SetItemsProcessed(state.iterations());
-  Breakdown b;  // Untimed, as for purchases.
-  for (int i = 0; ready && !state.error_occurred() && i < kProfiled; ++i)
-    if (!one(&b)) break;
-  report_breakdown(state, b);
-  sqlite3_finalize(begin);
-  sqlite3_finalize(insert);
-  sqlite3_finalize(commit);
-  sqlite3_close_v2(db);
-}
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
+  std::int64_t id_ = 0;
+};
 
-/// PostgreSQL, same cluster and settings as the purchases: one INSERT per pqxx::work, committed.
-inline void BM_PostgresFloor(benchmark::State& state) {
-  const std::string url = fresh_pg_database(state);
-  if (url.empty()) return;
-  try {
-    pqxx::connection conn(url);
-    {
-      pqxx::work setup(conn);
+/// PostgreSQL, same cluster and settings as the stores: one INSERT per pqxx::work, committed, in
+/// a fresh database of its own.
+class PostgresFloor final : public Floor {
+ public:
+  std::string open() override {
+    auto url = cluster().create_database();
+    if (!url) return "create_database: " + url.error().message;
+    try {
+      conn_ = std::make_unique<pqxx::connection>(*url);
+      pqxx::work setup(*conn_);
       setup.exec0("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT NOT NULL)");
       setup.commit();
+      conn_->prepare("insert", "INSERT INTO t (id, v) VALUES ($1, $2)");
+    } catch (const std::exception& e) {
+      return std::string("postgresql: ") + e.what();
     }
-    conn.prepare("insert", "INSERT INTO t (id, v) VALUES ($1, $2)");
-    std::int64_t id = 0;
-    for (auto _ : state) {
-      pqxx::work tx(conn);
-      tx.exec_prepared0("insert", ++id, "floor");
-      tx.commit();
-    }
-    state.SetItemsProcessed(state.iterations());
-    Breakdown b;  // Untimed, as for purchases.
-    for (int i = 0; i < kProfiled; ++i) {
+    return "";
+  }
+  bool one(Breakdown* b) override {
+    try {
       const auto start = SteadyClock::now();
-      pqxx::work tx(conn);
+      pqxx::work tx(*conn_);
       const auto op_start = SteadyClock::now();
-      tx.exec_prepared0("insert", ++id, "floor");
+      tx.exec_prepared0("insert", ++id_, "floor");
       const auto op_end = SteadyClock::now();
       tx.commit();
-      ++b.transactions;
-      ++b.operations;
-      b.in_operations += op_end - op_start;
-      b.in_body += op_end - op_start;
-      b.in_transact += SteadyClock::now() - start;
+      add(b, start, op_start, op_end);
+      return true;
+    } catch (const std::exception& e) {
+      error_ = std::string("postgresql: ") + e.what();
+      return false;
     }
-    report_breakdown(state, b);
-  } catch (const std::exception& e) {
-    state.SkipWithError((std::string("postgresql: ") + e.what()).c_str());
   }
+
+ private:
+  std::unique_ptr<pqxx::connection> conn_;
+  std::int64_t id_ = 0;
+};
+
+/// The floor benchmark: `state`'s iterations of `floor`'s transaction, then kProfiled more
+/// (untimed) for the breakdown counters.
+inline void run_floor(benchmark::State& state, Floor& floor) {
+  if (std::string e = floor.open(); !e.empty()) {
+    state.SkipWithError(e.c_str());
+    return;
+  }
+  for (auto _ : state)
+    if (!floor.one(nullptr)) {
+      state.SkipWithError(floor.error().c_str());
+      return;
+    }
+  state.SetItemsProcessed(state.iterations());
+  Breakdown b;  // Untimed, as for purchases.
+  for (int i = 0; i < kProfiled; ++i)
+    if (!floor.one(&b)) {
+      state.SkipWithError(floor.error().c_str());
+      return;
+    }
+  report_breakdown(state, b);
+}
+
+inline void BM_SqliteFloor(benchmark::State& state) {
+  SqliteFloor floor;
+  run_floor(state, floor);
+}
+
+inline void BM_PostgresFloor(benchmark::State& state) {
+  PostgresFloor floor;
+  run_floor(state, floor);
 }
 
 // ---------------------------------------------------------------------------------------------

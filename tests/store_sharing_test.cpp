@@ -7,9 +7,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
+#include <tuple>
 
 #include "backends.hpp"
+#include "bulwark/store/postgres_db.hpp"
 #include "bulwark/store/query.hpp"
 #include "bulwark/store/schema.hpp"
 
@@ -119,6 +122,99 @@ TEST_P(SharedMonitorTables, AWriteTransactionThatReadsThemHoldsTheWriterLock) {
 }
 
 INSTANTIATE_TEST_SUITE_P(store, SharedMonitorTables, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& tp) { return tp.param; });
+
+// Tx::prefetch announces reads; a networked store sends those it cannot yet answer together. It
+// never changes an answer: within one transaction, across transactions (the row cache), and when
+// another store committed in between.
+class Prefetch : public SharedMonitorTables {
+ protected:
+  using Reads = std::tuple<std::optional<Row>, std::optional<Row>, std::vector<Row>>;
+  static Row signature(const std::string& digest, const std::string& signer, int time) {
+    return {digest, signer, "test", std::to_string(time)};
+  }
+  /// What a write transaction of `s` reads: the rows with digests `tag`1 and `tag`2 (nullopt where
+  /// absent) and the rows signed by `tag`, with or without announcing the reads first; `also_put`
+  /// is written before the reads when given.
+  static Reads reads(Store& s, const std::string& tag, bool announce,
+                     std::optional<Row> also_put = std::nullopt) {
+    const TableDef& t = sc::signatures();
+    const Query by_signer{.equal = {{t.column("signer"), tag}}};
+    Reads out;
+    EXPECT_TRUE(s.transact(TxMode::kWrite, [&](Tx& tx) -> Status {
+      if (also_put) BULWARK_CHECK(tx.put(t, *also_put));
+      if (announce)
+        BULWARK_CHECK(tx.prefetch(
+            {{&t, {tag + "1"}, std::nullopt}, {&t, {tag + "2"}, std::nullopt}, {&t, {}, by_signer}}));
+      BULWARK_TRY(first, tx.get(t, {tag + "1"}));
+      BULWARK_TRY(second, tx.get(t, {tag + "2"}));
+      BULWARK_TRY(signed_rows, tx.select(t, by_signer));
+      out = {first, second, signed_rows};
+      return {};
+    }));
+    return out;
+  }
+};
+
+TEST_P(Prefetch, AnnouncedReadsAnswerAsTheReadsThemselves) {
+  const TableDef& t = sc::signatures();
+  put(*a_, t, signature("a1", "a", 1), true);
+  put(*a_, t, signature("a3", "a", 3), true);
+  // Cold and then warm caches, on the store that wrote and on the other one.
+  for (Store* s : {a_.get(), b_.get(), a_.get(), b_.get()}) {
+    const auto plain = reads(*s, "a", false);
+    EXPECT_EQ(std::get<0>(plain), signature("a1", "a", 1));
+    EXPECT_FALSE(std::get<1>(plain));
+    EXPECT_EQ(std::get<2>(plain).size(), 2u);
+    EXPECT_EQ(reads(*s, "a", true), plain);
+  }
+  // B commits a change and a new row; A's announced reads see them.
+  put(*b_, t, signature("a1", "b", 1), true);
+  put(*b_, t, signature("a2", "a", 2), true);
+  const auto after = reads(*a_, "a", true);
+  EXPECT_EQ(std::get<0>(after), signature("a1", "b", 1));
+  EXPECT_EQ(std::get<1>(after), signature("a2", "a", 2));
+  EXPECT_EQ(std::get<2>(after), (std::vector<Row>{signature("a2", "a", 2), signature("a3", "a", 3)}));
+  EXPECT_EQ(reads(*b_, "a", false), after);
+  // A table this transaction wrote is read through its writes, announced or not.
+  const auto own = reads(*a_, "a", true, signature("a4", "a", 4));
+  EXPECT_EQ(std::get<2>(own).size(), 3u);
+  EXPECT_EQ(std::get<2>(own).back(), signature("a4", "a", 4));
+}
+
+INSTANTIATE_TEST_SUITE_P(store, Prefetch, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& tp) { return tp.param; });
+
+// On PostgreSQL, where every statement is a network round trip, the announced reads cost one.
+class PrefetchOnPostgresql : public Prefetch {};
+
+TEST_P(PrefetchOnPostgresql, SendsTheAnnouncedReadsInOneRoundTrip) {
+  const TableDef& t = sc::signatures();
+  for (const std::string tag : {"x", "y"}) {
+    put(*a_, t, signature(tag + "1", tag, 1), true);
+    put(*a_, t, signature(tag + "2", tag, 2), true);
+  }
+  // B's cache is warm and right after these (its next write transactions are optimistic), and
+  // every statement below is prepared.
+  reads(*b_, "w", true);
+  reads(*b_, "w", false);
+  const std::int64_t announced_from = postgres_round_trips();
+  const auto announced = reads(*b_, "x", true);
+  const std::int64_t announced_trips = postgres_round_trips() - announced_from;
+  const std::int64_t plain_from = postgres_round_trips();
+  const auto plain = reads(*b_, "y", false);
+  const std::int64_t plain_trips = postgres_round_trips() - plain_from;
+  EXPECT_EQ(announced, (Reads{signature("x1", "x", 1),
+                              signature("x2", "x", 2),
+                              {signature("x1", "x", 1), signature("x2", "x", 2)}}));
+  EXPECT_EQ(plain, (Reads{signature("y1", "y", 1),
+                          signature("y2", "y", 2),
+                          {signature("y1", "y", 1), signature("y2", "y", 2)}}));
+  // Three reads: one round trip instead of three.
+  EXPECT_EQ(plain_trips - announced_trips, 2) << "announced " << announced_trips << ", plain " << plain_trips;
+}
+
+INSTANTIATE_TEST_SUITE_P(store, PrefetchOnPostgresql, ::testing::Values("postgresql"),
                          [](const auto& tp) { return tp.param; });
 
 }  // namespace

@@ -138,6 +138,7 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
     ClaimsRepo cr(repo);
     const UnixTime now = clock_.now();
     BULWARK_TRY(moved, advance_incidents(repo, now, config_));
+    BULWARK_CHECK(cr.prefetch_claim_checks(r.policy_id, digest));
     BULWARK_TRY(seen, cr.find_signature(digest));
     if (seen)
       return fail(ErrorCode::kAlreadyExists, "claim signature was already used at unix time " +

@@ -853,10 +853,27 @@ Result<std::shared_ptr<const IncidentClaims>> ClaimsRepo::incident_claims(Id inc
   if (view) view->claims_.emplace(incident, index);
   return index;
 }
+namespace {
+
+store::Query claims_of_policy_query(Id policy) {
+  return store::Query{.equal = {{sc::claims().column("policy_id"), str(policy)}}};
+}
+
+store::Query payouts_of_policy_query(Id policy) {
+  return store::Query{.equal = {{1, str(policy)}}};
+}
+
+}  // namespace
+
+Status ClaimsRepo::prefetch_claim_checks(Id policy, const Hash32& digest) {
+  return repo_.tx().prefetch({{&sc::signatures(), {digest.to_hex()}, std::nullopt},
+                              {&sc::policies(), {str(policy)}, std::nullopt},
+                              {&sc::claims(), {}, claims_of_policy_query(policy)},
+                              {&sc::payouts(), {}, payouts_of_policy_query(policy)}});
+}
+
 Result<std::vector<Claim>> ClaimsRepo::claims_of_policy(Id policy) {
-  const auto& t = sc::claims();
-  return select_all<Claim>(repo_.tx(), t, store::Query{.equal = {{t.column("policy_id"), str(policy)}}},
-                           claim_from_row);
+  return select_all<Claim>(repo_.tx(), sc::claims(), claims_of_policy_query(policy), claim_from_row);
 }
 Result<std::vector<Claim>> ClaimsRepo::claims_of_holder(const Address& holder) {
   const auto& t = sc::claims();
@@ -871,15 +888,36 @@ Result<std::vector<Claim>> ClaimsRepo::claims(std::optional<ClaimStatus> status)
 }
 
 Result<std::optional<Payout>> ClaimsRepo::find_payout(Id incident, Id policy) {
+  // The view holds every payout of the incidents whose payouts it has read.
+  auto* vtx = dynamic_cast<ViewTx*>(&repo_.tx());
+  if (ClaimsView* view = vtx ? vtx->view_for_payout(incident, policy) : nullptr)
+    if (auto it = view->payouts_.find(incident); it != view->payouts_.end()) {
+      const auto p = it->second->find(policy);
+      if (p == it->second->end()) return std::optional<Payout>{};
+      return std::optional<Payout>{p->second};
+    }
   return find_one<Payout>(repo_.tx(), sc::payouts(), {str(incident), str(policy)}, payout_from_row);
 }
 Result<std::vector<Payout>> ClaimsRepo::payouts_of_incident(Id incident) {
-  return select_all<Payout>(repo_.tx(), sc::payouts(), store::Query{.equal = {{0, str(incident)}}},
-                            payout_from_row);
+  ClaimsView* view = view_of(repo_, sc::payouts());
+  std::shared_ptr<std::map<Id, Payout>> of_incident;
+  if (view)
+    if (auto it = view->payouts_.find(incident); it != view->payouts_.end()) of_incident = it->second;
+  if (!of_incident) {
+    BULWARK_TRY(stored, select_all<Payout>(repo_.tx(), sc::payouts(),
+                                           store::Query{.equal = {{0, str(incident)}}}, payout_from_row));
+    if (!view) return stored;
+    of_incident = std::make_shared<std::map<Id, Payout>>();
+    for (auto& p : stored) of_incident->emplace(p.policy_id, std::move(p));
+    view->payouts_.emplace(incident, of_incident);
+  }
+  std::vector<Payout> out;
+  out.reserve(of_incident->size());
+  for (const auto& [_, p] : *of_incident) out.push_back(p);
+  return out;
 }
 Result<std::vector<Payout>> ClaimsRepo::payouts_of_policy(Id policy) {
-  return select_all<Payout>(repo_.tx(), sc::payouts(), store::Query{.equal = {{1, str(policy)}}},
-                            payout_from_row);
+  return select_all<Payout>(repo_.tx(), sc::payouts(), payouts_of_policy_query(policy), payout_from_row);
 }
 Result<std::vector<Payout>> ClaimsRepo::payouts() {
   return select_all<Payout>(repo_.tx(), sc::payouts(), {}, payout_from_row);

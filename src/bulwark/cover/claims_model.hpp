@@ -375,6 +375,11 @@ class ClaimsRepo {
 
   Result<std::optional<SignatureUse>> find_signature(const Hash32& digest);
 
+  /// Announces (store::Tx::prefetch) the reads of a claim's checks that only the store can answer:
+  /// the use of the signature `digest`, policy `policy`, and the policy's claims and payouts, so
+  /// that a networked store sends them in one round trip. Errors: those of the reads.
+  Status prefetch_claim_checks(Id policy, const Hash32& digest);
+
   Result<std::optional<Assessor>> find_assessor(const Address& a);
   Result<std::optional<Challenge>> find_challenge(Id incident);
   Result<std::vector<Challenge>> challenges();

@@ -19,6 +19,17 @@ namespace {
 /// Gaps up to this many entries are read entry by entry (see ViewTx::sync).
 constexpr std::int64_t kFewEntries = 8;
 
+std::string payout_key(std::string_view incident, std::string_view policy) {
+  std::string k(incident);
+  k += '/';
+  k += policy;
+  return k;
+}
+
+std::string payout_key(Id incident, Id policy) {
+  return payout_key(std::to_string(incident), std::to_string(policy));
+}
+
 }  // namespace
 
 void ClaimsView::clear() {
@@ -26,6 +37,7 @@ void ClaimsView::clear() {
   lists_.clear();
   proofs_.clear();
   claims_.clear();
+  payouts_.clear();
 }
 
 Status ClaimsView::follow(std::string_view kind, const std::string& payload) {
@@ -41,9 +53,16 @@ Status ClaimsView::follow(std::string_view kind, const std::string& payload) {
     clear();  // a kind this view does not know how to follow
     return {};
   }
-  if (claims_.empty()) return {};
+  if (claims_.empty() && (kind != "payout_made" || payouts_.empty())) return {};
   const auto p = nlohmann::json::parse(payload, nullptr, false);
   if (!p.is_object()) return fail(ErrorCode::kInvalidArgument, "journal payload of " + std::string(kind));
+  if (kind == "payout_made" && !payouts_.empty()) {
+    const auto it = p.find("payout");
+    if (it == p.end()) return fail(ErrorCode::kInvalidArgument, "journal payload of payout_made");
+    BULWARK_TRY(payout, payout_from_json(*it));
+    if (auto ps = payouts_.find(payout.incident_id); ps != payouts_.end())
+      ps->second->insert_or_assign(payout.policy_id, std::move(payout));
+  }
   const auto it = p.find("claim");
   if (it == p.end()) return {};  // a parametric payout: no claim changed
   BULWARK_TRY(claim, claim_from_json(*it));
@@ -89,6 +108,9 @@ Status ViewTx::sync() {
       for (auto& c : w->claims)
         if (auto it = view_.claims_.find(c.incident_id); it != view_.claims_.end())
           it->second->put(std::move(c));
+      for (auto& p : w->payouts)
+        if (auto it = view_.payouts_.find(p.incident_id); it != view_.payouts_.end())
+          it->second->insert_or_assign(p.policy_id, std::move(p));
       view_.seq_ = w->to_seq;
       view_.hash_ = w->to_hash;
     }
@@ -126,15 +148,18 @@ Status ViewTx::sync() {
   return {};
 }
 
-void ViewTx::settle(std::vector<Claim> claims) {
+void ViewTx::settle(std::vector<Claim> claims, std::vector<Payout> payouts) {
   if (!synced_ || !last_entry_) return;
   std::unordered_set<std::string> ids;
   for (const auto& c : claims) ids.insert(std::to_string(c.id));
   if (ids != written_claims_ || ids.size() != claims.size()) return;
+  std::unordered_set<std::string> keys;
+  for (const auto& p : payouts) keys.insert(payout_key(p.incident_id, p.policy_id));
+  if (keys != written_payouts_ || keys.size() != payouts.size()) return;
   auto hash = Hash32::parse((*last_entry_)[sc::journal().column("hash")]);
   if (!hash) return;
-  view_.written_ =
-      ClaimsView::Written{synced_seq_, synced_hash_, last_seq_, *hash, std::move(claims), wrote_incidents_};
+  view_.written_ = ClaimsView::Written{synced_seq_,       synced_hash_,       last_seq_,       *hash,
+                                       std::move(claims), std::move(payouts), wrote_incidents_};
 }
 
 ClaimsView* ViewTx::view_for_claim(Id id) {
@@ -142,10 +167,16 @@ ClaimsView* ViewTx::view_for_claim(Id id) {
   return written_claims_.contains(std::to_string(id)) ? nullptr : &view_;
 }
 
+ClaimsView* ViewTx::view_for_payout(Id incident, Id policy) {
+  if (!synced_) return nullptr;
+  return written_payouts_.contains(payout_key(incident, policy)) ? nullptr : &view_;
+}
+
 ClaimsView* ViewTx::view_for(const store::TableDef& table) {
   if (!synced_) return nullptr;
   if (&table == &sc::incidents()) return wrote_incidents_ ? nullptr : &view_;
   if (&table == &sc::claims()) return wrote_claims_ ? nullptr : &view_;
+  if (&table == &sc::payouts()) return wrote_payouts_ ? nullptr : &view_;
   return nullptr;
 }
 
@@ -158,6 +189,10 @@ Status ViewTx::put(const store::TableDef& table, const store::Row& row) {
   if (&table == &sc::claims()) {
     wrote_claims_ = true;
     if (!row.empty()) written_claims_.insert(row[0]);
+  }
+  if (&table == &sc::payouts()) {
+    wrote_payouts_ = true;
+    if (row.size() >= 2) written_payouts_.insert(payout_key(row[0], row[1]));
   }
   BULWARK_CHECK(inner_.put(table, row));
   if (&table == &sc::journal() && !row.empty()) {
@@ -200,6 +235,10 @@ bool ViewTx::claim_known_absent(Id id) const {
 
 Result<std::int64_t> ViewTx::count(const store::TableDef& table) {
   return inner_.count(table);
+}
+
+Status ViewTx::prefetch(const std::vector<store::Read>& reads) {
+  return inner_.prefetch(reads);
 }
 
 }  // namespace bulwark::cover

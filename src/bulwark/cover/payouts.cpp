@@ -169,6 +169,7 @@ Result<PayoutRun> Payouts::run_batch(std::optional<Id> only) {
     std::size_t budget = std::max<std::size_t>(config_.payout_batch, 1);
     std::map<Id, std::set<Id>> paid_by_product;  // incidents paid in this batch, by product
     std::vector<Claim> paid_claims;              // as written
+    std::vector<Payout> paid;                    // as written
     for (const auto& ref : due) {
       const Incident& inc = *ref;
       Carry::Owed& left = next.owed[inc.id];
@@ -279,6 +280,7 @@ Result<PayoutRun> Payouts::run_batch(std::optional<Id> only) {
         }
         BULWARK_CHECK(record_event(repo, now, "payout_made", payload));
         run.total = run.total.checked_add(p.amount).value_or(U256::max());
+        paid.push_back(p);
         run.payouts.push_back(std::move(p));
         ++left.from;
         paid_by_product[inc.product_id].insert(inc.id);
@@ -288,7 +290,7 @@ Result<PayoutRun> Payouts::run_batch(std::optional<Id> only) {
     for (const auto& ref : due)
       if (auto it = paid_by_product.find(ref->product_id); it != paid_by_product.end())
         if (it->second.size() > 1 || !it->second.contains(ref->id)) next.owed.erase(ref->id);
-    if (moved == 0) tx.settle(std::move(paid_claims));
+    if (moved == 0) tx.settle(std::move(paid_claims), std::move(paid));
     BULWARK_TRY(after, repo.journal_head());
     next.valid = after.has_value();
     if (after) {

@@ -3,11 +3,16 @@
 #include <pqxx/pqxx>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <unordered_map>
 
 namespace bulwark::store {
 namespace {
+
+std::atomic<std::int64_t> g_round_trips{0};
 
 // Every write transaction takes this transaction-scoped advisory lock first: writers serialise
 // across processes, so a read-modify-write (capacity check then allocation, journal head then
@@ -37,7 +42,7 @@ class PostgresConnection final : public SqlConnection {
     if (state_ != State::kOptimistic) return {};
     state_ = State::kIdle;
     auto r = guard("checking the journal head", [&] {
-      ntx_->exec(head_check_);
+      exec(head_check_);
       return std::vector<Row>{};
     });
     if (!r) return std::unexpected(r.error());
@@ -49,7 +54,7 @@ class PostgresConnection final : public SqlConnection {
     const std::string text = upgrade_text();
     state_ = State::kInTx;  // a failure below leaves a transaction to roll back
     auto r = guard("begin", [&] {
-      ntx_->exec(text);
+      exec(text);
       return std::vector<Row>{};
     });
     if (!r) return std::unexpected(r.error());
@@ -66,7 +71,7 @@ class PostgresConnection final : public SqlConnection {
     if (!probe.empty()) text += "; " + probe;
     state_ = State::kInTx;
     auto r = guard("begin", [&] {
-      const pqxx::result res = ntx_->exec(text);
+      const pqxx::result res = exec(text);
       return probe.empty() ? std::vector<Row>{} : rows_of(res);
     });
     if (!r) rollback();
@@ -79,7 +84,7 @@ class PostgresConnection final : public SqlConnection {
         (state_ == State::kOptimistic ? upgrade_text() : "") + batch_text(last_writes) + "COMMIT";
     state_ = State::kInTx;
     auto r = guard("commit", [&] {
-      ntx_->exec(text);
+      exec(text);
       return std::vector<Row>{};
     });
     if (!r) {
@@ -95,7 +100,7 @@ class PostgresConnection final : public SqlConnection {
     state_ = State::kIdle;
     if (!in_tx) return;
     try {
-      ntx_->exec("ROLLBACK");
+      exec("ROLLBACK");
     } catch (...) {
     }
   }
@@ -106,10 +111,44 @@ class PostgresConnection final : public SqlConnection {
       auto it = prepared_.find(sql);
       if (it == prepared_.end()) {
         const std::string name = "s" + std::to_string(prepared_.size());
+        g_round_trips.fetch_add(1, std::memory_order_relaxed);
         conn_->prepare(name, sql);
         it = prepared_.emplace(sql, name).first;
       }
-      return rows_of(ntx_->exec_prepared(it->second, pqxx::prepare::make_dynamic_params(params)));
+      return rows_of(counted()->exec_prepared(it->second, pqxx::prepare::make_dynamic_params(params)));
+    });
+  }
+
+  bool batches_queries() const override { return true; }
+
+  /// One round trip: the queries as EXECUTEs of statements PREPAREd once per session, with their
+  /// parameters as quoted literals (as batch_text does), sent in one message through a pqxx
+  /// pipeline, which returns each statement's rows. In an optimistic transaction they run, like
+  /// query(), outside any transaction (one implicit transaction for the message); the head check
+  /// at commit tells whether what they read is still current.
+  Result<std::vector<std::vector<Row>>> query_many(const Batch& queries) override {
+    if (state_ == State::kIdle) return fail(ErrorCode::kInternal, "postgresql query outside a transaction");
+    return guard("batch of " + std::to_string(queries.size()) + " reads", [&] {
+      std::vector<std::string> texts;
+      texts.reserve(queries.size());
+      for (const auto& [sql, params] : queries) {
+        std::string text = "EXECUTE " + prepared_read(*sql);
+        for (std::size_t i = 0; i < params->size(); ++i) text += (i ? ", " : "(") + ntx_->quote((*params)[i]);
+        text += params->empty() ? "" : ")";
+        texts.push_back(std::move(text));
+      }
+      std::vector<std::vector<Row>> out;
+      out.reserve(queries.size());
+      pqxx::pipeline pipe(*ntx_);
+      pipe.retain(int(texts.size()));  // all in one message
+      std::vector<pqxx::pipeline::query_id> ids;
+      ids.reserve(texts.size());
+      for (const auto& t : texts) ids.push_back(pipe.insert(t));
+      g_round_trips.fetch_add(1, std::memory_order_relaxed);
+      pipe.resume();
+      for (const auto id : ids) out.push_back(rows_of(pipe.retrieve(id)));
+      pipe.complete();
+      return out;
     });
   }
 
@@ -119,7 +158,7 @@ class PostgresConnection final : public SqlConnection {
     const std::string text = (state_ == State::kOptimistic ? upgrade_text() : "") + batch_text(batch);
     state_ = State::kInTx;
     auto r = guard("batch of " + std::to_string(batch.size()) + " writes", [&] {
-      ntx_->exec(text);
+      exec(text);
       return std::vector<Row>{};
     });
     if (!r) return std::unexpected(r.error());
@@ -143,8 +182,15 @@ class PostgresConnection final : public SqlConnection {
   std::string describe() const override { return redact_url(url_); }
 
  private:
+  /// The connection's statement runner, for one statement sent (one round trip, counted).
+  pqxx::nontransaction* counted() {
+    g_round_trips.fetch_add(1, std::memory_order_relaxed);
+    return ntx_.get();
+  }
+  pqxx::result exec(const std::string& text) { return counted()->exec(text); }
+
   template <class F>
-  Result<std::vector<Row>> guard(const std::string& what, F&& f) {
+  Result<std::invoke_result_t<F>> guard(const std::string& what, F&& f) {
     try {
       return f();
     } catch (const pqxx::broken_connection& e) {
@@ -223,8 +269,18 @@ class PostgresConnection final : public SqlConnection {
       text = sql.substr(0, open + 7) + tuples + sql.substr(close + 1);
     }
     const std::string name = "bulwark_w" + std::to_string(batch_prepared_.size());
-    ntx_->exec("PREPARE " + name + " AS " + text);  // session-wide, survives a rollback
+    exec("PREPARE " + name + " AS " + text);  // session-wide, survives a rollback
     return batch_prepared_.emplace(key, name).first->second;
+  }
+
+  /// The name of the read `sql` (a SELECT with parameters $1..$k), PREPAREd on this session the
+  /// first time it is needed, for EXECUTE in a batch of reads.
+  const std::string& prepared_read(const std::string& sql) {
+    auto it = read_prepared_.find(sql);
+    if (it != read_prepared_.end()) return it->second;
+    const std::string name = "bulwark_r" + std::to_string(read_prepared_.size());
+    exec("PREPARE " + name + " AS " + sql);  // session-wide, survives a rollback
+    return read_prepared_.emplace(sql, name).first->second;
   }
 
   /// An optimistic transaction becomes a real one: BEGIN, the writer lock, the head check.
@@ -242,9 +298,14 @@ class PostgresConnection final : public SqlConnection {
   std::string url_;
   std::unordered_map<std::string, std::string> prepared_;        // pqxx-prepared reads
   std::unordered_map<std::string, std::string> batch_prepared_;  // SQL-PREPAREd writes
+  std::unordered_map<std::string, std::string> read_prepared_;   // SQL-PREPAREd reads (query_many)
 };
 
 }  // namespace
+
+std::int64_t postgres_round_trips() {
+  return g_round_trips.load(std::memory_order_relaxed);
+}
 
 std::string redact_url(const std::string& url) {
   // postgresql://user:password@host/db -> postgresql://user:***@host/db

@@ -72,15 +72,19 @@ class SqlTx final : public Tx {
   }
 
   Result<std::optional<Row>> get_stored(const TableDef& t, const Row& key) {
-    std::string& sql = cached("get", t, [&] {
+    BULWARK_TRY(rows, conn_.query(get_sql(t), key));
+    if (rows.empty()) return std::optional<Row>{};
+    return std::optional<Row>{std::move(rows.front())};
+  }
+
+  /// The statement get_stored runs: the row by its primary key.
+  const std::string& get_sql(const TableDef& t) {
+    return cached("get", t, [&] {
       std::string s = "SELECT " + column_list(t) + " FROM " + t.name + " WHERE ";
       for (std::size_t i = 0; i < t.key_columns; ++i)
         s += (i ? " AND " : "") + t.columns[i].name + " = " + conn_.placeholder(i + 1);
       return s;
     });
-    BULWARK_TRY(rows, conn_.query(sql, key));
-    if (rows.empty()) return std::optional<Row>{};
-    return std::optional<Row>{std::move(rows.front())};
   }
 
   Status put(const TableDef& t, const Row& row) override {
@@ -140,6 +144,11 @@ class SqlTx final : public Tx {
   }
 
   Result<std::vector<Row>> query_stored(const TableDef& t, const Query& q) {
+    return conn_.query(query_sql(t, q), query_params(q));
+  }
+
+  /// The statement query_stored runs for queries of the shape of `q`, and its parameters for `q`.
+  const std::string& query_sql(const TableDef& t, const Query& q) {
     std::string shape = "sel";
     for (const auto& [col, _] : q.equal) shape += ":" + std::to_string(col);
     if (q.at_most) shape += "<" + std::to_string(q.at_most->first);
@@ -147,7 +156,7 @@ class SqlTx final : public Tx {
     if (q.order_by) shape += "o" + std::to_string(*q.order_by);
     shape += q.descending ? "d" : "a";
     shape += q.limit ? "l" : "";
-    std::string& sql = cached(shape, t, [&] {
+    return cached(shape, t, [&] {
       std::string s = "SELECT " + column_list(t) + " FROM " + t.name;
       std::size_t n = 0;
       std::string where;
@@ -167,13 +176,58 @@ class SqlTx final : public Tx {
       if (q.limit) s += " LIMIT " + conn_.placeholder(++n);
       return s;
     });
+  }
+
+  static std::vector<std::string> query_params(const Query& q) {
     std::vector<std::string> params;
-    params.reserve(q.equal.size() + 2);
+    params.reserve(q.equal.size() + 3);
     for (const auto& [_, v] : q.equal) params.push_back(v);
     if (q.at_most) params.push_back(std::to_string(q.at_most->second));
     if (q.at_least) params.push_back(std::to_string(q.at_least->second));
     if (q.limit) params.push_back(std::to_string(q.limit));
-    return conn_.query(sql, params);
+    return params;
+  }
+
+  /// Reads of journaled tables this transaction has not written, and that the cache cannot answer,
+  /// go to the database together (SqlConnection::query_many) where that saves round trips; their
+  /// answers, committed state like any read of an unwritten table, go into the cache, which then
+  /// answers the get() and select() that follow. Anything else is left to those calls.
+  Status prefetch(const std::vector<Read>& reads) override {
+    if (!cache_ || !conn_.batches_queries()) return {};
+    std::vector<const Read*> asked;
+    std::vector<std::string> qkeys;
+    std::vector<std::vector<std::string>> params;
+    params.reserve(reads.size());  // the batch points into it
+    Batch batch;
+    for (const auto& r : reads) {
+      const TableDef& t = *r.table;
+      if (!t.journaled || written_tables_.count(&t)) continue;
+      if (r.query) {
+        std::string qkey = query_key(t, *r.query);
+        if (cache_->find_query(t, qkey)) continue;
+        params.push_back(query_params(*r.query));
+        batch.emplace_back(&query_sql(t, *r.query), &params.back());
+        qkeys.push_back(std::move(qkey));
+      } else {
+        if (cache_->find_row(t, r.key)) continue;
+        params.push_back(r.key);
+        batch.emplace_back(&get_sql(t), &params.back());
+        qkeys.emplace_back();
+      }
+      asked.push_back(&r);
+    }
+    if (batch.size() < 2) return {};  // one read costs the same now as when it is made
+    BULWARK_TRY(results, conn_.query_many(batch));
+    for (std::size_t i = 0; i < asked.size(); ++i) {
+      const Read& r = *asked[i];
+      if (r.query)
+        cache_->remember_query(*r.table, qkeys[i], *r.query, results[i]);
+      else
+        cache_->remember_row(
+            *r.table, r.key,
+            results[i].empty() ? std::nullopt : std::optional<Row>(std::move(results[i].front())));
+    }
+    return {};
   }
 
   Result<std::int64_t> count(const TableDef& t) override {

@@ -14,7 +14,7 @@
 
 namespace bulwark::store {
 
-/// Statements with their parameters, run in order, results unused.
+/// Statements with their parameters, run in order (for execute_batch, results unused).
 using Batch = std::vector<std::pair<const std::string*, const std::vector<std::string>*>>;
 
 /// One connection to an SQL database. Not thread-safe: SqlStore serialises its use.
@@ -38,6 +38,20 @@ class SqlConnection {
   virtual Status execute_batch(const Batch& batch) {
     for (const auto& [sql, params] : batch) BULWARK_CHECK(query(*sql, *params));
     return {};
+  }
+  /// True when every statement costs a network round trip, so that sending reads together
+  /// (query_many) pays.
+  virtual bool batches_queries() const { return false; }
+  /// Runs several queries, each as query() would, and returns their rows in order. The default
+  /// runs them one by one; a networked backend sends them in one round trip.
+  virtual Result<std::vector<std::vector<Row>>> query_many(const Batch& queries) {
+    std::vector<std::vector<Row>> out;
+    out.reserve(queries.size());
+    for (const auto& [sql, params] : queries) {
+      BULWARK_TRY(rows, query(*sql, *params));
+      out.push_back(std::move(rows));
+    }
+    return out;
   }
   /// Optimistic write transactions: reads run without a transaction (answered mostly by the row
   /// cache), and the writer lock, a check that the journal head is still (head_seq, head_hash)

@@ -56,6 +56,14 @@ struct Query {
   std::optional<std::size_t> order_by;  ///< An integer column to order by before the key.
 };
 
+/// A read announced to Tx::prefetch: the row with primary key `key` when `query` is unset (what
+/// Tx::get(*table, key) reads), else the rows of Tx::select(*table, *query).
+struct Read {
+  const TableDef* table = nullptr;
+  Row key;
+  std::optional<Query> query;
+};
+
 /// A transaction. Everything written through it becomes visible and durable together at commit,
 /// or not at all. Not thread-safe; used by one thread for the duration of Store::transact.
 class Tx {
@@ -69,6 +77,14 @@ class Tx {
   virtual Result<std::vector<Row>> select(const TableDef& table, const Query& query) = 0;
   /// Number of rows in the table.
   virtual Result<std::int64_t> count(const TableDef& table) = 0;
+  /// Says that these reads come next, so that a backend for which each read is a network round
+  /// trip can send those it cannot yet answer together, in one, and answer the later get() and
+  /// select() from what came back. It changes no answer: those calls return what they would have
+  /// returned without it. The default does nothing. Errors: those of the reads (kUnavailable, ...).
+  virtual Status prefetch(const std::vector<Read>& reads) {
+    (void)reads;
+    return {};
+  }
 };
 
 enum class TxMode { kRead, kWrite };
