@@ -564,6 +564,7 @@ TEST_P(ClaimsTest, PoliciesKeepTheCoolingOffAndTriggerTheyWereSoldUnder) {
   EXPECT_FAILS_WITH(ledger_->change_terms(product, {}), "no term to change");
   EXPECT_FAILS_WITH(ledger_->change_terms(product, {.cooling_off = 400 * kSecondsPerDay}), "0..365 days");
   EXPECT_FAILS_WITH(ledger_->change_terms(product, {.grace_days = -1}), "grace period");
+  EXPECT_FAILS_WITH(ledger_->change_terms(product, {.trigger_min_loss = eth("1")}), "parametric cover only");
   EXPECT_EQ(snapshot(), before_bad);
   const Id depeg = make_product({kV9}, true, CoverType::kStablecoinDepeg);
   const auto with_depeg = snapshot();

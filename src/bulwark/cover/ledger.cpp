@@ -60,7 +60,7 @@ Status validate_name(const std::string& name, std::string_view what) {
 }
 
 // The claim and price terms a product sells under, whether set at creation or changed later.
-Status validate_terms(CoverType type, std::int64_t grace_days, std::int64_t base_rate_bps,
+Status validate_terms(CoverType type, bool parametric, std::int64_t grace_days, std::int64_t base_rate_bps,
                       std::int64_t cooling_off, const U256& trigger_min_loss) {
   if (grace_days < 0 || grace_days > 365)
     return fail(ErrorCode::kInvalidArgument, "grace period must be 0..365 days");
@@ -75,6 +75,10 @@ Status validate_terms(CoverType type, std::int64_t grace_days, std::int64_t base
     return fail(ErrorCode::kInvalidArgument,
                 "a loss trigger applies to smart_contract and governance cover only, not " +
                     std::string(to_string(type)) + " (its incidents prove no loss)");
+  if (!trigger_min_loss.is_zero() && !parametric)
+    return fail(ErrorCode::kInvalidArgument,
+                "a loss trigger applies to parametric cover only: a discretionary claim is paid its "
+                "proven loss less the deductible once the assessors accept the incident");
   return {};
 }
 
@@ -186,8 +190,8 @@ Result<Product> Ledger::add_product(const ProductSpec& spec) {
     return fail(ErrorCode::kInvalidArgument, "period limits must satisfy 1 <= min <= max <= 3650 days, got " +
                                                  str(spec.min_period_days) + ".." +
                                                  str(spec.max_period_days));
-  BULWARK_CHECK(validate_terms(spec.cover_type, spec.grace_days, spec.base_rate_bps, spec.cooling_off,
-                               spec.trigger_min_loss));
+  BULWARK_CHECK(validate_terms(spec.cover_type, spec.parametric, spec.grace_days, spec.base_rate_bps,
+                               spec.cooling_off, spec.trigger_min_loss));
   Product product;
   Status s = write([&](Repo& repo, UnixTime now) -> Status {
     BULWARK_TRY(asset, repo.find_asset(spec.asset));
@@ -246,8 +250,9 @@ Result<Product> Ledger::change_terms(Id id, const TermsChange& change) {
     if (change.base_rate_bps) product.base_rate_bps = *change.base_rate_bps;
     if (change.cooling_off) product.cooling_off = *change.cooling_off;
     if (change.trigger_min_loss) product.trigger_min_loss = *change.trigger_min_loss;
-    BULWARK_CHECK(validate_terms(product.cover_type, product.grace_days, product.base_rate_bps,
-                                 product.cooling_off.value_or(0), product.trigger_min_loss));
+    BULWARK_CHECK(validate_terms(product.cover_type, product.parametric, product.grace_days,
+                                 product.base_rate_bps, product.cooling_off.value_or(0),
+                                 product.trigger_min_loss));
     return emit(repo, now, "product_updated", to_json(product));
   });
   if (!s) return std::unexpected(s.error());
