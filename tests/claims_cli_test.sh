@@ -116,6 +116,9 @@ expect_rejected "expired withdrawal" "expired" "$B" assessor withdraw --asset ET
 # Product terms change for later sales only; bad values are refused and change nothing.
 expect_rejected "cooling-off out of range" "0..8760" "$B" product terms 1 --cooling-off-hours 9000
 expect_rejected "no term given" "no term to change" "$B" product terms 1
+expect_rejected "loss trigger on discretionary cover" "parametric cover only" "$B" product terms 1 --trigger-min-loss 1
+echo '{"claims": {"cooling_off": 40000000}}' >"$WORK/long_cooling.json"
+expect_rejected "deployment cooling-off over a year" "at most 365 days" "$B" --config "$WORK/long_cooling.json" product add --name Long --contract 0x00000000000000000000000000000000000000aa --asset ETH
 expect_ok "product terms" "$B" --json product terms 1 --cooling-off-hours 72 --deductible 0.2
 echo "$out" | grep -q '"cooling_off":259200' && ok || bad "product terms: $out"
 expect_ok "policy keeps its terms" "$B" --json policy show 1

@@ -843,6 +843,12 @@ TEST_P(ClaimsTest, AssessmentVotesAreSignedWeightedAndFreeOfConflicts) {
   clock_.set(v2->vote_ends - 60);
   ASSERT_TRUE(assessment.vote(vote(13, true, 1, clock_.now() + 60)));
   clock_.set(v2->vote_ends + kSecondsPerDay / 2);  // past the (again extended) end
+  // Asking for an assessor's rewards counts the ended vote's, and writes nothing.
+  const auto before_ask = snapshot();
+  auto early = assessment.rewards(key(10).address(), asset_.key());
+  ASSERT_TRUE(early) << early.error().message;
+  EXPECT_FALSE(early->is_zero());
+  EXPECT_EQ(snapshot(), before_ask);
   auto decided = incidents.advance();
   ASSERT_TRUE(decided);
   auto now_inc = incidents.incident(inc->id);
@@ -866,6 +872,7 @@ TEST_P(ClaimsTest, AssessmentVotesAreSignedWeightedAndFreeOfConflicts) {
     return it == books.end() ? U256{} : *U256::from_dec(it->second);
   };
   EXPECT_FALSE(reward_of(10).is_zero());
+  EXPECT_EQ(reward_of(10), *early);
   EXPECT_EQ(reward_of(10), reward_of(13));
   EXPECT_TRUE(reward_of(11).is_zero());
   EXPECT_LE(*reward_of(10).checked_add(reward_of(13)), eth("0.052"));

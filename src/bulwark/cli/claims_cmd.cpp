@@ -160,6 +160,12 @@ void add_signing(CLI::App* cmd, Signing& s, const std::string& signer_option, co
   cmd->add_flag("--print-message", s.print_message, "Print the exact message to sign and stop");
 }
 
+/// Adds the required --nonce and --expiry of a signed `what` ("vote", "request") to `cmd`.
+void add_nonce_and_expiry(CLI::App* cmd, std::int64_t& nonce, std::int64_t& expiry, const std::string& what) {
+  cmd->add_option("--nonce", nonce, "Any number making this signed " + what + " unique")->required();
+  cmd->add_option("--expiry", expiry, "Unix time after which the signature is refused")->required();
+}
+
 /// The signer: --key's address, or the signer option's.
 Result<Address> signer_of(const Signing& s, std::string_view signer_option) {
   return signer_of(s.signer, s.key, signer_option);
@@ -444,8 +450,7 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
   vote->add_option("id", vt.id, "Incident id")->required();
   vote->add_flag("--accept", vt.accept, "Vote to accept");
   vote->add_flag("--deny", vt.deny, "Vote to deny");
-  vote->add_option("--nonce", vt.nonce, "Any number making this signed vote unique")->required();
-  vote->add_option("--expiry", vt.expiry, "Unix time after which the signature is refused")->required();
+  add_nonce_and_expiry(vote, vt.nonce, vt.expiry, "vote");
   add_signing(vote, vt.sign, "--assessor", "assessor", "vote");
   vote->callback([chosen] {
     chosen([](Env& e) -> Result<Output> {
@@ -559,8 +564,7 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
       "withdraw", "Withdraw an assessor's held assessment rewards (a request signed by the assessor)");
   withdraw->add_option("--asset", wd.asset, "Asset of the rewards (key or symbol)")->required();
   withdraw->add_option("--amount", wd.amount, "Amount in asset units; default: all held");
-  withdraw->add_option("--nonce", wd.nonce, "Any number making this signed request unique")->required();
-  withdraw->add_option("--expiry", wd.expiry, "Unix time after which the signature is refused")->required();
+  add_nonce_and_expiry(withdraw, wd.nonce, wd.expiry, "request");
   add_signing(withdraw, wd.sign, "--assessor", "assessor", "withdrawal");
   withdraw->callback([chosen] {
     chosen([](Env& e) -> Result<Output> {

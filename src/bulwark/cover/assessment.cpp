@@ -1,6 +1,7 @@
 #include "bulwark/cover/assessment.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -226,36 +227,28 @@ Result<U256> Assessment::withdraw_rewards(const RewardWithdrawal& w) {
 }
 
 Result<U256> Assessment::rewards(const Address& assessor, const std::string& asset) {
-  U256 out;
-  BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+  // Votes that have ended are decided first, as the next write will decide them, so that the
+  // rewards they earn count (a withdrawal of "all held" signs this amount). The transaction is then
+  // rolled back: asking writes nothing.
+  std::optional<U256> out;
+  const Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
     Repo repo(tx);
+    BULWARK_CHECK(advance_incidents(repo, clock_.now(), config_));
     BULWARK_TRY(b, repo.balance(accounts::assessor_rewards(assessor, asset)));
     out = b;
-    return {};
-  }));
-  return out;
+    return fail(ErrorCode::kFailedPrecondition, "rewards: read, nothing to keep");
+  });
+  if (out) return *out;
+  return std::unexpected(s.error());
 }
 
 Result<std::vector<Assessor>> Assessment::assessors() {
-  std::vector<Assessor> out;
-  BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
-    Repo repo(tx);
-    BULWARK_TRY(v, ClaimsRepo(repo).assessors());
-    out = std::move(v);
-    return {};
-  }));
-  return out;
+  return read_value<std::vector<Assessor>>(store_, [](Repo& repo) { return ClaimsRepo(repo).assessors(); });
 }
 
 Result<std::vector<Vote>> Assessment::votes(Id incident) {
-  std::vector<Vote> out;
-  BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
-    Repo repo(tx);
-    BULWARK_TRY(v, ClaimsRepo(repo).votes_of_incident(incident));
-    out = std::move(v);
-    return {};
-  }));
-  return out;
+  return read_value<std::vector<Vote>>(
+      store_, [&](Repo& repo) { return ClaimsRepo(repo).votes_of_incident(incident); });
 }
 
 }  // namespace bulwark::cover

@@ -73,7 +73,8 @@ class Assessment {
   /// amount, kAlreadyExists for a replayed signature, kFailedPrecondition for an expired one or an
   /// amount above the rewards held.
   Result<U256> withdraw_rewards(const RewardWithdrawal& request);
-  /// The rewards `assessor` holds in `asset` (smallest units).
+  /// The rewards `assessor` holds in `asset` (smallest units), counting those of votes that have
+  /// ended but are not yet decided (the next write decides them). Writes nothing.
   Result<U256> rewards(const Address& assessor, const std::string& asset);
 
   Result<std::vector<Assessor>> assessors();

@@ -314,14 +314,7 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
 }
 
 Result<Claim> Claims::claim(Id id) {
-  Claim out;
-  BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
-    Repo repo(tx);
-    BULWARK_TRY(c, ClaimsRepo(repo).get_claim(id));
-    out = std::move(c);
-    return {};
-  }));
-  return out;
+  return read_value<Claim>(store_, [&](Repo& repo) { return ClaimsRepo(repo).get_claim(id); });
 }
 
 Result<std::vector<Claim>> Claims::claims(const ClaimFilter& f) {

@@ -129,9 +129,13 @@ Result<ClaimsConfig> claims_config_from_json(const json& j) {
       BULWARK_CHECK(seconds(c.challenge_window));
     else if (key == "parametric_min_loss")
       BULWARK_CHECK(amount(c.parametric_min_loss));
-    else if (key == "cooling_off")
+    else if (key == "cooling_off") {
       BULWARK_CHECK(seconds(c.cooling_off));
-    else if (key == "reward_bps")
+      // The default of every new product's cooling-off term, which is 0..365 days.
+      if (c.cooling_off > 365 * kSecondsPerDay)
+        return fail(ErrorCode::kInvalidArgument,
+                    "claims.cooling_off must be at most 365 days (31536000 seconds)");
+    } else if (key == "reward_bps")
       BULWARK_CHECK(seconds(c.reward_bps));
     else if (key == "voting_period")
       BULWARK_CHECK(seconds(c.voting_period));

@@ -561,14 +561,7 @@ Result<std::size_t> Incidents::advance() {
 }
 
 Result<Incident> Incidents::incident(Id id) {
-  Incident out;
-  BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
-    Repo repo(tx);
-    BULWARK_TRY(inc, ClaimsRepo(repo).get_incident(id));
-    out = std::move(inc);
-    return {};
-  }));
-  return out;
+  return read_value<Incident>(store_, [&](Repo& repo) { return ClaimsRepo(repo).get_incident(id); });
 }
 
 Result<std::vector<Incident>> Incidents::incidents(const IncidentFilter& filter) {

@@ -609,22 +609,6 @@ Result<Quote> Ledger::price(Repo& repo, const QuoteRequest& req, UnixTime now) {
   return q;
 }
 
-namespace {
-template <class T, class F>
-Result<T> read_value(store::Store& store, F f) {
-  T out{};
-  Status s = store.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
-    Repo repo(tx);
-    auto r = f(repo);
-    if (!r) return std::unexpected(r.error());
-    out = std::move(*r);
-    return {};
-  });
-  if (!s) return std::unexpected(s.error());
-  return out;
-}
-}  // namespace
-
 Result<ProductRisk> Ledger::product_risk(Id id) {
   return read_value<ProductRisk>(store_, [&](Repo& r) -> Result<ProductRisk> {
     BULWARK_TRY(p, r.get_product(id));

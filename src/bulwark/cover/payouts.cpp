@@ -321,20 +321,10 @@ Result<PayoutRun> Payouts::run(std::optional<Id> incident) {
 }
 
 Result<std::vector<Payout>> Payouts::payouts(std::optional<Id> incident) {
-  std::vector<Payout> out;
-  BULWARK_CHECK(store_.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
-    Repo repo(tx);
+  return read_value<std::vector<Payout>>(store_, [&](Repo& repo) {
     ClaimsRepo cr(repo);
-    if (incident) {
-      BULWARK_TRY(v, cr.payouts_of_incident(*incident));
-      out = std::move(v);
-    } else {
-      BULWARK_TRY(v, cr.payouts());
-      out = std::move(v);
-    }
-    return {};
-  }));
-  return out;
+    return incident ? cr.payouts_of_incident(*incident) : cr.payouts();
+  });
 }
 
 }  // namespace bulwark::cover

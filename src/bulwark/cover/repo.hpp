@@ -84,4 +84,19 @@ class Repo {
   store::Tx& tx_;
 };
 
+/// Runs `f` (Repo& -> Result<T>) in a read transaction of `store` and returns what it returned.
+template <class T, class F>
+Result<T> read_value(store::Store& store, F f) {
+  T out{};
+  Status s = store.transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
+    Repo repo(tx);
+    auto r = f(repo);
+    if (!r) return std::unexpected(r.error());
+    out = std::move(*r);
+    return {};
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
 }  // namespace bulwark::cover
