@@ -131,10 +131,10 @@ Result<ClaimsConfig> claims_config_from_json(const json& j) {
       BULWARK_CHECK(amount(c.parametric_min_loss));
     else if (key == "cooling_off") {
       BULWARK_CHECK(seconds(c.cooling_off));
-      // The default of every new product's cooling-off term, which is 0..365 days.
-      if (c.cooling_off > 365 * kSecondsPerDay)
-        return fail(ErrorCode::kInvalidArgument,
-                    "claims.cooling_off must be at most 365 days (31536000 seconds)");
+      // The default of every new product's cooling-off term.
+      if (c.cooling_off > kMaxCoolingOff)
+        return fail(ErrorCode::kInvalidArgument, "claims.cooling_off must be at most 365 days (" +
+                                                     std::to_string(kMaxCoolingOff) + " seconds)");
     } else if (key == "reward_bps")
       BULWARK_CHECK(seconds(c.reward_bps));
     else if (key == "voting_period")

@@ -67,7 +67,7 @@ Status validate_terms(CoverType type, bool parametric, std::int64_t grace_days, 
   if (base_rate_bps < 1 || base_rate_bps > kBps)
     return fail(ErrorCode::kInvalidArgument,
                 "base rate must be 1..10000 basis points a year, got " + str(base_rate_bps));
-  if (cooling_off < 0 || cooling_off > 365 * kSecondsPerDay)
+  if (cooling_off < 0 || cooling_off > kMaxCoolingOff)
     return fail(ErrorCode::kInvalidArgument,
                 "cooling-off period must be 0..365 days, got " + str(cooling_off) + " seconds");
   if (!trigger_min_loss.is_zero() && type != CoverType::kSmartContract &&

@@ -39,6 +39,10 @@ Result<PayoutBasis> parse_payout_basis(std::string_view s);
 bool pays_fixed_sum(CoverType type, PayoutBasis basis);
 
 /// A cover product: a protocol or set of contracts on one chain, sold in one asset.
+/// The longest cooling-off a product may have (seconds): a product term, and the deployment's
+/// default for new products (claims.cooling_off).
+inline constexpr std::int64_t kMaxCoolingOff = 365 * kSecondsPerDay;
+
 struct Product {
   Id id = 0;
   std::string name;
