@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <thread>
 #include <tuple>
@@ -215,6 +216,50 @@ TEST_P(PrefetchOnPostgresql, SendsTheAnnouncedReadsInOneRoundTrip) {
 }
 
 INSTANTIATE_TEST_SUITE_P(store, PrefetchOnPostgresql, ::testing::Values("postgresql"),
+                         [](const auto& tp) { return tp.param; });
+
+// A transaction's writes reach the database whole, however many rows of each table it writes and
+// however they interleave (PostgreSQL sends the rows of one statement together, in statements of
+// at most 64 rows).
+class WriteBatches : public Prefetch {};
+
+TEST_P(WriteBatches, ManyRowsOfEachTableInterleavedLandWhole) {
+  const TableDef& sig = sc::signatures();
+  const TableDef& acc = sc::accounts();
+  auto account = [](int i, int version) {
+    return Row{"acct" + std::to_string(i), "1:native", std::to_string(1000 * version + i)};
+  };
+  auto write = [&](int from, int to, int version) {
+    ASSERT_TRUE(a_->transact(TxMode::kWrite, [&](Tx& tx) -> Status {
+      ++seq_;
+      BULWARK_CHECK(
+          tx.put(sc::journal(), {std::to_string(seq_), "0", "test", "{}", "", "h" + std::to_string(seq_)}));
+      for (int i = from; i < to; ++i) {
+        BULWARK_CHECK(tx.put(acc, account(i, version)));
+        if (version == 1) BULWARK_CHECK(tx.put(sig, signature("d" + std::to_string(i), "m", i)));
+      }
+      return {};
+    }));
+  };
+  write(0, 333, 1);    // 333 = 5 x 64 + 8 + 4 + 1 rows of each table
+  write(100, 171, 2);  // 71 existing rows changed
+  std::vector<Row> accounts, signatures;
+  ASSERT_TRUE(b_->transact(TxMode::kRead, [&](Tx& tx) -> Status {
+    BULWARK_TRY(a, tx.select(acc, Query{}));
+    BULWARK_TRY(s, tx.select(sig, Query{.equal = {{sig.column("signer"), "m"}}}));
+    accounts = std::move(a);
+    signatures = std::move(s);
+    return {};
+  }));
+  ASSERT_EQ(accounts.size(), 333u);
+  ASSERT_EQ(signatures.size(), 333u);
+  std::map<std::string, Row> by_key;
+  for (auto& r : accounts) by_key[r[0]] = r;
+  for (int i = 0; i < 333; ++i)
+    EXPECT_EQ(by_key["acct" + std::to_string(i)], account(i, i >= 100 && i < 171 ? 2 : 1)) << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(store, WriteBatches, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& tp) { return tp.param; });
 
 }  // namespace

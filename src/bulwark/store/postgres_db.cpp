@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <type_traits>
@@ -33,16 +34,15 @@ class PostgresConnection final : public SqlConnection {
     state_ = State::kOptimistic;
     // Checked by the session's own temporary function (created at connect): it raises
     // serialization_failure (kConflict) when the journal head moved.
-    head_check_ = "SELECT pg_temp.bulwark_expect_head(" +
-                  (head_seq.empty() ? "NULL" : ntx_->quote(head_seq)) + "::bigint, " +
-                  (head_hash.empty() ? "NULL" : ntx_->quote(head_hash)) + "::text)";
+    head_args_ = (head_seq.empty() ? "NULL" : ntx_->quote(head_seq)) + "::bigint, " +
+                 (head_hash.empty() ? "NULL" : ntx_->quote(head_hash)) + "::text)";
   }
 
   Status check_optimistic() override {
     if (state_ != State::kOptimistic) return {};
     state_ = State::kIdle;
     auto r = guard("checking the journal head", [&] {
-      exec(head_check_);
+      exec("SELECT pg_temp.bulwark_expect_head(" + head_args_);
       return std::vector<Row>{};
     });
     if (!r) return std::unexpected(r.error());
@@ -223,23 +223,34 @@ class PostgresConnection final : public SqlConnection {
   /// bound text parameters). Each statement is PREPAREd once per connection, so the server does
   /// not parse and plan it again on every commit.
   std::string batch_text(const Batch& batch) {
-    std::string text;
-    for (std::size_t i = 0; i < batch.size();) {
-      // Consecutive writes of one statement (the accounts of a purchase, say) become one
-      // multi-row statement: the key of each row is distinct, as the transaction's buffer keeps
-      // only the last write of a row.
-      std::size_t n = 1;
-      while (i + n < batch.size() && batch[i + n].first == batch[i].first) ++n;
-      const std::string& name = prepared_for(*batch[i].first, n);
-      text += "EXECUTE " + name + "(";
-      for (std::size_t r = 0; r < n; ++r)
-        for (std::size_t c = 0; c < batch[i + r].second->size(); ++c) {
-          if (r || c) text += ", ";
-          text += ntx_->quote((*batch[i + r].second)[c]);
-        }
-      text += ");\n";
-      i += n;
+    // The writes of one statement (the accounts of a purchase, say) become one multi-row
+    // statement, wherever they stand in the batch: every row is a distinct key (the transaction's
+    // buffer keeps only the last write of a row) and no constraint spans tables, so the order of
+    // the writes does not change what the transaction leaves.
+    std::vector<std::pair<const std::string*, std::vector<const std::vector<std::string>*>>> groups;
+    for (const auto& [sql, params] : batch) {
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == sql; });
+      if (g == groups.end()) g = groups.insert(groups.end(), {sql, {}});
+      g->second.push_back(params);
     }
+    // A group of n rows goes as statements of 64, 32, ..., 1 rows (n's binary digits, 64s first):
+    // a handful of prepared statements per table serve every n, and none nears the server's
+    // limit of 65,535 parameters.
+    constexpr std::size_t kMaxRows = 64;
+    std::string text;
+    for (const auto& [sql, rows] : groups)
+      for (std::size_t at = 0; at < rows.size();) {
+        const std::size_t left = rows.size() - at;
+        const std::size_t n = left >= kMaxRows ? kMaxRows : std::bit_floor(left);
+        text += "EXECUTE " + prepared_for(*sql, n) + "(";
+        for (std::size_t r = 0; r < n; ++r)
+          for (std::size_t c = 0; c < rows[at + r]->size(); ++c) {
+            if (r || c) text += ", ";
+            text += ntx_->quote((*rows[at + r])[c]);
+          }
+        text += ");\n";
+        at += n;
+      }
     return text;
   }
 
@@ -283,10 +294,11 @@ class PostgresConnection final : public SqlConnection {
     return read_prepared_.emplace(sql, name).first->second;
   }
 
-  /// An optimistic transaction becomes a real one: BEGIN, the writer lock, the head check.
+  /// An optimistic transaction becomes a real one: BEGIN, then the writer lock and the head check
+  /// in one statement.
   std::string upgrade_text() const {
-    return "BEGIN ISOLATION LEVEL READ COMMITTED;\nSELECT pg_advisory_xact_lock(" +
-           std::to_string(kWriterLockKey) + ");\n" + head_check_ + ";\n";
+    return "BEGIN ISOLATION LEVEL READ COMMITTED;\nSELECT pg_temp.bulwark_lock_expect_head(" +
+           std::to_string(kWriterLockKey) + ", " + head_args_ + ";\n";
   }
 
   enum class State { kIdle, kOptimistic, kInTx };
@@ -294,7 +306,7 @@ class PostgresConnection final : public SqlConnection {
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<pqxx::nontransaction> ntx_;
   State state_ = State::kIdle;
-  std::string head_check_;
+  std::string head_args_;
   std::string url_;
   std::unordered_map<std::string, std::string> prepared_;        // pqxx-prepared reads
   std::unordered_map<std::string, std::string> batch_prepared_;  // SQL-PREPAREd writes
@@ -330,6 +342,13 @@ Result<std::unique_ptr<SqlConnection>> open_postgres(const std::string& url) {
           "SELECT seq, hash INTO s, h FROM journal ORDER BY seq DESC LIMIT 1; "
           "IF s IS DISTINCT FROM want_seq OR h IS DISTINCT FROM want_hash THEN "
           "RAISE EXCEPTION 'journal head moved' USING ERRCODE = 'serialization_failure'; END IF; END $fn$");
+      // The writer lock, then the check. Each statement of a volatile function takes its own
+      // snapshot under READ COMMITTED, so the check sees every commit made before the lock was
+      // granted.
+      setup.exec(
+          "CREATE FUNCTION pg_temp.bulwark_lock_expect_head(lock_key bigint, want_seq bigint, want_hash "
+          "text) RETURNS void LANGUAGE plpgsql AS $fn$ BEGIN PERFORM pg_advisory_xact_lock(lock_key); "
+          "PERFORM pg_temp.bulwark_expect_head(want_seq, want_hash); END $fn$");
     }
     return std::unique_ptr<SqlConnection>(std::make_unique<PostgresConnection>(std::move(conn), url));
   } catch (const std::exception& e) {

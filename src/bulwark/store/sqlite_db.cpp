@@ -18,7 +18,7 @@ class SqliteConnection final : public SqlConnection {
 
   Result<std::vector<Row>> begin(TxMode mode, const std::string& probe) override {
     // IMMEDIATE takes the write lock now, so two writers serialise instead of deadlocking on upgrade.
-    BULWARK_CHECK(exec_simple(mode == TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"));
+    BULWARK_CHECK(run(mode == TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"));
     if (probe.empty()) return std::vector<Row>{};
     auto rows = query(probe, {});
     if (!rows) rollback();
@@ -26,18 +26,21 @@ class SqliteConnection final : public SqlConnection {
   }
   Status commit(const Batch& last_writes) override {
     Status s = execute_batch(last_writes);
-    if (s) s = exec_simple("COMMIT");
+    if (s) s = run("COMMIT");
     if (!s) rollback();
     return s;
   }
-  void rollback() override { (void)exec_simple("ROLLBACK"); }
+  void rollback() override {
+    // A failed COMMIT may have ended the transaction already (SQLITE_FULL, SQLITE_IOERR).
+    if (!sqlite3_get_autocommit(db_)) (void)run("ROLLBACK");
+  }
 
   Result<std::vector<Row>> query(const std::string& sql, const std::vector<std::string>& params) override {
     BULWARK_TRY(stmt, prepare(sql));
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
     for (std::size_t i = 0; i < params.size(); ++i) {
-      if (sqlite3_bind_text(stmt, int(i + 1), params[i].data(), int(params[i].size()), SQLITE_TRANSIENT) !=
+      if (sqlite3_bind_text(stmt, int(i + 1), params[i].data(), int(params[i].size()), SQLITE_STATIC) !=
           SQLITE_OK)
         return error("bind");
     }
@@ -95,6 +98,19 @@ class SqliteConnection final : public SqlConnection {
       case SQLITE_READONLY: return ErrorCode::kIo;
       default: return ErrorCode::kInternal;
     }
+  }
+
+  /// A parameterless statement that returns no rows (BEGIN, COMMIT, ROLLBACK), prepared once: these
+  /// run in every transaction, and sqlite3_exec would parse them again each time.
+  Status run(const std::string& sql) {
+    BULWARK_TRY(stmt, prepare(sql));
+    if (const int rc = sqlite3_step(stmt); rc != SQLITE_DONE && rc != SQLITE_ROW) {
+      auto e = error(sql);
+      sqlite3_reset(stmt);
+      return e;
+    }
+    sqlite3_reset(stmt);
+    return {};
   }
 
   Result<sqlite3_stmt*> prepare(const std::string& sql) {
