@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <type_traits>
 #include <unordered_map>
 
@@ -218,70 +219,112 @@ class PostgresConnection final : public SqlConnection {
     return rows;
   }
 
-  /// The statements as one text of EXECUTEs, each followed by ";\n", their parameters as quoted
+  /// The writes as one text of EXECUTEs, each followed by ";\n", their parameters as quoted
   /// literals (the server coerces each literal to the parameter's inferred type, as it does for
   /// bound text parameters). Each statement is PREPAREd once per connection, so the server does
   /// not parse and plan it again on every commit.
+  ///
+  /// The writes of one table (the accounts of a purchase, say) become one multi-row INSERT,
+  /// wherever they stand in the batch: every row is a distinct key (the transaction's buffer keeps
+  /// only the last write of a row) and no constraint spans tables, so the order of the writes does
+  /// not change what the transaction leaves. For the same reason the INSERTs of a batch of up to
+  /// kMaxParts of them run as one statement, each in a WITH clause of it, which spares the server
+  /// the per-statement work (parsing the EXECUTE, a snapshot, executor start-up) for all but one.
   std::string batch_text(const Batch& batch) {
-    // The writes of one statement (the accounts of a purchase, say) become one multi-row
-    // statement, wherever they stand in the batch: every row is a distinct key (the transaction's
-    // buffer keeps only the last write of a row) and no constraint spans tables, so the order of
-    // the writes does not change what the transaction leaves.
     std::vector<std::pair<const std::string*, std::vector<const std::vector<std::string>*>>> groups;
     for (const auto& [sql, params] : batch) {
       auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == sql; });
       if (g == groups.end()) g = groups.insert(groups.end(), {sql, {}});
       g->second.push_back(params);
     }
-    // A group of n rows goes as statements of 64, 32, ..., 1 rows (n's binary digits, 64s first):
-    // a handful of prepared statements per table serve every n, and none nears the server's
-    // limit of 65,535 parameters.
-    constexpr std::size_t kMaxRows = 64;
-    std::string text;
+    // A table's n rows go in parts of 64, 32, ..., 1 rows (n's binary digits, 64s first): a few
+    // statement shapes serve every n, and no statement nears the server's 65,535 parameters.
+    std::vector<Part> parts;
     for (const auto& [sql, rows] : groups)
       for (std::size_t at = 0; at < rows.size();) {
         const std::size_t left = rows.size() - at;
         const std::size_t n = left >= kMaxRows ? kMaxRows : std::bit_floor(left);
-        text += "EXECUTE " + prepared_for(*sql, n) + "(";
-        for (std::size_t r = 0; r < n; ++r)
-          for (std::size_t c = 0; c < rows[at + r]->size(); ++c) {
-            if (r || c) text += ", ";
-            text += ntx_->quote((*rows[at + r])[c]);
-          }
-        text += ");\n";
+        parts.push_back({sql, rows.data() + at, n});
         at += n;
       }
+    // Past kMaxShapes statements, a batch of a new shape runs part by part, so that a session
+    // holds a bounded number of statements whatever its transactions write.
+    const bool together = parts.size() <= kMaxParts &&
+                          (batch_prepared_.size() < kMaxShapes || batch_prepared_.count(shape(parts)));
+    std::string text;
+    for (std::size_t i = 0; i < parts.size(); i = together ? parts.size() : i + 1) {
+      const std::span<const Part> statement(parts.data() + i, together ? parts.size() : 1);
+      text += "EXECUTE " + prepared_for(statement) + "(";
+      bool first = true;
+      for (const Part& part : statement)
+        for (std::size_t r = 0; r < part.n; ++r)
+          for (const auto& value : *part.rows[r]) {
+            text += first ? "" : ", ";
+            first = false;
+            text += ntx_->quote(value);
+          }
+      text += ");\n";
+    }
     return text;
   }
 
-  /// The name of the statement `sql` (an INSERT with one VALUES tuple of $1..$k) widened to `rows`
-  /// tuples, PREPAREd on this session the first time it is needed.
-  const std::string& prepared_for(const std::string& sql, std::size_t rows) {
-    const std::string key = std::to_string(rows) + "\x1f" + sql;
+  static constexpr std::size_t kMaxRows = 64;   // rows of one INSERT
+  static constexpr std::size_t kMaxParts = 12;  // INSERTs of one statement
+  static constexpr std::size_t kMaxShapes = 256;
+
+  /// `n` rows of the one-row INSERT `sql`.
+  struct Part {
+    const std::string* sql;
+    const std::vector<std::string>* const* rows;
+    std::size_t n;
+  };
+
+  static std::string shape(std::span<const Part> parts) {
+    std::string key;
+    for (const Part& part : parts) key += std::to_string(part.n) + "\x1f" + *part.sql + "\x1e";
+    return key;
+  }
+
+  /// The name of the statement that runs `parts` (several as WITH clauses of one statement),
+  /// PREPAREd on this session the first time it is needed.
+  const std::string& prepared_for(std::span<const Part> parts) {
+    const std::string key = shape(parts);
     auto it = batch_prepared_.find(key);
     if (it != batch_prepared_.end()) return it->second;
-    std::string text = sql;
-    if (rows > 1) {
-      const auto open = sql.find("VALUES (");
-      const auto close = sql.find(')', open);
-      if (open == std::string::npos || close == std::string::npos)
-        throw std::logic_error("not a one-row INSERT: " + sql);
-      const std::string tuple = sql.substr(open + 7, close - open - 6);  // "($1, ..., $k)"
-      const std::size_t k = std::size_t(std::count(tuple.begin(), tuple.end(), '$'));
-      std::string tuples;
-      for (std::size_t r = 0; r < rows; ++r) {
-        tuples += r ? ", (" : "(";
-        for (std::size_t c = 1; c <= k; ++c) {
-          tuples += c > 1 ? ", $" : "$";
-          tuples += std::to_string(r * k + c);
-        }
-        tuples += ")";
-      }
-      text = sql.substr(0, open + 7) + tuples + sql.substr(close + 1);
+    std::string text;
+    std::size_t first_param = 1;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const std::string part = widened(*parts[i].sql, parts[i].n, first_param);
+      first_param += parts[i].n * parts[i].rows[0]->size();
+      if (i + 1 < parts.size())
+        text += (i ? ", w" : "WITH w") + std::to_string(i) + " AS (" + part + ")";
+      else
+        text += (i ? " " : "") + part;
     }
     const std::string name = "bulwark_w" + std::to_string(batch_prepared_.size());
     exec("PREPARE " + name + " AS " + text);  // session-wide, survives a rollback
     return batch_prepared_.emplace(key, name).first->second;
+  }
+
+  /// The INSERT `sql` (one VALUES tuple of $1..$k) with `rows` tuples, its parameters numbered
+  /// from `first_param`.
+  static std::string widened(const std::string& sql, std::size_t rows, std::size_t first_param) {
+    const auto open = sql.find("VALUES (");
+    const auto close = sql.find(')', open);
+    if (open == std::string::npos || close == std::string::npos)
+      throw std::logic_error("not a one-row INSERT: " + sql);
+    const std::string tuple = sql.substr(open + 7, close - open - 6);  // "($1, ..., $k)"
+    const std::size_t k = std::size_t(std::count(tuple.begin(), tuple.end(), '$'));
+    std::string tuples;
+    for (std::size_t r = 0; r < rows; ++r) {
+      tuples += r ? ", (" : "(";
+      for (std::size_t c = 0; c < k; ++c) {
+        tuples += c ? ", $" : "$";
+        tuples += std::to_string(first_param + r * k + c);
+      }
+      tuples += ")";
+    }
+    return sql.substr(0, open + 7) + tuples + sql.substr(close + 1);
   }
 
   /// The name of the read `sql` (a SELECT with parameters $1..$k), PREPAREd on this session the
