@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 
 #include "backends.hpp"
+#include "bulwark/store/query.hpp"
 #include "bulwark/store/schema.hpp"
 
 namespace bulwark::store {
@@ -71,6 +72,79 @@ TEST_P(SchemaTest, MigratedSchemaMatchesTheTableDefinitions) {
   }
   // Opening again finds the schema current and changes nothing.
   ASSERT_TRUE(open_store(url));
+}
+
+/// Runs `sql` (statements separated by ';') on the store at `url`, outside the store.
+void exec_raw(const std::string& backend, const std::string& url, const std::string& sql) {
+  if (backend == "sqlite") {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(url.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    char* msg = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
+    EXPECT_EQ(rc, SQLITE_OK) << (msg ? msg : "");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return;
+  }
+  pqxx::connection c(url);
+  pqxx::nontransaction w(c);
+  w.exec(sql);
+}
+
+// Migration 10 rebuilds allocations (on SQLite as a WITHOUT ROWID table): a store written before
+// it keeps every allocation, and reads and writes them as before.
+TEST_P(SchemaTest, RebuildingAllocationsKeepsTheirRows) {
+  const std::string url = testing::fresh_store_url(GetParam());
+  ASSERT_TRUE(open_store(url));
+  // Back to the table as migration 1 made it, with two allocations, at schema version 9.
+  exec_raw(GetParam(), url,
+           std::string("DROP TABLE allocations; ") + "CREATE TABLE allocations (policy_id " +
+               (GetParam() == "sqlite" ? "INTEGER" : "BIGINT") + " NOT NULL, pool_id " +
+               (GetParam() == "sqlite" ? "INTEGER" : "BIGINT") + " NOT NULL, cover " +
+               (GetParam() == "sqlite" ? "TEXT" : "NUMERIC(78,0)") + " NOT NULL, reward " +
+               (GetParam() == "sqlite" ? "TEXT" : "NUMERIC(78,0)") + " NOT NULL, earned " +
+               (GetParam() == "sqlite" ? "TEXT" : "NUMERIC(78,0)") + " NOT NULL, active " +
+               (GetParam() == "sqlite" ? "INTEGER" : "BIGINT") +
+               " NOT NULL, PRIMARY KEY (policy_id, pool_id)); "
+               "CREATE INDEX allocations_pool_id_active_idx ON allocations (pool_id, active); "
+               "INSERT INTO allocations VALUES (7, 1, '100', '5', '2', 1); "
+               "INSERT INTO allocations VALUES (7, 2, '300', '15', '0', 0); "
+               "DELETE FROM schema_migrations WHERE version >= 10");
+  auto store = open_store(url);  // migrates again
+  ASSERT_TRUE(store) << store.error().message;
+  const auto& t = schema::allocations();
+  std::vector<Row> rows;
+  ASSERT_TRUE((*store)->transact(TxMode::kWrite, [&](Tx& tx) -> Status {
+    BULWARK_CHECK(tx.put(t, {"8", "1", "50", "1", "0", "1"}));
+    BULWARK_TRY(all, tx.select(t, Query{}));
+    rows = std::move(all);
+    return {};
+  }));
+  EXPECT_EQ(rows, (std::vector<Row>{{"7", "1", "100", "5", "2", "1"},
+                                    {"7", "2", "300", "15", "0", "0"},
+                                    {"8", "1", "50", "1", "0", "1"}}));
+  if (GetParam() == "sqlite") {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(url.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name = 'allocations'", -1, &stmt,
+                                 nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_NE(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))).find("WITHOUT ROWID"),
+              std::string::npos);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+  }
+  const Columns want{{"policy_id", expected_type(GetParam(), ColumnType::kInt)},
+                     {"pool_id", expected_type(GetParam(), ColumnType::kInt)},
+                     {"cover", expected_type(GetParam(), ColumnType::kAmount)},
+                     {"reward", expected_type(GetParam(), ColumnType::kAmount)},
+                     {"earned", expected_type(GetParam(), ColumnType::kAmount)},
+                     {"active", expected_type(GetParam(), ColumnType::kInt)}};
+  EXPECT_EQ(
+      GetParam() == "sqlite" ? sqlite_columns(url, "allocations") : postgres_columns(url, "allocations"),
+      want);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SchemaTest, ::testing::Values("sqlite", "postgresql"),

@@ -1,6 +1,7 @@
 #include "bulwark/core/address.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "bulwark/core/hex.hpp"
 #include "bulwark/core/keccak.hpp"
@@ -76,6 +77,11 @@ Address Address::from_bytes(std::span<const std::uint8_t, 20> b) {
 }
 
 std::string Address::to_checksum() const {
+  // The same few addresses (holders, pools, contracts) are written and read again and again, and a
+  // checksum costs a Keccak-256: each thread remembers up to 4,096 of them (then starts over).
+  thread_local std::unordered_map<Address, std::string> made;
+  if (auto it = made.find(*this); it != made.end()) return it->second;
+  if (made.size() >= 4096) made.clear();
   std::string out = to_lower_hex();
   // EIP-55: uppercase the i-th letter when the i-th nibble of keccak256(lowercase hex) >= 8.
   const Hash32 h = keccak256(std::string_view(out).substr(2));
@@ -84,7 +90,7 @@ std::string Address::to_checksum() const {
     const unsigned nibble = (i % 2 == 0) ? (h.bytes[i / 2] >> 4) : (h.bytes[i / 2] & 0xf);
     if (c >= 'a' && c <= 'f' && nibble >= 8) c = static_cast<char>(c - 'a' + 'A');
   }
-  return out;
+  return made.emplace(*this, std::move(out)).first->second;
 }
 
 std::string Address::to_lower_hex() const {

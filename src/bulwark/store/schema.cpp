@@ -353,6 +353,19 @@ const std::vector<Migration>& migrations() {
        {
            "ALTER TABLE chain_blocks ADD COLUMN watch {TEXT} NOT NULL DEFAULT ''",
        }},
+      {10,
+       "allocations kept in key order (SQLite: WITHOUT ROWID), one b-tree fewer written per purchase",
+       {
+           "CREATE TABLE allocations_by_key (policy_id {INT} NOT NULL, pool_id {INT} NOT NULL, cover "
+           "{AMOUNT} "
+           "NOT NULL, reward {AMOUNT} NOT NULL, earned {AMOUNT} NOT NULL, active {INT} NOT NULL, PRIMARY KEY "
+           "(policy_id, pool_id)){CLUSTERED}",
+           "INSERT INTO allocations_by_key (policy_id, pool_id, cover, reward, earned, active) SELECT "
+           "policy_id, pool_id, cover, reward, earned, active FROM allocations",
+           "DROP TABLE allocations",
+           "ALTER TABLE allocations_by_key RENAME TO allocations",
+           "CREATE INDEX allocations_pool_id_active_idx ON allocations (pool_id, active)",
+       }},
   };
   return all;
 }

@@ -76,6 +76,9 @@ class SqlConnection {
   virtual std::string placeholder(std::size_t n) const = 0;
   /// The column type for a schema type token: {INT}, {TEXT}, {AMOUNT}.
   virtual std::string type_name(ColumnType type) const = 0;
+  /// What the token {CLUSTERED} after a CREATE TABLE becomes: the option that stores the table's
+  /// rows in the b-tree of its primary key, where the backend has one (SQLite: WITHOUT ROWID).
+  virtual std::string clustered() const { return ""; }
   virtual std::string backend() const = 0;
   virtual std::string describe() const = 0;
 };

@@ -71,6 +71,8 @@ class SqliteConnection final : public SqlConnection {
     // INTEGER affinity for integers; amounts are exact decimal text (SQLite's own numbers stop at 2^63).
     return type == ColumnType::kInt ? "INTEGER" : "TEXT";
   }
+  // A rowid table with a composite key keeps a second b-tree for that key, written with every row.
+  std::string clustered() const override { return " WITHOUT ROWID"; }
   std::string backend() const override { return "sqlite"; }
   std::string describe() const override { return "sqlite:" + path_; }
 
