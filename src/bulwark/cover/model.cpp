@@ -345,7 +345,10 @@ Row to_row(const Policy& p) {
           str(p.closed_at),  p.refund.to_dec(),      to_json(p.terms).dump()};
 }
 
-Result<Policy> policy_from_row(const Row& r) {
+namespace {
+
+/// A policy from the columns of its row, the terms column (r[14]) already parsed as `terms`.
+Result<Policy> policy_from_columns(const Row& r, const json& terms) {
   BULWARK_CHECK(expect_width(r, store::schema::policies()));
   Policy p;
   BULWARK_TRY(id, to_i64(r[0], "policy id"));
@@ -362,7 +365,6 @@ Result<Policy> policy_from_row(const Row& r) {
   if (!status) return fail(ErrorCode::kCorrupt, status.error().message);
   BULWARK_TRY(closed, to_i64(r[12], "closed_at"));
   BULWARK_TRY(refund, to_u256(r[13], "refund"));
-  json terms = json::parse(r[14], nullptr, false);
   auto t = terms_from_json(terms);
   if (!t) return fail(ErrorCode::kCorrupt, "stored policy terms: " + t.error().message);
   p.id = id;
@@ -381,6 +383,13 @@ Result<Policy> policy_from_row(const Row& r) {
   p.refund = refund;
   p.terms = *t;
   return p;
+}
+
+}  // namespace
+
+Result<Policy> policy_from_row(const Row& r) {
+  BULWARK_CHECK(expect_width(r, store::schema::policies()));
+  return policy_from_columns(r, json::parse(r[14], nullptr, false));
 }
 
 Row to_row(const Allocation& a) {
@@ -622,8 +631,9 @@ Result<Policy> policy_from_json(const json& j) {
     text.push_back(v);
   }
   BULWARK_TRY(terms, r.get<json>("terms"));
-  return policy_from_row({row[0], text[0], row[1], text[1], text[2], text[3], text[4], text[5], text[6],
-                          row[2], row[3], text[7], row[4], text[8], terms.dump()});
+  return policy_from_columns({row[0], text[0], row[1], text[1], text[2], text[3], text[4], text[5], text[6],
+                              row[2], row[3], text[7], row[4], text[8], ""},
+                             terms);
 }
 
 }  // namespace bulwark::cover
