@@ -13,6 +13,7 @@
 #include "bulwark/cover/claims.hpp"
 #include "bulwark/cover/events.hpp"
 #include "bulwark/cover/incidents.hpp"
+#include "bulwark/cover/json_fields.hpp"
 #include "bulwark/cover/payouts.hpp"
 #include "bulwark/cover/verify.hpp"
 #include "bulwark/store/schema.hpp"
@@ -616,6 +617,48 @@ TEST(FrozenTerms, TermsSoldBeforeCoolingOffWasAProductTermFollowTheDeployment) {
   auto back = terms_from_json(to_json(*t));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->cooling_off, 60);
+}
+
+// A claim's row is built and read column by column; it must be exactly the row the JSON mapping
+// (one column per field, JSON columns as JSON text) gives, or stored claims would stop verifying.
+TEST(ClaimRows, AreTheRowsOfTheJsonMappingAndReadBackWhole) {
+  Claim c;
+  c.id = 42;
+  c.policy_id = 7;
+  c.incident_id = 3;
+  c.holder = *Address::parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
+  c.asset = "1:native";
+  c.claimed = U256(1'000);
+  c.proven = U256(900);
+  c.payable = U256(800);
+  c.paid = U256(0);
+  c.deposit = U256(5);
+  c.reward = U256(4);
+  c.status = ClaimStatus::kApproved;
+  c.addresses = {c.holder, *Address::parse("0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359")};
+  c.txs = {*Hash32::parse("0x" + std::string(64, 'a'))};
+  c.reasons = {"passed \"the\" checks", "paid 800 at ratio 1/1 \u00e9"};
+  c.submitted_at = 1'700'000'000;
+  c.decided_at = 1'700'000'100;
+  for (const Claim& claim : {c, Claim{}}) {
+    const auto json_column = [](const std::string& col) {
+      return col == "addresses" || col == "txs" || col == "reasons";
+    };
+    const store::Row row = to_row(claim);
+    EXPECT_EQ(row, jsonf::row_of(store::schema::claims(), to_json(claim), json_column));
+    auto back = claim_from_row(row);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(to_json(*back), to_json(claim));
+  }
+  // A damaged row is refused with what is wrong, not misread.
+  store::Row bad = to_row(c);
+  bad[0] = "4x";
+  EXPECT_EQ(claim_from_row(bad).error().code, ErrorCode::kCorrupt);
+  bad = to_row(c);
+  bad[12] = "[\"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\"";
+  EXPECT_EQ(claim_from_row(bad).error().code, ErrorCode::kCorrupt);
+  bad.pop_back();
+  EXPECT_EQ(claim_from_row(bad).error().code, ErrorCode::kCorrupt);
 }
 
 TEST_P(ClaimsTest, ParametricWithAZeroWindowIsConfirmedAtOnce) {

@@ -100,6 +100,71 @@ Result<std::vector<std::string>> get_strings(const json& j, const char* key) {
   return out;
 }
 
+Status RowFields::check_width() const {
+  if (r_.size() != t_.columns.size())
+    return fail(ErrorCode::kCorrupt,
+                "row of " + t_.name + " has " + str(std::int64_t(r_.size())) + " columns");
+  return {};
+}
+
+Result<const std::string*> RowFields::text(const char* key) const {
+  for (std::size_t i = 0; i < t_.columns.size() && i < r_.size(); ++i)
+    if (t_.columns[i].name == key) return &r_[i];
+  return fail(ErrorCode::kCorrupt, "row of " + t_.name + " has no column '" + key + "'");
+}
+
+Result<std::int64_t> RowFields::get_int(const char* key) const {
+  BULWARK_TRY(s, text(key));
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc() || p != s->data() + s->size())
+    return fail(ErrorCode::kCorrupt, "stored " + t_.name + "." + key + " is not an integer: '" + *s + "'");
+  return v;
+}
+
+Result<std::string> RowFields::get_str(const char* key) const {
+  BULWARK_TRY(s, text(key));
+  return *s;
+}
+
+Result<U256> RowFields::get_amount(const char* key) const {
+  BULWARK_TRY(s, text(key));
+  auto v = U256::from_dec(*s);
+  if (!v) return std::unexpected(with_context(v.error(), key));
+  return *v;
+}
+
+Result<Address> RowFields::get_address(const char* key) const {
+  BULWARK_TRY(s, text(key));
+  auto a = Address::parse(*s);
+  if (!a) return std::unexpected(with_context(a.error(), key));
+  return *a;
+}
+
+Result<json> RowFields::parsed(const char* key) const {
+  BULWARK_TRY(s, text(key));
+  json v = json_column_(key) ? json::parse(*s, nullptr, false) : json(*s);
+  if (v.is_discarded()) return fail(ErrorCode::kCorrupt, "stored " + t_.name + "." + key + " is not JSON");
+  json j = json::object();
+  j[key] = std::move(v);
+  return j;
+}
+
+Result<std::vector<Address>> RowFields::get_addresses(const char* key) const {
+  BULWARK_TRY(j, parsed(key));
+  return jsonf::get_addresses(j, key);
+}
+
+Result<std::vector<Hash32>> RowFields::get_hashes(const char* key) const {
+  BULWARK_TRY(j, parsed(key));
+  return jsonf::get_hashes(j, key);
+}
+
+Result<std::vector<std::string>> RowFields::get_strings(const char* key) const {
+  BULWARK_TRY(j, parsed(key));
+  return jsonf::get_strings(j, key);
+}
+
 Row row_of(const store::TableDef& t, const json& j,
            const std::function<bool(const std::string&)>& json_column) {
   Row r;
