@@ -55,6 +55,7 @@
 #include "bulwark/core/clock.hpp"
 #include "bulwark/core/signature.hpp"
 #include "bulwark/cover/claims.hpp"
+#include "bulwark/cover/claims_view.hpp"
 #include "bulwark/cover/evidence.hpp"
 #include "bulwark/cover/incidents.hpp"
 #include "bulwark/cover/ledger.hpp"
@@ -427,9 +428,11 @@ void run_claims(benchmark::State& state, Backend backend) {
     TimedStore store(*opened);
     FakeClock clock(kClaimed);
     const cover::ClaimsConfig config = claims_config(false);
-    cover::Claims claims(store, clock, config);
-    cover::Incidents incidents(store, clock, config);
-    cover::Payouts payouts(store, clock, config);
+    // One claims view for the three, as a long-running process keeps (IncidentResponder does).
+    const auto view = std::make_shared<cover::ClaimsView>();
+    cover::Claims claims(store, clock, config, view);
+    cover::Incidents incidents(store, clock, config, view);
+    cover::Payouts payouts(store, clock, config, view);
     const std::size_t count = book->claims.size();
     const double n = double(count);
     const std::size_t slice = std::max<std::size_t>(1, count / kCheckSlices);

@@ -11,6 +11,7 @@
 #include "backends.hpp"
 #include "bulwark/cover/assessment.hpp"
 #include "bulwark/cover/claims.hpp"
+#include "bulwark/cover/claims_view.hpp"
 #include "bulwark/cover/events.hpp"
 #include "bulwark/cover/incidents.hpp"
 #include "bulwark/cover/json_fields.hpp"
@@ -1015,6 +1016,46 @@ TEST_P(ClaimsTest, ChecksSeeWhatOtherObjectsOfTheStoreWroteInBetween) {
   auto approved = claims_->claims({.incident_id = inc.id, .status = ClaimStatus::kApproved});
   ASSERT_TRUE(approved);
   EXPECT_EQ(approved->size(), 3u);
+  expect_verifies();
+}
+
+// Objects of one store may share one claims view (a long-running process does): each sees what
+// the others wrote through it, and what an object with a view of its own wrote.
+TEST_P(ClaimsTest, ObjectsSharingAClaimsViewSeeEachOthersWrites) {
+  config_.payout_batch = 1;
+  const auto view = std::make_shared<ClaimsView>();
+  Claims a(*store_, clock_, config_, view);
+  Claims b(*store_, clock_, config_, view);
+  Incidents incidents(*store_, clock_, config_, view);
+  Payouts payouts(*store_, clock_, config_, view);
+  const Id product = make_product({kV1, kV2, kV3});
+  make_pool("100", {product});
+  const Policy p1 = buy(key(1).address(), product, "10");
+  const Policy p2 = buy(key(2).address(), product, "10");
+  const Policy p3 = buy(key(3).address(), product, "10");
+  clock_.set(kExploit + 3'600);
+  const Incident inc = reported(product, {tx_hash(1), tx_hash(2), tx_hash(3)});
+  ASSERT_TRUE(a.submit(signed_claim(1, p1.id, inc.id, "4", {kV1})));
+  EXPECT_FAILS_WITH(b.submit(signed_claim(2, p2.id, inc.id, "3", {kV1})), "by claim 1 of another holder");
+  ASSERT_TRUE(claims_->submit(signed_claim(2, p2.id, inc.id, "3", {kV2})));  // a view of its own
+  EXPECT_FAILS_WITH(b.submit(signed_claim(3, p3.id, inc.id, "3", {kV2})), "by claim 2 of another holder");
+  ASSERT_TRUE(incidents.resolve(inc.id, true, "proven"));
+  auto first = payouts.run_batch();
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->payouts.size(), 1u);
+  auto c3 = b.submit(signed_claim(3, p3.id, inc.id, "2", {kV3}));
+  ASSERT_TRUE(c3) << c3.error().message;
+  EXPECT_EQ(c3->status, ClaimStatus::kApproved);
+  auto rest = payouts.run();
+  ASSERT_TRUE(rest) << rest.error().message;
+  EXPECT_EQ(rest->payouts.size(), 2u);
+  EXPECT_FAILS_WITH(a.submit(signed_claim(1, p1.id, inc.id, "1", {kV1})), "already");
+  auto paid = b.claims({.incident_id = inc.id, .status = ClaimStatus::kPaid});
+  ASSERT_TRUE(paid);
+  EXPECT_EQ(paid->size(), 3u);
+  auto again = payouts.run();
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->payouts.empty());
   expect_verifies();
 }
 

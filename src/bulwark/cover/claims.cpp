@@ -106,8 +106,11 @@ Status decide_claims_of(Repo& repo, const Incident& incident, UnixTime now) {
   return decide_claims(repo, incident, std::move(claims), now);
 }
 
-Claims::Claims(store::Store& store, const Clock& clock, ClaimsConfig config)
-    : store_(store), clock_(clock), config_(std::move(config)), view_(std::make_shared<ClaimsView>()) {}
+Claims::Claims(store::Store& store, const Clock& clock, ClaimsConfig config, std::shared_ptr<ClaimsView> view)
+    : store_(store),
+      clock_(clock),
+      config_(std::move(config)),
+      view_(view ? std::move(view) : std::make_shared<ClaimsView>()) {}
 
 Result<Claim> Claims::submit(const ClaimRequest& r) {
   if (r.claimed.is_zero()) return fail(ErrorCode::kInvalidArgument, "claimed loss must be greater than zero");

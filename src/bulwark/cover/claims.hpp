@@ -56,7 +56,10 @@ Result<std::pair<U256, U256>> claim_deposit(const Policy& policy, const U256& cl
 
 class Claims {
  public:
-  Claims(store::Store& store, const Clock& clock, ClaimsConfig config = {});
+  /// `view`: the claims view (claims_view.hpp) to keep incidents and claims in; objects of one
+  /// store may share one, so that each does not read and parse them again. Empty: a view of its own.
+  Claims(store::Store& store, const Clock& clock, ClaimsConfig config = {},
+         std::shared_ptr<ClaimsView> view = {});
 
   /// Submits a claim. Checks, each failing with its reason and writing nothing: the signature is the
   /// policy holder's and not a replay; the incident is verified or confirmed and concerns the

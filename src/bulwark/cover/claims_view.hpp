@@ -1,6 +1,7 @@
 #pragma once
 /// Incidents, and the claims and payouts of incidents, parsed once and kept across the write
-/// transactions of one Claims, Incidents or Payouts object, so that a command does not read and
+/// transactions of one Claims, Incidents or Payouts object (or of several that share the view, as
+/// IncidentResponder's do), so that a command does not read and
 /// parse them again each time: an incident's proof can name thousands of victims, checking one
 /// claim needs the other claims of its incident, and paying one needs to know what the incident
 /// has paid.

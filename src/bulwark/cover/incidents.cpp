@@ -164,8 +164,12 @@ Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConf
   return moved;
 }
 
-Incidents::Incidents(store::Store& store, const Clock& clock, ClaimsConfig config)
-    : store_(store), clock_(clock), config_(std::move(config)), view_(std::make_shared<ClaimsView>()) {}
+Incidents::Incidents(store::Store& store, const Clock& clock, ClaimsConfig config,
+                     std::shared_ptr<ClaimsView> view)
+    : store_(store),
+      clock_(clock),
+      config_(std::move(config)),
+      view_(view ? std::move(view) : std::make_shared<ClaimsView>()) {}
 
 Status Incidents::write(const std::function<Status(Repo&, UnixTime)>& body) {
   return store_.transact(store::TxMode::kWrite, [&](store::Tx& inner) -> Status {

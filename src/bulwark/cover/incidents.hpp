@@ -84,7 +84,10 @@ Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConf
 
 class Incidents {
  public:
-  Incidents(store::Store& store, const Clock& clock, ClaimsConfig config = {});
+  /// `view`: the claims view (claims_view.hpp) to keep incidents and claims in; objects of one
+  /// store may share one, so that each does not read and parse them again. Empty: a view of its own.
+  Incidents(store::Store& store, const Clock& clock, ClaimsConfig config = {},
+            std::shared_ptr<ClaimsView> view = {});
 
   /// Opens an incident for every product (on the finding's chain) that covers one of the finding's
   /// victims, or returns the incident the transaction already belongs to. Opens nothing (an empty

@@ -122,13 +122,16 @@ struct Carry {
 };
 
 struct Payouts::State {
-  ClaimsView view;
+  std::shared_ptr<ClaimsView> view;
   std::mutex mu;  ///< Guards carry.
   Carry carry;
 };
 
-Payouts::Payouts(store::Store& store, const Clock& clock, ClaimsConfig config)
-    : store_(store), clock_(clock), config_(std::move(config)), state_(std::make_shared<State>()) {}
+Payouts::Payouts(store::Store& store, const Clock& clock, ClaimsConfig config,
+                 std::shared_ptr<ClaimsView> view)
+    : store_(store), clock_(clock), config_(std::move(config)), state_(std::make_shared<State>()) {
+  state_->view = view ? std::move(view) : std::make_shared<ClaimsView>();
+}
 
 Result<PayoutRun> Payouts::run_batch(std::optional<Id> only) {
   PayoutRun run;
@@ -136,7 +139,7 @@ Result<PayoutRun> Payouts::run_batch(std::optional<Id> only) {
   Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& inner) -> Status {
     run = PayoutRun{};
     next = Carry{};
-    ViewTx tx(inner, state_->view);
+    ViewTx tx(inner, *state_->view);
     BULWARK_CHECK(tx.sync());
     Repo repo(tx);
     ClaimsRepo cr(repo);

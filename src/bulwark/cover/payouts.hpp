@@ -17,6 +17,8 @@
 
 namespace bulwark::cover {
 
+class ClaimsView;
+
 /// What one payout run did.
 struct PayoutRun {
   std::vector<Payout> payouts;  ///< Made by this run, in order.
@@ -45,7 +47,10 @@ Result<std::vector<Entitlement>> entitlements(Repo& repo, const Incident& incide
 
 class Payouts {
  public:
-  Payouts(store::Store& store, const Clock& clock, ClaimsConfig config = {});
+  /// `view`: the claims view (claims_view.hpp) to keep incidents and claims in; objects of one
+  /// store may share one, so that each does not read and parse them again. Empty: a view of its own.
+  Payouts(store::Store& store, const Clock& clock, ClaimsConfig config = {},
+          std::shared_ptr<ClaimsView> view = {});
 
   /// One store transaction: advances incidents, then pays at most config.payout_batch entitlements
   /// of the payable incidents (only `incident` when given). `remaining` says what is left.

@@ -1,9 +1,11 @@
 #include "bulwark/cover/response.hpp"
 
+#include "bulwark/cover/claims_view.hpp"
+
 namespace bulwark::cover {
 
 IncidentResponder::IncidentResponder(store::Store& store, const Clock& clock, ClaimsConfig config)
-    : store_(store), clock_(clock), config_(std::move(config)) {}
+    : store_(store), clock_(clock), config_(std::move(config)), view_(std::make_shared<ClaimsView>()) {}
 
 void IncidentResponder::add_chain(std::uint64_t chain_id, TraceSource& evidence, Settler* settler) {
   chains_[chain_id] = ChainParts{&evidence, settler};
@@ -14,7 +16,7 @@ Result<std::vector<Incident>> IncidentResponder::on_finding(const FindingEvent& 
   if (it == chains_.end())
     return fail(ErrorCode::kInvalidArgument,
                 "no evidence source for chain " + std::to_string(event.chain_id) + ": add the chain first");
-  Incidents incidents(store_, clock_, config_);
+  Incidents incidents(store_, clock_, config_, view_);
   BULWARK_TRY(opened, incidents.open_from_finding(event));
   for (auto& inc : opened) {
     if (inc.status != IncidentStatus::kOpen) continue;
@@ -25,13 +27,13 @@ Result<std::vector<Incident>> IncidentResponder::on_finding(const FindingEvent& 
 }
 
 Result<std::vector<Incident>> IncidentResponder::on_watch(const WatchEvent& event) {
-  Incidents incidents(store_, clock_, config_);
+  Incidents incidents(store_, clock_, config_, view_);
   return incidents.open_from_watch(event);
 }
 
 Result<ResponseTick> IncidentResponder::tick(const std::function<bool(std::uint64_t)>& settles) {
   ResponseTick out;
-  Payouts payouts(store_, clock_, config_);
+  Payouts payouts(store_, clock_, config_, view_);
   BULWARK_TRY(run, payouts.run());
   out.paid = std::move(run.payouts);
   for (auto& [chain, parts] : chains_) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "bulwark/cover/evidence.hpp"
@@ -56,6 +57,8 @@ class IncidentResponder {
     Settler* settler = nullptr;
   };
   std::map<std::uint64_t, ChainParts> chains_;
+  /// Incidents and claims kept from tick to tick, shared by the Incidents and Payouts of each.
+  std::shared_ptr<ClaimsView> view_;
 };
 
 }  // namespace bulwark::cover
