@@ -121,6 +121,24 @@ class ClaimsTest : public ::testing::TestWithParam<std::string> {
     return inc ? *inc : Incident{};
   }
 
+  /// Three holders (keys 1-3) with 10 ETH cover each on a product of the three victims, backed by a
+  /// 100 ETH pool, and the exploit reported an hour after it: the incident the policies claim on.
+  struct ThreeHolders {
+    Policy p1, p2, p3;
+    Incident inc;
+  };
+  ThreeHolders three_holders_and_their_incident() {
+    const Id product = make_product({kV1, kV2, kV3});
+    make_pool("100", {product});
+    ThreeHolders out;
+    out.p1 = buy(key(1).address(), product, "10");
+    out.p2 = buy(key(2).address(), product, "10");
+    out.p3 = buy(key(3).address(), product, "10");
+    clock_.set(kExploit + 3'600);
+    out.inc = reported(product, {tx_hash(1), tx_hash(2), tx_hash(3)});
+    return out;
+  }
+
   U256 capital(Id pool) {
     U256 out;
     EXPECT_TRUE(store_->transact(store::TxMode::kRead, [&](store::Tx& tx) -> Status {
@@ -1028,13 +1046,7 @@ TEST_P(ClaimsTest, ObjectsSharingAClaimsViewSeeEachOthersWrites) {
   Claims b(*store_, clock_, config_, view);
   Incidents incidents(*store_, clock_, config_, view);
   Payouts payouts(*store_, clock_, config_, view);
-  const Id product = make_product({kV1, kV2, kV3});
-  make_pool("100", {product});
-  const Policy p1 = buy(key(1).address(), product, "10");
-  const Policy p2 = buy(key(2).address(), product, "10");
-  const Policy p3 = buy(key(3).address(), product, "10");
-  clock_.set(kExploit + 3'600);
-  const Incident inc = reported(product, {tx_hash(1), tx_hash(2), tx_hash(3)});
+  const auto [p1, p2, p3, inc] = three_holders_and_their_incident();
   ASSERT_TRUE(a.submit(signed_claim(1, p1.id, inc.id, "4", {kV1})));
   EXPECT_FAILS_WITH(b.submit(signed_claim(2, p2.id, inc.id, "3", {kV1})), "by claim 1 of another holder");
   ASSERT_TRUE(claims_->submit(signed_claim(2, p2.id, inc.id, "3", {kV2})));  // a view of its own
@@ -1062,13 +1074,7 @@ TEST_P(ClaimsTest, ObjectsSharingAClaimsViewSeeEachOthersWrites) {
 TEST_P(ClaimsTest, APayoutRunPaysWhatOthersApprovedBetweenItsBatches) {
   config_.payout_batch = 1;
   Payouts payouts(*store_, clock_, config_);
-  const Id product = make_product({kV1, kV2, kV3});
-  make_pool("100", {product});
-  const Policy p1 = buy(key(1).address(), product, "10");
-  const Policy p2 = buy(key(2).address(), product, "10");
-  const Policy p3 = buy(key(3).address(), product, "10");
-  clock_.set(kExploit + 3'600);
-  const Incident inc = reported(product, {tx_hash(1), tx_hash(2), tx_hash(3)});
+  const auto [p1, p2, p3, inc] = three_holders_and_their_incident();
   ASSERT_TRUE(claims_->submit(signed_claim(1, p1.id, inc.id, "4", {kV1})));
   ASSERT_TRUE(claims_->submit(signed_claim(2, p2.id, inc.id, "3", {kV2})));
   ASSERT_TRUE(incidents_->resolve(inc.id, true, "proven"));
