@@ -105,6 +105,9 @@ class TimedTx final : public store::Tx {
   Status put(const store::TableDef& t, const store::Row& row) override {
     return timed([&] { return inner_.put(t, row); });
   }
+  Status insert(const store::TableDef& t, const store::Row& row) override {
+    return timed([&] { return inner_.insert(t, row); });
+  }
   Result<std::vector<store::Row>> select(const store::TableDef& t, const store::Query& q) override {
     return timed([&] { return inner_.select(t, q); });
   }

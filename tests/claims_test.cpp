@@ -1037,6 +1037,25 @@ TEST_P(ClaimsTest, ChecksSeeWhatOtherObjectsOfTheStoreWroteInBetween) {
   expect_verifies();
 }
 
+// Claim checks through a view read the policies of the claimed product once and keep them: a
+// policy cancelled since (by another object) or bought since is read again, not taken from that copy.
+TEST_P(ClaimsTest, PoliciesWrittenSinceTheirProductWasReadForClaimsAreReadAgain) {
+  const auto [p1, p2, p3, inc] = three_holders_and_their_incident();
+  ASSERT_TRUE(claims_->submit(signed_claim(1, p1.id, inc.id, "4", {kV1})));  // reads the policies
+  auto cancelled = ledger_->cancel(p2.id, key(2).address());
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  ASSERT_EQ(cancelled->status, PolicyStatus::kCancelled);
+  clock_.set(cancelled->closed_at + (cancelled->terms.grace_days + 1) * kSecondsPerDay);
+  EXPECT_FAILS_WITH(claims_->submit(signed_claim(2, p2.id, inc.id, "3", {kV2})),
+                    "grace period for claims ended");
+  const Policy late = buy(key(4).address(), p1.product_id, "10");
+  EXPECT_FAILS_WITH(claims_->submit(signed_claim(4, late.id, inc.id, "1", {kV3})), "not before the incident");
+  auto c3 = claims_->submit(signed_claim(3, p3.id, inc.id, "2", {kV3}));
+  ASSERT_TRUE(c3) << c3.error().message;
+  EXPECT_EQ(c3->policy_id, p3.id);
+  expect_verifies();
+}
+
 // Objects of one store may share one claims view (a long-running process does): each sees what
 // the others wrote through it, and what an object with a view of its own wrote.
 TEST_P(ClaimsTest, ObjectsSharingAClaimsViewSeeEachOthersWrites) {

@@ -262,5 +262,56 @@ TEST_P(WriteBatches, ManyRowsOfEachTableInterleavedLandWhole) {
 INSTANTIATE_TEST_SUITE_P(store, WriteBatches, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& tp) { return tp.param; });
 
+// Tx::insert refuses a key that exists: committed by this store or another, known to the row
+// cache or not, or written earlier in the same transaction. The refused transaction applies
+// nothing; an insert that is new lands, and a put may then replace the row.
+class Inserts : public Prefetch {
+ protected:
+  Status insert(Store& s, const std::vector<Row>& rows, const std::vector<Row>& then_put = {}) {
+    return s.transact(TxMode::kWrite, [&](Tx& tx) -> Status {
+      const std::string seq = std::to_string(seq_ + 1);
+      BULWARK_CHECK(tx.put(sc::journal(), {seq, "0", "test", "{}", "", "h" + seq}));
+      for (const auto& r : rows) BULWARK_CHECK(tx.insert(sc::signatures(), r));
+      for (const auto& r : then_put) BULWARK_CHECK(tx.put(sc::signatures(), r));
+      ++seq_;
+      return {};
+    });
+  }
+};
+
+TEST_P(Inserts, RefuseAKeyThatExistsAndApplyNothing) {
+  const TableDef& t = sc::signatures();
+  ASSERT_TRUE(insert(*a_, {signature("n1", "a", 1), signature("n2", "a", 2)}));
+  auto refused = [&](Store& s, const std::vector<Row>& rows, const char* why) {
+    const Status st = insert(s, rows);
+    ASSERT_FALSE(st) << why;
+    EXPECT_EQ(st.error().code, ErrorCode::kAlreadyExists) << why << ": " << st.error().message;
+  };
+  refused(*b_, {signature("n3", "b", 3), signature("n1", "b", 1)}, "committed by the other store");
+  reads(*a_, "n", false);  // A's cache now knows n1 and n2
+  refused(*a_, {signature("n4", "a", 4), signature("n2", "a", 5)}, "known to the cache");
+  refused(*a_, {signature("n5", "a", 5), signature("n5", "a", 6)}, "twice in one transaction");
+  // None of the refused rows landed, and the rows inserted first are as they were.
+  for (Store* s : {a_.get(), b_.get()}) {
+    ASSERT_TRUE(s->transact(TxMode::kRead, [&](Tx& tx) -> Status {
+      BULWARK_TRY(all, tx.select(t, Query{}));
+      EXPECT_EQ(all, (std::vector<Row>{signature("n1", "a", 1), signature("n2", "a", 2)}));
+      BULWARK_TRY(journal, tx.count(sc::journal()));
+      EXPECT_EQ(journal, 1);
+      return {};
+    }));
+  }
+  // A new key lands, and a later put of it in the same transaction replaces it.
+  ASSERT_TRUE(insert(*b_, {signature("n3", "b", 3)}, {signature("n3", "b", 7)}));
+  ASSERT_TRUE(a_->transact(TxMode::kRead, [&](Tx& tx) -> Status {
+    BULWARK_TRY(row, tx.get(t, {"n3"}));
+    EXPECT_EQ(row, signature("n3", "b", 7));
+    return {};
+  }));
+}
+
+INSTANTIATE_TEST_SUITE_P(store, Inserts, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& tp) { return tp.param; });
+
 }  // namespace
 }  // namespace bulwark::store

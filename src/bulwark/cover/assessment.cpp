@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/cover/claims_events.hpp"
 #include "bulwark/cover/events.hpp"
 #include "bulwark/cover/incidents.hpp"
 #include "bulwark/store/schema.hpp"
@@ -74,9 +75,7 @@ Status Assessment::signed_write(const std::string& message, const Signature& sig
     const UnixTime now = clock_.now();
     BULWARK_CHECK(advance_incidents(repo, now, config_));
     BULWARK_TRY(seen, ClaimsRepo(repo).find_signature(digest));
-    if (seen)
-      return fail(ErrorCode::kAlreadyExists, w + " signature was already used at unix time " +
-                                                 str(seen->time) + ": a replayed " + w + " is refused");
+    if (seen) return replay_refused(*seen, w);
     if (now > expiry)
       return fail(ErrorCode::kFailedPrecondition,
                   w + " refused: the signed " + w + " expired at unix time " + str(expiry));

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/cover/claims_events.hpp"
 #include "bulwark/cover/claims_view.hpp"
 #include "bulwark/cover/events.hpp"
 #include "bulwark/cover/incidents.hpp"
@@ -133,7 +134,10 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
   const Hash32 digest = eip191_hash(message);
 
   Claim claim;
-  Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& inner) -> Status {
+  // The signature is not looked up before the checks: the claim_submitted event inserts its row as
+  // new, so the store refuses a replay (at commit, where it is found out then). A rejected claim
+  // looks its signature up, so that a replay is refused as one whatever else its first use changed.
+  auto checked = [&](store::Tx& inner) -> Status {
     claim = Claim{};  // the store may run the body again
     ViewTx tx(inner, *view_);
     BULWARK_CHECK(tx.sync());
@@ -141,14 +145,10 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
     ClaimsRepo cr(repo);
     const UnixTime now = clock_.now();
     BULWARK_TRY(moved, advance_incidents(repo, now, config_));
-    BULWARK_CHECK(cr.prefetch_claim_checks(r.policy_id, digest));
-    BULWARK_TRY(seen, cr.find_signature(digest));
-    if (seen)
-      return fail(ErrorCode::kAlreadyExists, "claim signature was already used at unix time " +
-                                                 str(seen->time) + ": a replayed claim is refused");
-    BULWARK_TRY(policy, repo.get_policy(r.policy_id));
     BULWARK_TRY(incident_ref, cr.incident_ref(r.incident_id));
     const Incident& incident = *incident_ref;
+    BULWARK_CHECK(cr.prefetch_claim_checks(r.policy_id, incident.product_id));
+    BULWARK_TRY(policy, cr.claim_policy(r.policy_id, incident.product_id));
     if (policy.holder != r.holder)
       return reject("policy " + str(policy.id) + " belongs to " + policy.holder.to_checksum() + ", not " +
                     r.holder.to_checksum() + ": only the holder can claim");
@@ -181,13 +181,13 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
       return reject("policy " + str(policy.id) + "'s grace period for claims ended at unix time " +
                     str(grace_end) + " (" + str(policy.terms.grace_days) + " days after the cover ended)");
     // One open claim per policy; one payout per policy and incident.
-    BULWARK_TRY(of_policy, cr.claims_of_policy(policy.id));
+    BULWARK_TRY(history, cr.policy_history(policy));
+    const auto& [of_policy, policy_payouts] = history;
     for (const auto& c : of_policy)
       if (open(c.status))
         return reject("policy " + str(policy.id) + " already has an open claim (" + str(c.id) + ", " +
                       std::string(to_string(c.status)) + ")");
-    // The policy's payouts (one read): this incident's, and later the cover they leave.
-    BULWARK_TRY(policy_payouts, cr.payouts_of_policy(policy.id));
+    // The policy's payouts: this incident's, and later the cover they leave.
     const auto paid_already = std::find_if(policy_payouts.begin(), policy_payouts.end(),
                                            [&](const Payout& p) { return p.incident_id == incident.id; });
     if (paid_already != policy_payouts.end())
@@ -311,7 +311,15 @@ Result<Claim> Claims::submit(const ClaimRequest& r) {
       tx.settle({claim});  // the one claim row this transaction wrote
     }
     return {};
+  };
+  Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {
+    Status result = checked(tx);
+    if (result || result.error().code != ErrorCode::kFailedPrecondition) return result;
+    Repo repo(tx);
+    BULWARK_TRY(seen, ClaimsRepo(repo).find_signature(digest));
+    return seen ? replay_refused(*seen, "claim") : result;
   });
+  s = explain_replay(store_, digest, "claim", std::move(s));  // a replay found at commit
   if (!s) return std::unexpected(s.error());
   return claim;
 }

@@ -711,8 +711,9 @@ void erase_id(std::vector<Id>& ids, Id id) {
   if (it != ids.end() && *it == id) ids.erase(it);
 }
 
-std::span<const Id> ids_of(const std::unordered_map<Address, std::vector<Id>>& index, const Address& a) {
-  const auto it = index.find(a);
+template <class K>
+std::span<const Id> ids_of(const std::unordered_map<K, std::vector<Id>>& index, const K& k) {
+  const auto it = index.find(k);
   if (it == index.end()) return {};
   return it->second;
 }
@@ -727,11 +728,13 @@ void IncidentClaims::put(Claim c) {
   if (auto it = claims_.find(c.id); it != claims_.end()) {
     const Claim& old = it->second;
     if (old.holder != c.holder) erase_id(by_holder_[old.holder], c.id);
+    if (old.policy_id != c.policy_id) erase_id(by_policy_[old.policy_id], c.id);
     for (const auto& a : old.addresses)
       if (std::find(c.addresses.begin(), c.addresses.end(), a) == c.addresses.end())
         erase_id(by_address_[a], c.id);
   }
   insert_id(by_holder_[c.holder], c.id);
+  insert_id(by_policy_[c.policy_id], c.id);
   for (const auto& a : c.addresses) insert_id(by_address_[a], c.id);
   const Id id = c.id;
   claims_.insert_or_assign(id, std::move(c));
@@ -748,6 +751,10 @@ std::span<const Id> IncidentClaims::of_holder(const Address& holder) const {
 
 std::span<const Id> IncidentClaims::naming(const Address& a) const {
   return ids_of(by_address_, a);
+}
+
+std::span<const Id> IncidentClaims::of_policy(Id policy) const {
+  return ids_of(by_policy_, policy);
 }
 
 // ---- ClaimsRepo ----
@@ -903,11 +910,66 @@ store::Query payouts_of_policy_query(Id policy) {
 
 }  // namespace
 
-Status ClaimsRepo::prefetch_claim_checks(Id policy, const Hash32& digest) {
-  return repo_.tx().prefetch({{&sc::signatures(), {digest.to_hex()}, std::nullopt},
-                              {&sc::policies(), {str(policy)}, std::nullopt},
-                              {&sc::claims(), {}, claims_of_policy_query(policy)},
-                              {&sc::payouts(), {}, payouts_of_policy_query(policy)}});
+namespace {
+
+store::Query preload_query(Id product) {
+  const auto& t = sc::policies();
+  return store::Query{.equal = {{t.column("product_id"), str(product)}}, .limit = ClaimsRepo::kMaxPreload};
+}
+
+}  // namespace
+
+Status ClaimsRepo::prefetch_claim_checks(Id policy, Id product) {
+  std::vector<store::Read> reads;
+  if (ClaimsView* view = view_of(repo_, sc::policies())) {
+    if (!view->policies_.contains(policy) && !view->preloaded_.contains(product))
+      reads.push_back({&sc::policies(), {}, preload_query(product)});
+  } else {
+    reads.push_back({&sc::policies(), {str(policy)}, std::nullopt});
+  }
+  if (!view_of(repo_, sc::claims()) || !view_of(repo_, sc::payouts())) {
+    reads.push_back({&sc::claims(), {}, claims_of_policy_query(policy)});
+    reads.push_back({&sc::payouts(), {}, payouts_of_policy_query(policy)});
+  }
+  return repo_.tx().prefetch(reads);
+}
+
+Result<Policy> ClaimsRepo::claim_policy(Id id, Id product) {
+  ClaimsView* view = view_of(repo_, sc::policies());
+  if (!view) return repo_.get_policy(id);
+  if (auto it = view->policies_.find(id); it != view->policies_.end()) return it->second;
+  if (view->preloaded_.insert(product).second) {
+    BULWARK_TRY(rows, repo_.tx().select(sc::policies(), preload_query(product)));
+    for (const auto& row : rows) {
+      BULWARK_TRY(p, policy_from_row(row));
+      if (view->policies_.size() >= kMaxPreload) break;
+      view->policies_.insert_or_assign(p.id, std::move(p));
+    }
+    if (auto it = view->policies_.find(id); it != view->policies_.end()) return it->second;
+  }
+  return repo_.get_policy(id);
+}
+
+Result<std::pair<std::vector<Claim>, std::vector<Payout>>> ClaimsRepo::policy_history(const Policy& policy) {
+  std::pair<std::vector<Claim>, std::vector<Payout>> out;
+  auto& [claims, payouts] = out;
+  if (!view_of(repo_, sc::claims()) || !view_of(repo_, sc::payouts()) || !view_of(repo_, sc::incidents())) {
+    BULWARK_TRY(c, claims_of_policy(policy.id));
+    BULWARK_TRY(p, payouts_of_policy(policy.id));
+    claims = std::move(c);
+    payouts = std::move(p);
+    return out;
+  }
+  BULWARK_TRY(incidents, incident_refs(std::nullopt));
+  for (const auto& inc : incidents) {  // in id order, as payouts are keyed (incident, policy)
+    if (inc->product_id != policy.product_id) continue;
+    BULWARK_TRY(of_incident, incident_claims(inc->id));
+    for (Id id : of_incident->of_policy(policy.id)) claims.push_back(*of_incident->find(id));
+    BULWARK_TRY(paid, incident_payouts(inc->id));
+    if (auto it = paid->find(policy.id); it != paid->end()) payouts.push_back(it->second);
+  }
+  std::sort(claims.begin(), claims.end(), [](const Claim& a, const Claim& b) { return a.id < b.id; });
+  return out;
 }
 
 Result<std::vector<Claim>> ClaimsRepo::claims_of_policy(Id policy) {
@@ -936,19 +998,19 @@ Result<std::optional<Payout>> ClaimsRepo::find_payout(Id incident, Id policy) {
     }
   return find_one<Payout>(repo_.tx(), sc::payouts(), {str(incident), str(policy)}, payout_from_row);
 }
-Result<std::vector<Payout>> ClaimsRepo::payouts_of_incident(Id incident) {
+Result<std::shared_ptr<const std::map<Id, Payout>>> ClaimsRepo::incident_payouts(Id incident) {
   ClaimsView* view = view_of(repo_, sc::payouts());
-  std::shared_ptr<std::map<Id, Payout>> of_incident;
   if (view)
-    if (auto it = view->payouts_.find(incident); it != view->payouts_.end()) of_incident = it->second;
-  if (!of_incident) {
-    BULWARK_TRY(stored, select_all<Payout>(repo_.tx(), sc::payouts(),
-                                           store::Query{.equal = {{0, str(incident)}}}, payout_from_row));
-    if (!view) return stored;
-    of_incident = std::make_shared<std::map<Id, Payout>>();
-    for (auto& p : stored) of_incident->emplace(p.policy_id, std::move(p));
-    view->payouts_.emplace(incident, of_incident);
-  }
+    if (auto it = view->payouts_.find(incident); it != view->payouts_.end()) return it->second;
+  BULWARK_TRY(stored, select_all<Payout>(repo_.tx(), sc::payouts(),
+                                         store::Query{.equal = {{0, str(incident)}}}, payout_from_row));
+  auto of_incident = std::make_shared<std::map<Id, Payout>>();
+  for (auto& p : stored) of_incident->emplace(p.policy_id, std::move(p));
+  if (view) view->payouts_.emplace(incident, of_incident);
+  return of_incident;
+}
+Result<std::vector<Payout>> ClaimsRepo::payouts_of_incident(Id incident) {
+  BULWARK_TRY(of_incident, incident_payouts(incident));
   std::vector<Payout> out;
   out.reserve(of_incident->size());
   for (const auto& [_, p] : *of_incident) out.push_back(p);

@@ -327,10 +327,13 @@ class IncidentClaims {
   std::span<const Id> of_holder(const Address& holder) const;
   /// Ids of the claims naming `a` among their affected addresses, ascending (any status).
   std::span<const Id> naming(const Address& a) const;
+  /// Ids of the claims on `policy`, ascending (any status).
+  std::span<const Id> of_policy(Id policy) const;
 
  private:
   std::map<Id, Claim> claims_;
   std::unordered_map<Address, std::vector<Id>> by_holder_;
+  std::unordered_map<Id, std::vector<Id>> by_policy_;
   std::unordered_map<Address, std::vector<Id>> by_address_;
 };
 
@@ -375,10 +378,23 @@ class ClaimsRepo {
 
   Result<std::optional<SignatureUse>> find_signature(const Hash32& digest);
 
-  /// Announces (store::Tx::prefetch) the reads of a claim's checks that only the store can answer:
-  /// the use of the signature `digest`, policy `policy`, and the policy's claims and payouts, so
-  /// that a networked store sends them in one round trip. Errors: those of the reads.
-  Status prefetch_claim_checks(Id policy, const Hash32& digest);
+  /// A policy claimed on an incident of `product`. Through a view, the first claim on a product
+  /// in the view's life reads the product's policies (up to kMaxPreload) in one query and keeps
+  /// them, so that claims on the same product find theirs without a read. Errors: kNotFound for
+  /// no such policy; those of the reads.
+  Result<Policy> claim_policy(Id policy, Id product);
+  static constexpr std::size_t kMaxPreload = 100'000;
+
+  /// A policy's claims and payouts, ordered as claims_of_policy() and payouts_of_policy() order
+  /// them. Through a view, from the claims and payouts it holds of the incidents of the policy's
+  /// product (a policy is only ever claimed on, and paid for, incidents of its product), so that
+  /// the checks of one claim after another read nothing. Errors: those of the reads.
+  Result<std::pair<std::vector<Claim>, std::vector<Payout>>> policy_history(const Policy& policy);
+
+  /// Announces (store::Tx::prefetch) the reads of a claim's checks that the view, if any, cannot
+  /// answer (claim_policy and policy_history of `policy` on an incident of `product`), so that a
+  /// networked store sends them in one round trip. Errors: those of the reads.
+  Status prefetch_claim_checks(Id policy, Id product);
 
   Result<std::optional<Assessor>> find_assessor(const Address& a);
   Result<std::optional<Challenge>> find_challenge(Id incident);
@@ -392,6 +408,8 @@ class ClaimsRepo {
   /// The incident (nullptr when there is none), from the view when it may answer.
   Result<std::shared_ptr<const Incident>> find_ref(Id id);
   Result<std::vector<Claim>> stored_claims_of_incident(Id incident);
+  /// Every payout of an incident, by policy; the view's copy when it may answer.
+  Result<std::shared_ptr<const std::map<Id, Payout>>> incident_payouts(Id incident);
 
   Repo& repo_;
 };

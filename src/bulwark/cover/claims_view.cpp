@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bulwark/cover/claims_events.hpp"
+#include "bulwark/cover/events.hpp"
 #include "bulwark/cover/repo.hpp"
 #include "bulwark/store/schema.hpp"
 
@@ -38,9 +39,15 @@ void ClaimsView::clear() {
   proofs_.clear();
   claims_.clear();
   payouts_.clear();
+  policies_.clear();
+  preloaded_.clear();
 }
 
 Status ClaimsView::follow(std::string_view kind, const std::string& payload) {
+  if (!preloaded_.empty()) {
+    BULWARK_TRY(policy, policy_written_by(kind, payload));
+    if (policy) policies_.erase(*policy);
+  }
   if (!is_claims_event(kind)) return {};  // only claims events write the incidents and claims tables
   if (kind == "assessor_registered" || kind == "assessor_rewards_withdrawn") return {};
   if (kind.starts_with("incident_") || kind == "vote_cast") {
@@ -149,7 +156,8 @@ Status ViewTx::sync() {
 }
 
 void ViewTx::settle(std::vector<Claim> claims, std::vector<Payout> payouts) {
-  if (!synced_ || !last_entry_) return;
+  // Policies it wrote are forgotten by following its entries instead.
+  if (!synced_ || !last_entry_ || wrote_policies_) return;
   std::unordered_set<std::string> ids;
   for (const auto& c : claims) ids.insert(std::to_string(c.id));
   if (ids != written_claims_ || ids.size() != claims.size()) return;
@@ -175,6 +183,7 @@ ClaimsView* ViewTx::view_for_payout(Id incident, Id policy) {
 ClaimsView* ViewTx::view_for(const store::TableDef& table) {
   if (!synced_) return nullptr;
   if (&table == &sc::incidents()) return wrote_incidents_ ? nullptr : &view_;
+  if (&table == &sc::policies()) return wrote_policies_ ? nullptr : &view_;
   if (&table == &sc::claims()) return wrote_claims_ ? nullptr : &view_;
   if (&table == &sc::payouts()) return wrote_payouts_ ? nullptr : &view_;
   return nullptr;
@@ -185,7 +194,16 @@ Result<std::optional<store::Row>> ViewTx::get(const store::TableDef& table, cons
 }
 
 Status ViewTx::put(const store::TableDef& table, const store::Row& row) {
+  return write(table, row, false);
+}
+
+Status ViewTx::insert(const store::TableDef& table, const store::Row& row) {
+  return write(table, row, true);
+}
+
+Status ViewTx::write(const store::TableDef& table, const store::Row& row, bool must_be_new) {
   if (&table == &sc::incidents()) wrote_incidents_ = true;
+  if (&table == &sc::policies()) wrote_policies_ = true;
   if (&table == &sc::claims()) {
     wrote_claims_ = true;
     if (!row.empty()) written_claims_.insert(row[0]);
@@ -194,7 +212,7 @@ Status ViewTx::put(const store::TableDef& table, const store::Row& row) {
     wrote_payouts_ = true;
     if (row.size() >= 2) written_payouts_.insert(payout_key(row[0], row[1]));
   }
-  BULWARK_CHECK(inner_.put(table, row));
+  BULWARK_CHECK(must_be_new ? inner_.insert(table, row) : inner_.put(table, row));
   if (&table == &sc::journal() && !row.empty()) {
     std::int64_t seq = 0;
     const std::string& s = row[0];

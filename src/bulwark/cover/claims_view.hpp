@@ -13,8 +13,10 @@
 /// a payout into the incident's payouts, and an incident event drops the incidents it holds (they
 /// are read again when next needed). Entries
 /// it cannot follow (more than kMaxFollow, or a journal that does not continue the last entry it
-/// saw) drop everything. The view only ever holds committed state: it is filled from reads of a
-/// transaction that has not yet written the table read (ViewTx tracks that), and ClaimsRepo reads
+/// saw) drop everything. It also keeps the policies of the products claimed on (read in one query
+/// at the first claim on a product, so that claim checks read no policy), and forgets a policy
+/// when an entry writes it (policy_written_by). The view only ever holds committed state: it is filled from
+/// reads of a transaction that has not yet written the table read (ViewTx tracks that), and ClaimsRepo reads
 /// the transaction itself once it has.
 
 #include <cstdint>
@@ -22,7 +24,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -77,6 +81,10 @@ class ClaimsView {
   std::map<Id, std::shared_ptr<const ProofIndex>> proofs_;  ///< Of the incidents in incidents_.
   /// Every payout of an incident, by policy; by incident.
   std::map<Id, std::shared_ptr<std::map<Id, Payout>>> payouts_;
+  /// Policies read for claim checks (ClaimsRepo::claim_policy), by id: of the products in
+  /// preloaded_, less those written since (policy_written_by).
+  std::unordered_map<Id, Policy> policies_;
+  std::set<Id> preloaded_;
 };
 
 /// A store transaction seen through a ClaimsView: forwards every operation to `inner`, and notes
@@ -94,7 +102,7 @@ class ViewTx final : public store::Tx {
   /// it succeeds the view answers nothing. Errors: those of the reads.
   Status sync();
 
-  /// The view, when it may answer reads of `table` (incidents, claims or payouts) in this
+  /// The view, when it may answer reads of `table` (incidents, policies, claims or payouts) in this
   /// transaction: synced and the table not written since. nullptr otherwise.
   ClaimsView* view_for(const store::TableDef& table);
   /// The view, when it may answer for the one claim with this id: synced and that claim's row not
@@ -116,11 +124,15 @@ class ViewTx final : public store::Tx {
 
   Result<std::optional<store::Row>> get(const store::TableDef& table, const store::Row& key) override;
   Status put(const store::TableDef& table, const store::Row& row) override;
+  Status insert(const store::TableDef& table, const store::Row& row) override;
   Result<std::vector<store::Row>> select(const store::TableDef& table, const store::Query& query) override;
   Result<std::int64_t> count(const store::TableDef& table) override;
   Status prefetch(const std::vector<store::Read>& reads) override;
 
  private:
+  /// put() or insert(), noting what is written.
+  Status write(const store::TableDef& table, const store::Row& row, bool must_be_new);
+
   store::Tx& inner_;
   ClaimsView& view_;
   std::unique_lock<std::mutex> lock_;
@@ -128,6 +140,7 @@ class ViewTx final : public store::Tx {
   std::int64_t synced_seq_ = 0;  ///< Where sync() left the view.
   Hash32 synced_hash_;
   bool wrote_incidents_ = false;
+  bool wrote_policies_ = false;
   bool wrote_claims_ = false;
   bool wrote_payouts_ = false;
   std::unordered_set<std::string> written_claims_;   ///< Ids of the claim rows written here.

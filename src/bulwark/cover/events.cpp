@@ -261,6 +261,17 @@ Status apply_event(Repo& repo, std::string_view kind, const json& p) {
   return fail(ErrorCode::kInvalidArgument, "unknown event kind '" + std::string(kind) + "'");
 }
 
+Result<std::optional<Id>> policy_written_by(std::string_view kind, std::string_view payload) {
+  // The kinds whose application (apply_event) puts policies rows; keep the two in step.
+  const bool bought = kind == "policy_bought";
+  if (!bought && kind != "policy_expired" && kind != "policy_cancelled") return std::optional<Id>{};
+  const json p = json::parse(payload, nullptr, false);
+  if (!p.is_object() || (bought && !p.contains("policy")))
+    return fail(ErrorCode::kInvalidArgument, "journal payload of " + std::string(kind));
+  BULWARK_TRY(id, bought ? int_of(p["policy"], "id") : int_of(p, "policy"));
+  return std::optional<Id>{id};
+}
+
 Result<JournalEntry> record_event(Repo& repo, UnixTime time, std::string_view kind, const json& payload) {
   // Read the head first: applying only buffers writes, and a read after them would flush them early.
   BULWARK_TRY(head, repo.journal_head());

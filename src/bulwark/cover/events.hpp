@@ -23,6 +23,13 @@ namespace bulwark::cover {
 /// kOverflow when a balance would go below zero (a journal that does not add up).
 Status apply_event(Repo& repo, std::string_view kind, const nlohmann::json& payload);
 
+/// For an event that writes the policies table (policy_bought, policy_expired, policy_cancelled:
+/// no other kind does), the id of the policy it writes; nullopt for any other kind. Caches of
+/// policies that follow the journal (ClaimsView) forget that policy. `payload` is the entry's JSON
+/// text, parsed only for those kinds. Errors: kInvalidArgument for such an event whose payload
+/// names no policy.
+Result<std::optional<Id>> policy_written_by(std::string_view kind, std::string_view payload);
+
 /// Applies the event and appends it to the journal, chained to the current head, in the caller's
 /// transaction. Returns the new entry.
 Result<JournalEntry> record_event(Repo& repo, UnixTime time, std::string_view kind,

@@ -7,6 +7,7 @@
 
 #include "bulwark/core/keccak.hpp"
 #include "bulwark/cover/claims.hpp"
+#include "bulwark/cover/claims_events.hpp"
 #include "bulwark/cover/claims_view.hpp"
 #include "bulwark/cover/events.hpp"
 #include "bulwark/store/schema.hpp"
@@ -385,7 +386,7 @@ Result<Incident> Incidents::challenge(const ChallengeRequest& r) {
                                                      min.to_dec() + " for " + asset);
     const Hash32 digest = eip191_hash(message);
     BULWARK_TRY(seen, cr.find_signature(digest));
-    if (seen) return fail(ErrorCode::kAlreadyExists, "this challenge signature was used before (replay)");
+    if (seen) return replay_refused(*seen, "challenge");
     Challenge c{inc.id, r.challenger, product.asset, r.bond, r.reason, "open", now, 0};
     inc.reasons.push_back("challenged at unix time " + str(now) + " by " + r.challenger.to_checksum() +
                           " with a bond of " + r.bond.to_dec() + ": " + r.reason +
@@ -498,6 +499,7 @@ Result<Incident> Incidents::report(const ReportRequest& r, TraceSource& source) 
     result = std::move(inc);
     return {};
   });
+  s = explain_replay(store_, sig.digest, "report", std::move(s));
   if (!s) return std::unexpected(s.error());
   return result;
 }

@@ -77,6 +77,11 @@ class Repo {
   Status put(const store::TableDef& table, const T& value) {
     return tx_.put(table, to_row(value));
   }
+  /// store::Tx::insert: the value's key must be new (kAlreadyExists, perhaps only at commit).
+  template <class T>
+  Status insert(const store::TableDef& table, const T& value) {
+    return tx_.insert(table, to_row(value));
+  }
 
   store::Tx& tx() { return tx_; }
 

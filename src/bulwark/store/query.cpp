@@ -40,4 +40,16 @@ Row key_of(const TableDef& t, const Row& row) {
   return Row(row.begin(), row.begin() + std::ptrdiff_t(t.key_columns));
 }
 
+std::string describe_key(const TableDef& t, const Row& row) {
+  std::string k;
+  for (std::size_t i = 0; i < t.key_columns && i < row.size(); ++i) k += (i ? ", " : "") + row[i];
+  return t.name + " row (" + k + ")";
+}
+
+Status Tx::insert(const TableDef& table, const Row& row) {
+  BULWARK_TRY(existing, get(table, key_of(table, row)));
+  if (existing) return fail(ErrorCode::kAlreadyExists, describe_key(table, row) + " already exists");
+  return put(table, row);
+}
+
 }  // namespace bulwark::store

@@ -19,4 +19,7 @@ bool comes_before(const TableDef& t, const Query& q, const Row& a, const Row& b)
 /// The primary key of a row (its first key_columns values).
 Row key_of(const TableDef& t, const Row& row);
 
+/// "<table> row (<key values>)", for messages.
+std::string describe_key(const TableDef& t, const Row& row);
+
 }  // namespace bulwark::store

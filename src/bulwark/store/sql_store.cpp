@@ -87,13 +87,26 @@ class SqlTx final : public Tx {
     });
   }
 
-  Status put(const TableDef& t, const Row& row) override {
+  Status put(const TableDef& t, const Row& row) override { return write(t, row, false); }
+
+  /// A plain INSERT, buffered like put(): the database refuses a key that exists (kAlreadyExists,
+  /// at the latest at commit). A key this transaction wrote, or the cache knows, is refused now.
+  Status insert(const TableDef& t, const Row& row) override { return write(t, row, true); }
+
+  Status write(const TableDef& t, const Row& row, bool must_be_new) {
     if (row.size() != t.columns.size())
       return fail(ErrorCode::kInternal, "row for " + t.name + " has " + std::to_string(row.size()) +
                                             " values, table has " + std::to_string(t.columns.size()));
-    std::string& sql = cached("put", t, [&] {
+    Row key = key_of(t, row);
+    if (must_be_new) {
+      const std::optional<Row>* known = cache_ && t.journaled ? cache_->find_row(t, key) : nullptr;
+      if (written_.count({&t, key}) || (known && *known))
+        return fail(ErrorCode::kAlreadyExists, describe_key(t, row) + " already exists");
+    }
+    std::string& sql = cached(must_be_new ? "insert" : "put", t, [&] {
       std::string s = "INSERT INTO " + t.name + " (" + column_list(t) + ") VALUES (";
       for (std::size_t i = 0; i < t.columns.size(); ++i) s += (i ? ", " : "") + conn_.placeholder(i + 1);
+      if (must_be_new) return s + ")";
       s += ") ON CONFLICT (";
       for (std::size_t i = 0; i < t.key_columns; ++i) s += (i ? ", " : "") + t.columns[i].name;
       s += ")";
@@ -103,7 +116,6 @@ class SqlTx final : public Tx {
         s += (i > t.key_columns ? ", " : "") + t.columns[i].name + " = excluded." + t.columns[i].name;
       return s;
     });
-    Row key = key_of(t, row);
     if (auto it = written_.find({&t, key}); it != written_.end())
       writes_[it->second].second = row;
     else

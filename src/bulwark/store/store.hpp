@@ -73,6 +73,12 @@ class Tx {
   virtual Result<std::optional<Row>> get(const TableDef& table, const Row& key) = 0;
   /// Inserts the row, or replaces the row with the same primary key.
   virtual Status put(const TableDef& table, const Row& row) = 0;
+  /// Inserts a row whose primary key must be new: when a row with that key exists, committed or
+  /// written earlier in this transaction, the transaction fails with kAlreadyExists and applies
+  /// nothing. A backend may find that out only at commit (Store::transact then returns the error),
+  /// so a caller that wants to say more than "already exists" reads the row after the failure.
+  /// Once inserted, the row can be replaced by put() like any other. The default reads, then puts.
+  virtual Status insert(const TableDef& table, const Row& row);
   /// Rows matching the query, ordered by primary key.
   virtual Result<std::vector<Row>> select(const TableDef& table, const Query& query) = 0;
   /// Number of rows in the table.
