@@ -851,6 +851,57 @@ TEST_P(ClaimsTest, GovernanceReversesAVoteAgainstTheEvidenceAndSlashesTheStake) 
   expect_verifies();
 }
 
+// A vote decides only after the cooldown that follows it. A reversal in the cooldown changes the
+// tally and reopens the vote for silent_extension, and the decision then goes with the corrected
+// tally: the claim the reversed vote would have denied is paid.
+TEST_P(ClaimsTest, AVoteReversedInTheCooldownReopensTheVoteAndTheDecisionFollowsTheCorrectedTally) {
+  Assessment assessment(*store_, clock_, config_);
+  const Id product = make_product({kV1});
+  make_pool("50", {product});
+  const Policy p = buy(key(1).address(), product, "10");
+  for (auto [k, stake] : {std::pair{10u, 100}, {11u, 150}, {13u, 50}})
+    ASSERT_TRUE(assessment.register_assessor(key(k).address(), U256(std::uint64_t(stake))));
+  clock_.set(kExploit + 3'600);
+  const Incident inc = reported(product, {tx_hash(1)});
+  auto claim = claims_->submit(signed_claim(1, p.id, inc.id, "4", {kV1}));
+  ASSERT_TRUE(claim) << claim.error().message;
+  auto vote = [&](unsigned signer, bool accept) {
+    VoteRequest v{inc.id, key(signer).address(), accept, 1, clock_.now() + 600, {}};
+    v.signature = *sign_personal(key(signer), vote_message(v));
+    return assessment.vote(v);
+  };
+  ASSERT_TRUE(vote(10, true));
+  auto denied = vote(11, false);  // 150 deny against 100 accept, against a drain the chain proves
+  ASSERT_TRUE(denied) << denied.error().message;
+  clock_.set(denied->vote_ends + config_.cooldown / 2);  // the vote has ended; the cooldown runs
+  ASSERT_TRUE(incidents_->advance());
+  auto cooling = incidents_->incident(inc.id);
+  ASSERT_TRUE(cooling);
+  EXPECT_EQ(cooling->status, IncidentStatus::kVerified);
+  EXPECT_FAILS_WITH(vote(13, false), "ended");
+  auto reversed = assessment.reverse_vote(inc.id, key(11).address(), 10'000, "the trace proves the drain");
+  ASSERT_TRUE(reversed) << reversed.error().message;
+  EXPECT_EQ(reversed->deny_weight, U256(0));
+  EXPECT_EQ(reversed->vote_ends, clock_.now() + config_.silent_extension);
+  EXPECT_NE(reversed->reasons.back().find("the vote reopened"), std::string::npos)
+      << reversed->reasons.back();
+  auto late = vote(13, false);  // the reopened vote takes votes again: 100 accept against 50 deny
+  ASSERT_TRUE(late) << late.error().message;
+  EXPECT_EQ(late->deny_weight, U256(50));
+  clock_.set(late->vote_ends + config_.cooldown);
+  auto paid = payouts_->run();
+  ASSERT_TRUE(paid) << paid.error().message;
+  ASSERT_EQ(paid->payouts.size(), 1u);
+  EXPECT_EQ(paid->payouts[0].amount, eth("3.9"));
+  auto decided = incidents_->incident(inc.id);
+  ASSERT_TRUE(decided);
+  EXPECT_EQ(decided->status, IncidentStatus::kConfirmed);
+  EXPECT_FAILS_WITH(assessment.reverse_vote(inc.id, key(10).address(), 0, "too late"), "its cooldown");
+  const auto books = snapshot();
+  EXPECT_EQ(books.count("account " + accounts::assessor_rewards(key(11).address(), asset_.key())), 0u);
+  expect_verifies();
+}
+
 TEST_P(ClaimsTest, AssessmentVotesAreSignedWeightedAndFreeOfConflicts) {
   config_.quorum = U256(100);
   Assessment assessment(*store_, clock_, config_);
@@ -905,7 +956,21 @@ TEST_P(ClaimsTest, AssessmentVotesAreSignedWeightedAndFreeOfConflicts) {
   clock_.set(v2->vote_ends - 60);
   ASSERT_TRUE(assessment.vote(vote(13, true, 1, clock_.now() + 60)));
   clock_.set(v2->vote_ends + kSecondsPerDay / 2);  // past the (again extended) end
-  // Asking for an assessor's rewards counts the ended vote's, and writes nothing.
+  // In the cooldown the vote is closed but not yet decided (governance may still reverse a vote):
+  // nothing is paid or rewarded.
+  EXPECT_FAILS_WITH(assessment.vote(vote(12, true, 1, clock_.now() + 60)), "ended");
+  ASSERT_TRUE(incidents.advance());
+  auto cooling = incidents.incident(inc->id);
+  ASSERT_TRUE(cooling);
+  EXPECT_EQ(cooling->status, IncidentStatus::kVerified);
+  auto held = payouts.run();
+  ASSERT_TRUE(held);
+  EXPECT_TRUE(held->payouts.empty());
+  auto none_yet = assessment.rewards(key(10).address(), asset_.key());
+  ASSERT_TRUE(none_yet) << none_yet.error().message;
+  EXPECT_TRUE(none_yet->is_zero());
+  clock_.set(cooling->vote_ends + config_.cooldown);
+  // Asking for an assessor's rewards counts those of the vote the next write decides, and writes nothing.
   const auto before_ask = snapshot();
   auto early = assessment.rewards(key(10).address(), asset_.key());
   ASSERT_TRUE(early) << early.error().message;
@@ -917,11 +982,6 @@ TEST_P(ClaimsTest, AssessmentVotesAreSignedWeightedAndFreeOfConflicts) {
   ASSERT_TRUE(now_inc);
   ASSERT_EQ(now_inc->status, IncidentStatus::kConfirmed) << now_inc->reasons.back();
   EXPECT_EQ(now_inc->payable_from, now_inc->vote_ends + config_.cooldown);
-  // The cooldown holds the payout back; then it is paid.
-  auto held = payouts.run();
-  ASSERT_TRUE(held);
-  EXPECT_TRUE(held->payouts.empty());
-  clock_.set(now_inc->payable_from);
   auto paid = payouts.run();
   ASSERT_TRUE(paid);
   ASSERT_EQ(paid->payouts.size(), 1u);

@@ -166,10 +166,11 @@ Result<Incident> Assessment::reverse_vote(Id incident, const Address& who, std::
     const UnixTime now = clock_.now();
     BULWARK_CHECK(advance_incidents(repo, now, config_));
     BULWARK_TRY(inc, cr.get_incident(incident));
-    if (inc.status != IncidentStatus::kVerified || inc.vote_ends == 0 || now >= inc.vote_ends)
-      return fail(ErrorCode::kFailedPrecondition, "incident " + str(inc.id) + " is not in an open vote (" +
-                                                      std::string(to_string(inc.status)) +
-                                                      "): a vote is reversed before the decision");
+    if (inc.status != IncidentStatus::kVerified || inc.vote_ends == 0 ||
+        now >= inc.vote_ends + config_.cooldown)
+      return fail(ErrorCode::kFailedPrecondition,
+                  "incident " + str(inc.id) + " is not in an open vote or its cooldown (" +
+                      std::string(to_string(inc.status)) + "): a vote is reversed before the decision");
     BULWARK_TRY(votes, cr.votes_of_incident(inc.id));
     auto it = std::find_if(votes.begin(), votes.end(), [&](const Vote& v) { return v.assessor == who; });
     if (it == votes.end() || it->weight.is_zero())
@@ -187,6 +188,14 @@ Result<Incident> Assessment::reverse_vote(Id incident, const Address& who, std::
     inc.reasons.push_back("governance reversed the " + std::string(vote.accept ? "accept" : "deny") +
                           " vote of " + who.to_checksum() + " (weight " + vote.weight.to_dec() +
                           ") and slashed " + slash.to_dec() + " of its stake: " + reason);
+    // As Nexus Mutual v2 does on fraud: the others get at least silent_extension to vote on the
+    // corrected tally, even when the reversal comes in the cooldown after the vote.
+    if (inc.vote_ends < now + config_.silent_extension) {
+      const bool reopened = now >= inc.vote_ends;
+      inc.vote_ends = now + config_.silent_extension;
+      inc.reasons.push_back(std::string(reopened ? "the vote reopened" : "the vote extended") +
+                            " until unix time " + str(inc.vote_ends) + " after the reversal");
+    }
     vote.weight = U256{};
     auto e =
         record_event(repo, now, "vote_reversed",

@@ -59,11 +59,14 @@ class Assessment {
   Result<Incident> vote(const VoteRequest& request);
 
   /// Governance's answer to an assessor who voted against clear on-chain evidence, while the vote
-  /// is still open: the vote is reversed (its weight leaves the tally, the vote stays recorded
-  /// with weight 0) and the assessor's stake is slashed by `slash_bps` / 10,000 (rounded down; the
-  /// slashed total is kept). The reason is stored on the incident. Errors, writing nothing:
+  /// is open or in the cooldown after it (a vote decides only once the cooldown has passed): the
+  /// vote is reversed (its weight leaves the tally, the vote stays recorded with weight 0) and the
+  /// assessor's stake is slashed by `slash_bps` / 10,000 (rounded down; the slashed total is
+  /// kept). When less than config.silent_extension of the vote is left, or it has ended, it runs
+  /// (again) until then, so that the others can vote on the corrected tally (Nexus Mutual v2's
+  /// fraud handling). The reasons are stored on the incident. Errors, writing nothing:
   /// kInvalidArgument for an empty reason or slash_bps outside 0..10000; kNotFound for no such vote;
-  /// kFailedPrecondition when the vote has ended or the incident is not in assessment.
+  /// kFailedPrecondition when the cooldown has ended or the incident is not in assessment.
   Result<Incident> reverse_vote(Id incident, const Address& assessor, std::int64_t slash_bps,
                                 const std::string& reason);
 

@@ -125,7 +125,11 @@ Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConf
   for (const auto& ref : verified) {
     BULWARK_TRY(product, repo.get_product(ref->product_id));
     const bool auto_confirm = product.parametric && ref->challenge_ends > 0;
-    if (auto_confirm ? now < ref->challenge_ends : ref->vote_ends == 0 || now < ref->vote_ends) continue;
+    // A vote decides once its cooldown has passed as well: until then governance may still reverse
+    // a vote (Assessment::reverse_vote), so nothing is paid, refunded or rewarded before.
+    if (auto_confirm ? now < ref->challenge_ends
+                     : ref->vote_ends == 0 || now < ref->vote_ends + config.cooldown)
+      continue;
     Incident inc = *ref;  // copied only when it moves
     if (auto_confirm) {
       inc.status = IncidentStatus::kConfirmed;
@@ -148,7 +152,7 @@ Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConf
         inc.status = IncidentStatus::kConfirmed;
         inc.payable_from = inc.vote_ends + config.cooldown;
         inc.reasons.push_back("confirmed by assessment: " + tally + "; payable from unix time " +
-                              str(inc.payable_from) + " after the cooldown");
+                              str(inc.payable_from) + ", the end of the cooldown");
       } else {
         inc.status = IncidentStatus::kDenied;
         inc.reasons.push_back("denied by assessment: " + tally);

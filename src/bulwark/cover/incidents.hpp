@@ -77,9 +77,10 @@ struct IncidentFilter {
 };
 
 /// Moves every incident whose time has come: parametric incidents past their challenge window are
-/// confirmed; discretionary votes that have ended are decided (quorum, then accept > deny), with
-/// payouts from the end of the cooldown; pending claims of decided incidents are decided with
-/// them. Runs inside the caller's write transaction; returns how many incidents moved.
+/// confirmed; discretionary votes whose end and the cooldown after it have passed are decided
+/// (quorum, then accept > deny; in the cooldown governance may still reverse votes), payable at
+/// once; pending claims of decided incidents are decided with them. Runs inside the caller's write
+/// transaction; returns how many incidents moved.
 Result<std::size_t> advance_incidents(Repo& repo, UnixTime now, const ClaimsConfig& config);
 
 class Incidents {
