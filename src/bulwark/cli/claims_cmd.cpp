@@ -540,7 +540,8 @@ void add_claims_commands(CLI::App& app, const Global& global, std::function<int(
   } sl;
   auto* slash = assessor->add_subcommand(
       "slash",
-      "Governance: reverse an assessor's vote against clear on-chain evidence while the vote is open, and "
+      "Governance: reverse an assessor's vote against clear on-chain evidence while the vote is open or in "
+      "its cooldown (a vote that had ended reopens for silent_extension), and "
       "slash its stake");
   slash->add_option("--address", sl.address, "The assessor")->required();
   slash->add_option("--incident", sl.incident, "The incident it voted on")->required();
