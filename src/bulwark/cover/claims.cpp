@@ -73,7 +73,8 @@ bool decides_claims(const Incident& incident) {
 }
 
 /// decide_claims_of() over `claims`: the incident's claims, in id order.
-Status decide_claims(Repo& repo, const Incident& incident, std::vector<Claim> claims, UnixTime now) {
+Status decide_claims(Repo& repo, const Incident& incident, std::vector<Claim> claims, UnixTime now,
+                     std::vector<Claim>* decided = nullptr) {
   const bool approve = incident.status == IncidentStatus::kConfirmed;
   for (auto& c : claims) {
     if (c.status != ClaimStatus::kPending) continue;
@@ -94,17 +95,18 @@ Status decide_claims(Repo& repo, const Incident& incident, std::vector<Claim> cl
                        json{{"claim", to_json(c)},
                             {"refund", approve ? deposit.to_dec() : "0"},
                             {"forfeit", approve ? "0" : deposit.to_dec()}}));
+    if (decided) decided->push_back(std::move(c));
   }
   return {};
 }
 
 }  // namespace
 
-Status decide_claims_of(Repo& repo, const Incident& incident, UnixTime now) {
+Status decide_claims_of(Repo& repo, const Incident& incident, UnixTime now, std::vector<Claim>* decided) {
   if (!decides_claims(incident)) return {};
   ClaimsRepo cr(repo);
   BULWARK_TRY(claims, cr.claims_of_incident(incident.id));
-  return decide_claims(repo, incident, std::move(claims), now);
+  return decide_claims(repo, incident, std::move(claims), now, decided);
 }
 
 Claims::Claims(store::Store& store, const Clock& clock, ClaimsConfig config, std::shared_ptr<ClaimsView> view)

@@ -47,7 +47,9 @@ struct ClaimFilter {
 
 /// Decides the pending claims of a decided incident (confirmed: approved with the deposit refunded;
 /// denied or rejected: rejected with the deposit forfeited), inside the caller's transaction.
-Status decide_claims_of(Repo& repo, const Incident& incident, UnixTime now);
+/// `decided`, when given, receives each claim decided, as written.
+Status decide_claims_of(Repo& repo, const Incident& incident, UnixTime now,
+                        std::vector<Claim>* decided = nullptr);
 
 /// The claim deposit for `claimed` on `policy`: max(config minimum for the asset, reward), reward
 /// = ceil(claimed * reward_bps/10000 * period / 365 days). Returns {deposit, reward}.
