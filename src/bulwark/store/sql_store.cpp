@@ -374,8 +374,9 @@ Status SqlStore::migrate() {
           for (auto pos = stmt.find(token); pos != std::string::npos; pos = stmt.find(token))
             stmt.replace(pos, token.size(), conn_->type_name(t));
         }
-        if (const auto pos = stmt.find("{CLUSTERED}"); pos != std::string::npos)
-          stmt.replace(pos, 11, conn_->clustered());
+        constexpr std::string_view kClustered = "{CLUSTERED}";
+        if (const auto pos = stmt.find(kClustered); pos != std::string::npos)
+          stmt.replace(pos, kClustered.size(), conn_->clustered());
         auto r = conn_->query(stmt, {});
         if (!r) return std::unexpected(with_context(r.error(), "migration " + std::to_string(m.version)));
       }

@@ -39,6 +39,8 @@ class SqliteConnection final : public SqlConnection {
     BULWARK_TRY(stmt, prepare(sql));
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
+    // SQLITE_STATIC binds without a copy: `params` outlives every step of the statement below, and
+    // the next use resets the bindings before stepping it again.
     for (std::size_t i = 0; i < params.size(); ++i) {
       if (sqlite3_bind_text(stmt, int(i + 1), params[i].data(), int(params[i].size()), SQLITE_STATIC) !=
           SQLITE_OK)
