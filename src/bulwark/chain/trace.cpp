@@ -4,9 +4,14 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <map>
 #include <optional>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "bulwark/core/hex.hpp"
 
@@ -57,9 +62,38 @@ constexpr std::uint64_t bytes_between(std::uint64_t x, std::uint64_t m, std::uin
   return (kOnes * (127 + n) - (x & kOnes * 127)) & ~x & ((x & kOnes * 127) + kOnes * (127 - m)) & kHighBits;
 }
 
-/// True when every character is a hex digit: eight at a time (most of a trace's bytes are hex).
+/// True when every character is a hex digit: 64, 32 and 16 at a time with SSE2 (the x86-64 baseline),
+/// then eight at a time (most of a trace's bytes are hex).
 bool all_hex(std::string_view s) {
   std::size_t i = 0;
+#if defined(__SSE2__)
+  {
+    // Signed byte compares: characters >= 0x80 are negative and so fall outside both ranges.
+    const __m128i c2f = _mm_set1_epi8(0x2f), c3a = _mm_set1_epi8(0x3a), c60 = _mm_set1_epi8(0x60),
+                  c67 = _mm_set1_epi8(0x67), c20 = _mm_set1_epi8(0x20);
+    auto ok16 = [&](const char* p) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, c2f), _mm_cmplt_epi8(x, c3a));
+      const __m128i folded = _mm_or_si128(x, c20);  // 'A'..'F' -> 'a'..'f'
+      const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, c60), _mm_cmplt_epi8(folded, c67));
+      return _mm_or_si128(digit, letter);
+    };
+    for (; i + 64 <= s.size(); i += 64) {
+      const __m128i ok = _mm_and_si128(_mm_and_si128(ok16(s.data() + i), ok16(s.data() + i + 16)),
+                                       _mm_and_si128(ok16(s.data() + i + 32), ok16(s.data() + i + 48)));
+      if (_mm_movemask_epi8(ok) != 0xffff) return false;
+    }
+    if (i + 32 <= s.size()) {
+      if (_mm_movemask_epi8(_mm_and_si128(ok16(s.data() + i), ok16(s.data() + i + 16))) != 0xffff)
+        return false;
+      i += 32;
+    }
+    if (i + 16 <= s.size()) {
+      if (_mm_movemask_epi8(ok16(s.data() + i)) != 0xffff) return false;
+      i += 16;
+    }
+  }
+#endif
   for (; i + 8 <= s.size(); i += 8) {
     std::uint64_t x;
     std::memcpy(&x, s.data() + i, 8);
@@ -68,6 +102,40 @@ bool all_hex(std::string_view s) {
     if (ok != kHighBits) return false;
   }
   return all_hex_scalar(s.substr(i));
+}
+
+/// The four bytes that eight validated hex digits at `p` spell, in order, as a little-endian host holds
+/// them in a word (SWAR: each digit's value from its low nibble, plus 9 for a letter, then pairs packed).
+inline std::uint32_t hex8_le(const char* p) {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  x = (x & (kOnes * 0x0f)) + ((x >> 6) & kOnes) * 9;
+  x = ((x << 4) | (x >> 8)) & 0x00ff00ff00ff00ffULL;
+  x = (x | (x >> 8)) & 0x0000ffff0000ffffULL;
+  return static_cast<std::uint32_t>(x | (x >> 16));
+}
+
+/// The number eight validated hex digits at `p` spell (the first digit most significant).
+inline std::uint32_t hex8_value(const char* p) {
+  if constexpr (std::endian::native == std::endian::little) {
+    return std::byteswap(hex8_le(p));
+  } else {
+    std::uint8_t b[4];
+    decode_hex(std::string_view(p, 8), b);
+    return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
+  }
+}
+
+/// Decodes 2 * n validated hex digits (n a multiple of 4) into `out`.
+inline void decode_valid_hex(const char* p, std::size_t n, std::uint8_t* out) {
+  if constexpr (std::endian::native == std::endian::little) {
+    for (std::size_t k = 0; k < n; k += 4) {
+      const std::uint32_t w = hex8_le(p + 2 * k);
+      std::memcpy(out + k, &w, 4);
+    }
+  } else {
+    decode_hex(std::string_view(p, 2 * n), out);
+  }
 }
 
 /// Builds one Trace; every parser feeds it frames in pre-order.
@@ -87,8 +155,9 @@ class Builder {
     s = strip_hex_prefix(s);
     if (s.empty()) return {};  // absent (e.g. a failed CREATE): the zero address
     if (s.size() != 40) return fail_at(std::string(field) + " is not a 20-byte address");
-    std::array<std::uint8_t, 20> b{};
-    if (!decode_hex(s, b.data())) return fail_at(std::string(field) + " has a non-hex character");
+    if (!all_hex(s)) return fail_at(std::string(field) + " has a non-hex character");
+    std::array<std::uint8_t, 20> b;
+    decode_valid_hex(s.data(), 20, b.data());
     out = Address::from_bytes(b);
     return {};
   }
@@ -114,11 +183,24 @@ class Builder {
     return {};
   }
 
+  /// The fast path of bytes(): true (and the digits taken in place) when `s` is an even number of hex
+  /// digits lying in the adopted source; false, changing nothing, otherwise.
+  bool bytes_in_place(std::string_view s, std::uint32_t& offset, std::uint32_t& size) {
+    s = strip_hex_prefix(s);
+    if (!in_place_ || s.size() % 2 != 0 || s.data() < trace.hex.data() ||
+        s.data() + s.size() > trace.hex.data() + trace.hex.size() || !all_hex(s))
+      return false;
+    size = static_cast<std::uint32_t>(s.size() / 2);
+    offset = static_cast<std::uint32_t>(s.data() - trace.hex.data());
+    return true;
+  }
+
   /// Keeps `json` as the trace's own text (with simdjson's padding) for in-place parsing; returns a
   /// padded view of it.
   simdjson::padded_string_view adopt_source(std::string_view json) {
     trace.hex.reserve(json.size() + simdjson::SIMDJSON_PADDING);
     trace.hex.assign(json.data(), json.size());
+    trace.frames.reserve(json.size() / 1024 + 4);  // real traces: one frame per 1-2 kB of JSON
     in_place_ = true;
     return simdjson::padded_string_view(trace.hex.data(), trace.hex.size(), trace.hex.capacity());
   }
@@ -163,6 +245,12 @@ class Builder {
   }
 
   Status kind(std::string_view s, CallKind& out) {
+    if (kind_of(s, out)) return {};
+    return fail_at("unknown frame type \"" + printable_excerpt(s, 20) + "\"");
+  }
+
+  /// The CallKind that `s` names, in any case; false (and `out` unchanged) for another string.
+  static bool kind_of(std::string_view s, CallKind& out) {
     static const std::array<std::pair<std::string_view, CallKind>, 8> kKinds{
         {{"CALL", CallKind::kCall},
          {"STATICCALL", CallKind::kStaticCall},
@@ -172,14 +260,30 @@ class Builder {
          {"CREATE2", CallKind::kCreate2},
          {"SELFDESTRUCT", CallKind::kSelfDestruct},
          {"SUICIDE", CallKind::kSelfDestruct}}};
+    for (const auto& [name, k] : kKinds)  // go-ethereum's own spelling first
+      if (s == name) {
+        out = k;
+        return true;
+      }
     for (const auto& [name, k] : kKinds)
       if (s.size() == name.size() && std::equal(s.begin(), s.end(), name.begin(), [](char a, char b) {
             return (a >= 'a' && a <= 'z' ? static_cast<char>(a - 32) : a) == b;
           })) {
         out = k;
-        return {};
+        return true;
       }
-    return fail_at("unknown frame type \"" + printable_excerpt(s, 20) + "\"");
+    return false;
+  }
+
+  /// The fast path of address(): true (and `out` set) when `s` is exactly 40 hex digits after an
+  /// optional 0x; false, changing nothing, otherwise.
+  static bool plain_address(std::string_view s, Address& out) {
+    s = strip_hex_prefix(s);
+    if (s.size() != 40 || !all_hex(s)) return false;
+    std::array<std::uint8_t, 20> b;
+    decode_valid_hex(s.data(), 20, b.data());
+    out = Address::from_bytes(b);
+    return true;
   }
 
   /// Starts a frame under `parent` at `depth`; returns its index.
@@ -201,9 +305,10 @@ class Builder {
   void set_selector(std::size_t i) {
     Frame& f = trace.frames[i];
     if (f.input_size < 4) return;
-    std::uint8_t b[4];
-    decode_hex(std::string_view(trace.hex.data() + f.input_offset, 8), b);
-    f.selector = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
+    // While the source is parsed in place, a copied input still waits in the side buffer.
+    const char* p = (f.input_offset & kSideBit) && in_place_ ? side_.data() + (f.input_offset & ~kSideBit)
+                                                             : trace.hex.data() + f.input_offset;
+    f.selector = hex8_value(p);
   }
 
   void close(std::size_t i) { trace.frames[i].end = static_cast<std::uint32_t>(trace.frames.size()); }
@@ -321,7 +426,40 @@ Status od_fail(Builder& b, simdjson::error_code e) {
   return b.fail_at(std::string("malformed JSON: ") + std::string(json_error_name(e)));
 }
 
+/// The text of a string value as it stands in the source, quotes removed, when it is a string
+/// (otherwise empty and false). Escapes are not resolved: only for callers that check the text holds none.
+bool od_raw_text(od::value& v, std::string_view& out) {
+  std::string_view raw = v.raw_json_token();
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
+    raw.remove_suffix(1);
+  if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return false;
+  out = raw.substr(1, raw.size() - 2);
+  return true;
+}
+
+/// An object member's key: read in place when it holds no escape (always, in practice), else unescaped.
+simdjson::error_code od_key(od::field& field, std::string_view& key) {
+  // Just after the opening quote; a key always ends in its closing quote, and the buffer is padded.
+  const char* p = field.key().raw();
+  std::size_t n = 0;
+  while (p[n] != '"' && p[n] != '\\') ++n;
+  if (p[n] == '"') {
+    key = std::string_view(p, n);
+    return simdjson::SUCCESS;
+  }
+  return field.unescaped_key().get(key);
+}
+
 Status od_quantity(Builder& b, od::value v, U256& out, std::string_view field) {
+  // The common case first: a hex string of at most 16 digits (gas, most values).
+  if (std::string_view raw; od_raw_text(v, raw) && has_hex_prefix(raw) && raw.size() > 2 &&
+                            raw.size() <= 18 && all_hex(raw.substr(2))) {
+    std::uint64_t n = 0;
+    for (const char c : raw.substr(2)) n = n << 4 | kHexTable[static_cast<unsigned char>(c)];
+    out = U256(n);
+    return {};
+  }
   od::json_type t;
   if (auto e = v.type().get(t)) return od_fail(b, e);
   if (t == od::json_type::null) return {};
@@ -345,23 +483,91 @@ Status od_quantity(Builder& b, od::value v, U256& out, std::string_view field) {
 /// saves a copy of most of a trace's bytes. Falls back to od_string otherwise.
 Status od_string(Builder& b, od::value v, std::string_view& out, std::string_view field);
 Status od_raw_string(Builder& b, od::value v, std::string_view& out, std::string_view field) {
-  std::string_view raw = v.raw_json_token();
-  {
-    while (!raw.empty() &&
-           (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
-      raw.remove_suffix(1);
-    if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' &&
-        raw.substr(1, raw.size() - 2).find('\\') == std::string_view::npos) {
-      out = raw.substr(1, raw.size() - 2);
-      return {};
-    }
-  }
+  if (od_raw_text(v, out) && out.find('\\') == std::string_view::npos) return {};
   return od_string(b, v, out, field);
+}
+
+/// An address member: read in place when its text is 40 hex digits (no escape can be among them), else
+/// through od_raw_string and Builder::address, with their errors.
+Status od_address(Builder& b, od::value v, Address& out, std::string_view field) {
+  std::string_view s;
+  if (od_raw_text(v, s) && Builder::plain_address(s, out)) return {};
+  BULWARK_CHECK(od_raw_string(b, v, s, field));
+  return b.address(s, out, field);
+}
+
+/// The frame's type: read in place when its text names a kind (no escape can be in one), else as a string.
+Status od_kind(Builder& b, od::value v, CallKind& out) {
+  std::string_view s;
+  if (od_raw_text(v, s) && Builder::kind_of(s, out)) return {};
+  BULWARK_CHECK(od_raw_string(b, v, s, "type"));
+  return b.kind(s, out);
+}
+
+/// A hex byte string (input, output, log data) kept in place: when the source text is an even number of
+/// hex digits it holds no escape and is the value itself, so it needs no scan for backslashes; anything
+/// else takes the general path (od_raw_string, then Builder::bytes, with their errors).
+Status od_hex_bytes(Builder& b, od::value v, std::uint32_t& offset, std::uint32_t& size,
+                    std::string_view field) {
+  std::string_view s;
+  if (od_raw_text(v, s) && b.bytes_in_place(s, offset, size)) return {};
+  BULWARK_CHECK(od_raw_string(b, v, s, field));
+  return b.bytes(s, offset, size, field);
 }
 
 Status od_string(Builder& b, od::value v, std::string_view& out, std::string_view field) {
   if (v.get_string().get(out) != simdjson::SUCCESS) return b.fail_at(std::string(field) + " is not a string");
   return {};
+}
+
+/// The members of a callTracer frame and log that the parser reads.
+enum class Key : std::uint8_t {
+  kOther,
+  kType,
+  kFrom,
+  kTo,
+  kValue,
+  kGasUsed,
+  kInput,
+  kOutput,
+  kError,
+  kLogs,
+  kCalls,
+  kAddress,
+  kTopics,
+  kData,
+};
+
+/// Which member `k` names: by length, then one fixed-size compare (keys come in any order, so a chain
+/// of string compares mispredicts and calls memcmp for each).
+Key classify_key(std::string_view k) {
+  auto eq = [&](std::string_view name) { return std::memcmp(k.data(), name.data(), name.size()) == 0; };
+  switch (k.size()) {
+    case 2: return eq("to") ? Key::kTo : Key::kOther;
+    case 4:
+      switch (k[0]) {
+        case 't': return eq("type") ? Key::kType : Key::kOther;
+        case 'f': return eq("from") ? Key::kFrom : Key::kOther;
+        case 'l': return eq("logs") ? Key::kLogs : Key::kOther;
+        case 'd': return eq("data") ? Key::kData : Key::kOther;
+        default: return Key::kOther;
+      }
+    case 5:
+      switch (k[0]) {
+        case 'v': return eq("value") ? Key::kValue : Key::kOther;
+        case 'i': return eq("input") ? Key::kInput : Key::kOther;
+        case 'e': return eq("error") ? Key::kError : Key::kOther;
+        case 'c': return eq("calls") ? Key::kCalls : Key::kOther;
+        default: return Key::kOther;
+      }
+    case 6:
+      if (eq("output")) return Key::kOutput;
+      return eq("topics") ? Key::kTopics : Key::kOther;
+    case 7:
+      if (eq("gasUsed")) return Key::kGasUsed;
+      return eq("address") ? Key::kAddress : Key::kOther;
+    default: return Key::kOther;
+  }
 }
 
 Status od_logs(Builder& b, od::array logs) {
@@ -373,12 +579,11 @@ Status od_logs(Builder& b, od::array logs) {
       od::field field;
       if (auto e = std::move(fr).get(field)) return od_fail(b, e);
       std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return od_fail(b, e);
-      std::string_view s;
-      if (key == "address") {
-        BULWARK_CHECK(od_string(b, field.value(), s, "log address"));
-        BULWARK_CHECK(b.address(s, log.address, "log address"));
-      } else if (key == "topics") {
+      if (auto e = od_key(field, key)) return od_fail(b, e);
+      const Key ck = classify_key(key);
+      if (ck == Key::kAddress) {
+        BULWARK_CHECK(od_address(b, field.value(), log.address, "log address"));
+      } else if (ck == Key::kTopics) {
         od::array topics;
         if (field.value().get_array().get(topics) != simdjson::SUCCESS)
           return b.fail_at("log topics is not an array");
@@ -389,9 +594,8 @@ Status od_logs(Builder& b, od::array logs) {
           if (!h) return b.fail_at("log topic: " + h.error().message);
           log.topics.push_back(*h);
         }
-      } else if (key == "data") {
-        BULWARK_CHECK(od_raw_string(b, field.value(), s, "log data"));
-        BULWARK_CHECK(b.bytes(s, log.data_offset, log.data_size, "log data"));
+      } else if (ck == Key::kData) {
+        BULWARK_CHECK(od_hex_bytes(b, field.value(), log.data_offset, log.data_size, "log data"));
       }
     }
     b.trace.logs.push_back(std::move(log));
@@ -407,54 +611,49 @@ Status od_frame(Builder& b, od::object o, std::int32_t parent, std::uint32_t dep
     od::field field;
     if (auto e = std::move(fr).get(field)) return od_fail(b, e);
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return od_fail(b, e);
+    if (auto e = od_key(field, key)) return od_fail(b, e);
+    const Key ck = classify_key(key);
     od::value v = field.value();
-    std::string_view s;
-    if (key == "type") {
-      BULWARK_CHECK(od_string(b, v, s, "type"));
-      BULWARK_CHECK(b.kind(s, b.trace.frames[i].kind));
+    if (ck == Key::kType) {
+      BULWARK_CHECK(od_kind(b, v, b.trace.frames[i].kind));
       typed = true;
-    } else if (key == "from") {
-      BULWARK_CHECK(od_string(b, v, s, "from"));
-      BULWARK_CHECK(b.address(s, b.trace.frames[i].from, "from"));
-    } else if (key == "to") {
-      BULWARK_CHECK(od_string(b, v, s, "to"));
-      BULWARK_CHECK(b.address(s, b.trace.frames[i].to, "to"));
-    } else if (key == "value") {
+    } else if (ck == Key::kFrom) {
+      BULWARK_CHECK(od_address(b, v, b.trace.frames[i].from, "from"));
+    } else if (ck == Key::kTo) {
+      BULWARK_CHECK(od_address(b, v, b.trace.frames[i].to, "to"));
+    } else if (ck == Key::kValue) {
       BULWARK_CHECK(od_quantity(b, v, b.trace.frames[i].value, "value"));
-    } else if (key == "gasUsed") {
+    } else if (ck == Key::kGasUsed) {
       U256 gas;
       BULWARK_CHECK(od_quantity(b, v, gas, "gasUsed"));
       b.trace.frames[i].gas_used = gas.low_u64();
-    } else if (key == "input") {
-      BULWARK_CHECK(od_raw_string(b, v, s, "input"));
+    } else if (ck == Key::kInput) {
       std::uint32_t off = 0, size = 0;
-      BULWARK_CHECK(b.bytes(s, off, size, "input"));
+      BULWARK_CHECK(od_hex_bytes(b, v, off, size, "input"));
       b.trace.frames[i].input_offset = off;
       b.trace.frames[i].input_size = size;
       b.set_selector(i);
-    } else if (key == "output") {
+    } else if (ck == Key::kOutput) {
       bool null = false;
       if (auto e = v.is_null().get(null)) return od_fail(b, e);
       if (null) continue;
-      BULWARK_CHECK(od_raw_string(b, v, s, "output"));
       std::uint32_t off = 0, size = 0;
-      BULWARK_CHECK(b.bytes(s, off, size, "output"));
+      BULWARK_CHECK(od_hex_bytes(b, v, off, size, "output"));
       b.trace.frames[i].output_offset = off;
       b.trace.frames[i].output_size = size;
       b.trace.frames[i].has_output = true;
-    } else if (key == "error") {
+    } else if (ck == Key::kError) {
       bool null = false;
       if (auto e = v.is_null().get(null)) return od_fail(b, e);
       if (!null) b.mark_reverted(i);
-    } else if (key == "logs") {
+    } else if (ck == Key::kLogs) {
       od::array logs;
       if (v.get_array().get(logs) != simdjson::SUCCESS) return b.fail_at("\"logs\" is not an array");
       b.trace.frames[i].log_begin = static_cast<std::uint32_t>(b.trace.logs.size());
       BULWARK_CHECK(od_logs(b, logs));
       b.trace.frames[i].log_count =
           static_cast<std::uint32_t>(b.trace.logs.size()) - b.trace.frames[i].log_begin;
-    } else if (key == "calls") {
+    } else if (ck == Key::kCalls) {
       bool null = false;
       if (auto e = v.is_null().get(null)) return od_fail(b, e);
       if (null) continue;
@@ -638,9 +837,11 @@ bool Trace::hex_word(std::uint32_t offset, std::uint32_t size, std::size_t skip,
                      U256& out) const {
   const std::size_t off = skip + 32 * i;
   if (size < off + 32) return false;
-  std::uint8_t b[32];
-  decode_hex(std::string_view(hex.data() + offset + 2 * off, 64), b);
-  out = U256::from_be_bytes(std::span<const std::uint8_t>(b, 32));
+  const char* p = hex.data() + offset + 2 * off;  // validated when parsed
+  auto limb = [&](std::size_t k) {
+    return std::uint64_t{hex8_value(p + 16 * k)} << 32 | hex8_value(p + 16 * k + 8);
+  };
+  out = U256::from_limbs({limb(3), limb(2), limb(1), limb(0)});
   return true;
 }
 

@@ -99,10 +99,11 @@ TEST(TraceTest, MalformedInputGivesAnErrorThatSaysWhere) {
 }
 
 TEST(TraceTest, EveryNonHexByteInCalldataIsRejectedWhereverItStands) {
-  // Inputs are validated eight characters at a time: try every byte value at every position of a word.
-  for (int pos = 0; pos < 16; ++pos)
+  // Inputs are validated 64, 32, 16 and eight characters at a time: try every byte value at every
+  // position of each block (120 digits: one block of each size).
+  for (int pos = 0; pos < 120; ++pos)
     for (int c = 1; c < 256; ++c) {
-      std::string input = "0x" + std::string(16, 'a');
+      std::string input = "0x" + std::string(120, 'a');
       input[2 + static_cast<std::size_t>(pos)] = static_cast<char>(c);
       const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
       json j = frame("CALL", 1, 2, "0x");
@@ -115,6 +116,34 @@ TEST(TraceTest, EveryNonHexByteInCalldataIsRejectedWhereverItStands) {
       }
       EXPECT_EQ(static_cast<bool>(parse_call_trace(text)), hex) << "byte " << c << " at " << pos;
     }
+}
+
+TEST(TraceTest, EscapesInKeysAndValuesAreReadAsTheirMeaning) {
+  // Keys and hex are read in place when they hold no escape; with one they take the unescaping path and
+  // mean the same.
+  const std::string a1 = addr(1), a2 = addr(2);
+  const std::string text =
+      R"({"typ\u0065": "CA\u004cL", "from": ")" + a1 + R"(", "t\u006f": ")" + a2 +
+      R"(", "value": "0X1F", "gasUsed": "0x10000000000000000", "input": "0x\u0061\u0061bbccdd00", )"
+      R"("output": "0xABCDEF01"})";
+  auto t = parse_call_trace(text);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->frames[0].kind, CallKind::kCall);
+  EXPECT_EQ(t->frames[0].to.to_lower_hex(), a2);
+  EXPECT_EQ(t->frames[0].value, U256(31));
+  EXPECT_EQ(t->frames[0].gas_used, 0u);  // 2^64: the low 64 bits
+  EXPECT_EQ(t->selector(t->frames[0]), 0xaabbccddu);
+  EXPECT_EQ(t->input(t->frames[0]).size(), 5u);
+  EXPECT_EQ(t->output(t->frames[0]), (std::vector<std::uint8_t>{0xab, 0xcd, 0xef, 0x01}));
+  U256 w;
+  EXPECT_FALSE(t->output_word(t->frames[0], 0, w));
+  // A word of mixed-case digits decodes as the bytes it spells.
+  json j = frame("CALL", 1, 2, "0x");
+  j["output"] = "0x" + std::string(56, '0') + "DeadBeef";
+  t = parse_call_trace(j.dump());
+  ASSERT_TRUE(t) << t.error().message;
+  ASSERT_TRUE(t->output_word(t->frames[0], 0, w));
+  EXPECT_EQ(w, U256(0xdeadbeefu));
 }
 
 TEST(TraceTest, TenThousandLevelsDeepIsAnErrorNotACrash) {

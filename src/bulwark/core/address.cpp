@@ -70,12 +70,6 @@ Result<Address> Address::parse(std::string_view s) {
   return a;
 }
 
-Address Address::from_bytes(std::span<const std::uint8_t, 20> b) {
-  Address a;
-  std::copy(b.begin(), b.end(), a.bytes_.begin());
-  return a;
-}
-
 std::string Address::to_checksum() const {
   // The same few addresses (holders, pools, contracts) are written and read again and again, and a
   // checksum costs a Keccak-256: each thread remembers up to 4,096 of them (then starts over).
@@ -95,10 +89,6 @@ std::string Address::to_checksum() const {
 
 std::string Address::to_lower_hex() const {
   return hex_encode(bytes_);
-}
-
-bool Address::is_zero() const {
-  return std::all_of(bytes_.begin(), bytes_.end(), [](std::uint8_t b) { return b == 0; });
 }
 
 }  // namespace bulwark

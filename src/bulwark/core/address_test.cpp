@@ -110,6 +110,38 @@ TEST(Address, ZeroBytesAndOrdering) {
   EXPECT_EQ(set.size(), 2u);
 }
 
+TEST(Address, ComparisonsAgreeWithTheBytesCompareEverywhere) {
+  // ==, < and <=> work a word at a time: a difference in any one byte, in either direction, must order
+  // the two addresses (and hashes) as comparing the bytes one by one does.
+  for (std::size_t i = 0; i < 20; ++i)
+    for (const std::uint8_t v :
+         {std::uint8_t{1}, std::uint8_t{0x7f}, std::uint8_t{0x80}, std::uint8_t{0xff}}) {
+      std::array<std::uint8_t, 20> lo{}, hi{};
+      lo.fill(0x55);
+      hi.fill(0x55);
+      lo[i] = static_cast<std::uint8_t>(v - 1);
+      hi[i] = v;
+      const Address a = Address::from_bytes(lo), b = Address::from_bytes(hi);
+      EXPECT_LT(a, b) << i;
+      EXPECT_GT(b, a) << i;
+      EXPECT_NE(a, b) << i;
+      EXPECT_EQ(a, Address::from_bytes(lo)) << i;
+      EXPECT_EQ(a <=> b, lo <=> hi) << i;
+      EXPECT_FALSE(b.is_zero());
+    }
+  for (std::size_t i = 0; i < 32; ++i) {
+    Hash32 a, b;
+    a.bytes.fill(0xa0);
+    b.bytes.fill(0xa0);
+    b.bytes[i] = 0xa1;
+    EXPECT_LT(a, b) << i;
+    EXPECT_NE(a, b) << i;
+    EXPECT_EQ((a <=> b), (a.bytes <=> b.bytes)) << i;
+    b.bytes[i] = 0xa0;
+    EXPECT_EQ(a, b) << i;
+  }
+}
+
 TEST(Hash32, ParseAndFormat) {
   const std::string h = "0xC5D2460186F7233C927E7DB2DCC703C0E500B653CA82273B7BFAD8045D85A470";
   auto parsed = Hash32::parse(h);

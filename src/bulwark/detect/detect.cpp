@@ -3,14 +3,17 @@
 #include <charconv>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
+#include <ranges>
 #include <set>
-#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "bulwark/detect/address_set.hpp"
 
 namespace bulwark::detect {
 namespace {
@@ -64,16 +67,18 @@ struct Facts {
   const DetectConfig& cfg;
   const FlowSummary& flows;
   Address sender;
-  std::unordered_set<Address> created;
-  std::unordered_set<Address> contracts;  // addresses seen running code
-  std::unordered_set<Address> actors;     // sender, created contracts, and the entry contract
+  std::unordered_set<Address> created;  // iterated (attackers_of): its order is part of the output
+  AddressSet contracts;                 // addresses seen running code
+  AddressSet actors;                    // sender, created contracts, and the entry contract
   /// Contracts the sender's side deployed in the transaction (not those a third-party factory deployed
   /// at its call): a token among them has no value outside the transaction.
-  std::unordered_set<Address> issued;
+  AddressSet issued;
+  AddressSet wrapped;  // cfg.tables.wrapped_native, for the many lookups of neutral()
   bool liquidation = false;
 
-  Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl) : t(tr), cfg(c), flows(fl) {
-    contracts.reserve(t.frames.size());
+  Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl)
+      : t(tr), cfg(c), flows(fl), contracts(tr.frames.size()) {
+    for (const Address& w : cfg.tables.wrapped_native) wrapped.insert(w);
     const Frame& root = t.frames[0];
     sender = root.from;
     actors.insert(sender);
@@ -96,7 +101,7 @@ struct Facts {
     // Where the sender's side sends what it takes: accounts that run no code in the transaction, are
     // paid by the sender's side and end with a gain (the attacker's other wallets). Only direct
     // payments count, and only once: the set is not grown transitively.
-    std::unordered_set<Address> losing;  // accounts with a net loss in some asset: not pure beneficiaries
+    AddressSet losing;  // accounts with a net loss in some asset: not pure beneficiaries
     for (const auto& [key, n] : flows.net)
       if (n.loss()) losing.insert(key.first);
     std::vector<Address> paid;
@@ -114,7 +119,7 @@ struct Facts {
   bool neutral(const Address& holder, const AssetRef& asset) const {
     if (holder.is_zero()) return true;
     if (!asset.native && holder == asset.token) return true;
-    return cfg.tables.wrapped_native.contains(holder);
+    return wrapped.contains(holder);
   }
 };
 
@@ -123,21 +128,35 @@ struct Victim {
   std::vector<Loss> losses;
 };
 
-/// Contracts that lost some asset and gained none, other than the actors.
-std::vector<Victim> one_sided_losers(const Facts& x, const std::unordered_set<Address>& exclude) {
-  std::map<Address, std::pair<bool, std::vector<Loss>>> by;  // gained anything, losses
-  for (const auto& [key, n] : x.flows.net) {
-    const auto& [holder, asset] = key;
-    if (x.neutral(holder, asset) || x.is_actor(holder) || exclude.contains(holder)) continue;
-    auto& e = by[holder];
-    // A token the sender's side deployed in this transaction is worth nothing to whoever it is paid to.
-    if (n.gain() && (asset.native || !x.issued.contains(asset.token))) e.first = true;
-    if (n.loss()) e.second.push_back(Loss{holder, asset, n.magnitude()});
-  }
+/// The net changes of one holder, all its assets in order: a range of FlowSummary::net (ordered by
+/// holder first, so they are adjacent).
+std::ranges::subrange<FlowSummary::Net::const_iterator> holder_net(const FlowSummary& s, const Address& h) {
+  auto b = s.net.lower_bound({h, AssetRef{}});  // {zero, false} is the least AssetRef
+  auto e = b;
+  while (e != s.net.end() && e->first.first == h) ++e;
+  return {b, e};
+}
+
+/// Contracts that lost some asset and gained none, other than the actors, in address order.
+std::vector<Victim> one_sided_losers(const Facts& x) {
   std::vector<Victim> out;
-  for (auto& [holder, e] : by)
-    if (!e.first && !e.second.empty() && x.contracts.contains(holder))
-      out.push_back(Victim{holder, std::move(e.second)});
+  const auto& net = x.flows.net;
+  for (auto it = net.begin(); it != net.end();) {
+    const Address& holder = it->first.first;
+    const bool actor = x.is_actor(holder);
+    bool gained = false;
+    std::vector<Loss> losses;
+    for (; it != net.end() && it->first.first == holder; ++it) {
+      const AssetRef& asset = it->first.second;
+      const NetAmount& n = it->second;
+      if (actor || x.neutral(holder, asset)) continue;
+      // A token the sender's side deployed in this transaction is worth nothing to whoever it is paid to.
+      if (n.gain() && (asset.native || !x.issued.contains(asset.token))) gained = true;
+      if (n.loss()) losses.push_back(Loss{holder, asset, n.magnitude()});
+    }
+    if (!gained && !losses.empty() && x.contracts.contains(holder))
+      out.push_back(Victim{holder, std::move(losses)});
+  }
   return out;
 }
 
@@ -191,7 +210,7 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
     const auto F = static_cast<std::size_t>(entry);
     const Address& lender = context_of(frames[F]);
     // The sender's own contracts moving funds between themselves are not a loan.
-    if (lender == cb.to || x.cfg.tables.wrapped_native.contains(lender) || x.is_actor(lender)) continue;
+    if (lender == cb.to || x.wrapped.contains(lender) || x.is_actor(lender)) continue;
     // Payments to the borrower inside F before the callback, not inside an earlier callback to it.
     // Flows are in frame order: only those in [F, y) can be the loan.
     const auto first = std::lower_bound(flows.begin(), flows.end(), F,
@@ -230,10 +249,8 @@ struct Reentry {
 std::vector<Reentry> find_reentries(const Facts& x) {
   std::vector<Reentry> out;
   const auto& frames = x.t.frames;
-  std::unordered_set<Address> reported;
-  // Index flows by frame for the outflow check.
-  std::unordered_map<std::uint32_t, std::vector<std::size_t>> by_frame;
-  for (std::size_t k = 0; k < x.flows.flows.size(); ++k) by_frame[x.flows.flows[k].frame].push_back(k);
+  AddressSet reported;
+  const auto& flows = x.flows.flows;
   for (std::size_t j = 1; j < frames.size(); ++j) {
     const Frame& f = frames[j];
     if (f.failed || f.kind != CallKind::kCall || f.input_size == 0) continue;
@@ -256,13 +273,12 @@ std::vector<Reentry> find_reentries(const Facts& x) {
     // The re-entry must come from the sender's side (its own contract took control and called back),
     // not from a third contract's ordinary callback.
     if (!x.is_actor(f.from)) continue;
+    // Flows are in frame order: those of the subtree [j, f.end) are adjacent.
     std::size_t outflows = 0;
-    for (std::size_t k = j; k < f.end; ++k) {
-      auto it = by_frame.find(static_cast<std::uint32_t>(k));
-      if (it == by_frame.end()) continue;
-      for (std::size_t fi : it->second)
-        if (x.flows.flows[fi].from == c && !x.neutral(c, x.flows.flows[fi].asset)) ++outflows;
-    }
+    const auto first = std::lower_bound(flows.begin(), flows.end(), j,
+                                        [](const Flow& fl, std::size_t frame) { return fl.frame < frame; });
+    for (auto it = first; it != flows.end() && it->frame < f.end; ++it)
+      if (it->from == c && !x.neutral(c, it->asset)) ++outflows;
     if (outflows == 0) continue;
     reported.insert(c);
     out.push_back(Reentry{static_cast<std::size_t>(outer), j, c, U256(outflows)});
@@ -289,7 +305,8 @@ std::map<std::pair<Address, AssetRef>, U256> observed_pre_balances(const Facts& 
     U256 bal;
     x.t.output_word(f, 0, bal);
     for (const auto& fl : x.flows.flows) {
-      if (fl.frame >= i || fl.asset != asset) continue;
+      if (fl.frame >= i) break;  // flows are in frame order
+      if (fl.asset != asset) continue;
       if (fl.from == holder) bal = bal.checked_add(fl.amount).value_or(U256::max());
       if (fl.to == holder) bal = bal.checked_sub(fl.amount).value_or(U256{});
     }
@@ -469,6 +486,7 @@ struct Pull {
 
 std::vector<Pull> find_approval_pulls(const Facts& x) {
   std::map<Address, Pull> by;
+  std::optional<bool> signature_checked;  // checks_signature(x.t, 0), asked at most once
   for (const auto& fl : x.flows.flows) {
     if (fl.source != FlowSource::kTokenCall && fl.source != FlowSource::kTransferLog) continue;
     const Frame& f = x.t.frames[fl.frame];
@@ -506,7 +524,8 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
     // on in a call other than a pull from it (an order settlement paying the owner in an NFT or another asset
     // the flows do not show).
     if (!into_side && forwarded) continue;
-    if (!forwarded && !x.is_actor(f.from) && !checks_signature(x.t, 0)) {
+    if (!forwarded && !x.is_actor(f.from) &&
+        !(signature_checked ? *signature_checked : *(signature_checked = checks_signature(x.t, 0)))) {
       const std::string owner = fl.from.to_lower_hex().substr(2);
       const std::string recipient = fl.to.to_lower_hex().substr(2);
       bool named = false, passed_on = false;
@@ -527,8 +546,8 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
     const bool entry_pays_sender = f.from == x.t.frames[0].to && fl.to == x.sender;
     if (x.is_actor(f.from) && !entry_pays_sender) continue;
     bool gained = false;
-    for (const auto& [key, n] : x.flows.net)
-      if (key.first == fl.from && n.gain()) gained = true;
+    for (const auto& [key, n] : holder_net(x.flows, fl.from))
+      if (n.gain()) gained = true;
     const NetAmount n = x.flows.net_of(fl.from, fl.asset);
     if (gained || !n.loss()) continue;
     auto& e = by[fl.from];
@@ -547,7 +566,33 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
 
 // ---- valuation: dollars per smallest unit, from stablecoins, the native coin and in-transaction swaps ----
 
-using Values = std::map<AssetRef, double>;
+/// Dollars per smallest unit, by asset: a sorted vector (a transaction values a few assets, and looks
+/// them up for every net change), with the lookups of a std::map.
+class Values {
+ public:
+  using Entry = std::pair<AssetRef, double>;
+  using const_iterator = std::vector<Entry>::const_iterator;
+  const_iterator find(const AssetRef& a) const {
+    const auto it = lower(a);
+    return it != e_.end() && it->first == a ? it : e_.end();
+  }
+  const_iterator end() const { return e_.end(); }
+  bool contains(const AssetRef& a) const { return find(a) != end(); }
+  /// The value of `a`, added as 0 when absent (as std::map's).
+  double& operator[](const AssetRef& a) {
+    auto it = e_.begin() + (lower(a) - e_.cbegin());
+    if (it == e_.end() || it->first != a) it = e_.insert(it, Entry{a, 0.0});
+    return it->second;
+  }
+  void reserve(std::size_t n) { e_.reserve(n); }
+
+ private:
+  const_iterator lower(const AssetRef& a) const {
+    return std::lower_bound(e_.cbegin(), e_.cend(), a,
+                            [](const Entry& e, const AssetRef& k) { return e.first < k; });
+  }
+  std::vector<Entry> e_;
+};
 
 double signed_amount(const NetAmount& n) {
   return n.gain() ? to_double(n.magnitude()) : -to_double(n.magnitude());
@@ -557,25 +602,39 @@ double signed_amount(const NetAmount& n) {
 /// Any other token is valued through the transaction's own swaps: a holder off the sender's side whose
 /// net change is one asset in and one out exchanged them at that rate (the first rate found is used).
 Values unit_values(const Facts& x) {
+  // 10^-d for the decimals tokens use, computed once (as std::pow computes it).
+  static const std::array<double, 78> kUnit = [] {
+    std::array<double, 78> u{};
+    for (std::size_t d = 0; d < u.size(); ++d) u[d] = std::pow(10.0, -double(d));
+    return u;
+  }();
   Values v;
+  v.reserve(x.cfg.tables.usd_tokens.size() + 8);
   for (const auto& [token, dec] : x.cfg.tables.usd_tokens)
-    v[AssetRef{token, false}] = std::pow(10.0, -double(dec));
+    v[AssetRef{token, false}] = dec < kUnit.size() ? kUnit[dec] : std::pow(10.0, -double(dec));
   // Two-asset swap venues: (asset in, amount in, asset out, amount out).
   struct Swap {
     AssetRef in, out;
     double a_in, a_out;
   };
   std::vector<Swap> swaps;
-  std::map<Address, std::vector<std::pair<AssetRef, NetAmount>>> by;
-  for (const auto& [key, n] : x.flows.net)
-    if ((n.gain() || n.loss()) && !x.is_actor(key.first) && !key.first.is_zero())
-      by[key.first].push_back({key.second, n});
-  for (const auto& [holder, list] : by) {
-    if (list.size() != 2 || list[0].second.gain() == list[1].second.gain()) continue;
-    const auto& gin = list[0].second.gain() ? list[0] : list[1];
-    const auto& gout = list[0].second.gain() ? list[1] : list[0];
-    swaps.push_back(
-        Swap{gin.first, gout.first, to_double(gin.second.magnitude()), to_double(gout.second.magnitude())});
+  // Per holder (adjacent in the net map, in address order): the assets whose balance changed.
+  const auto& net = x.flows.net;
+  for (auto it = net.begin(); it != net.end();) {
+    const Address& holder = it->first.first;
+    const bool venue = !x.is_actor(holder) && !holder.is_zero();
+    const FlowSummary::Net::value_type* list[2] = {nullptr, nullptr};
+    std::size_t count = 0;
+    for (; it != net.end() && it->first.first == holder; ++it)
+      if (venue && (it->second.gain() || it->second.loss())) {
+        if (count < 2) list[count] = &*it;
+        ++count;
+      }
+    if (count != 2 || list[0]->second.gain() == list[1]->second.gain()) continue;
+    const auto& gin = list[0]->second.gain() ? *list[0] : *list[1];
+    const auto& gout = list[0]->second.gain() ? *list[1] : *list[0];
+    swaps.push_back(Swap{gin.first.second, gout.first.second, to_double(gin.second.magnitude()),
+                         to_double(gout.second.magnitude())});
   }
   const AssetRef native{Address{}, true};
   // The native coin and its wrapped token are one value.
@@ -643,8 +702,8 @@ std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains
     if (!x.is_actor(fl.from) || x.is_actor(fl.to) || x.contracts.contains(fl.to) || fl.to.is_zero()) continue;
     if (std::find(a.begin(), a.end(), fl.to) != a.end()) continue;
     bool lost = false;
-    for (const auto& [key, n] : x.flows.net)
-      if (key.first == fl.to && n.loss()) lost = true;
+    for (const auto& [key, n] : holder_net(x.flows, fl.to))
+      if (n.loss()) lost = true;
     if (!lost && x.flows.net_of(fl.to, fl.asset).gain()) a.push_back(fl.to);
   }
   return a;
@@ -705,7 +764,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   const auto loans = find_flash_loans(x);
   // A lender repaid with its fee ends with a gain and so is never a victim; one that was not made whole
   // (a pool drained through its own flash loan) is.
-  const auto victims = one_sided_losers(x, {});
+  const auto victims = one_sided_losers(x);
   const auto gains = actor_gains(x);
   const bool profit = !gains.empty();
   const auto reentries = find_reentries(x);
@@ -755,7 +814,27 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   }
 
   // The sender's side's profit in dollars, and the contracts that lost value to it.
-  const Values values = profit ? unit_values(x) : Values{};  // no gain on the sender's side: nothing to value
+  const auto pulls = find_approval_pulls(x);
+  // Valuing is the dearest step and only matters when a finding is made: when no rule below can fire
+  // without it (none of their signs is present) and no contract can end with a loss of value (the only
+  // way the profit rule fires), the transaction has no finding whatever the values, so none are computed.
+  bool may_lose_value = false;
+  for (const auto& [key, n] : a.flows.net)
+    if (n.loss() &&
+        (x.created.contains(key.first) || (x.contracts.contains(key.first) && !x.is_actor(key.first)))) {
+      may_lose_value = true;
+      break;
+    }
+  for (const auto& fl : a.flows.flows)
+    if (!may_lose_value && x.is_actor(fl.to) &&
+        (fl.source == FlowSource::kMint ||
+         (fl.source == FlowSource::kTransferLog && !fl.asset.native && fl.from == fl.asset.token)))
+      may_lose_value = true;
+  const bool may_find = !gov_frames.empty() || !reentries.empty() || !moves.empty() || !trips.empty() ||
+                        !pulls.empty() || !drained.empty() || !victims.empty() || !loans.empty() ||
+                        may_lose_value;
+  // No gain on the sender's side: nothing to value.
+  const Values values = profit && may_find ? unit_values(x) : Values{};
   double profit_usd = 0;
   bool profit_known = true;  // false when the sender's side gave up something we cannot value
   std::map<Address, double> value_change;
@@ -804,8 +883,8 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     lost_usd -= usd;
     Victim v{holder, minted[holder]};
     for (const auto& l : unseen_mints[holder]) v.losses.push_back(l);
-    for (const auto& [key, n] : a.flows.net)
-      if (key.first == holder && n.loss() && !x.neutral(holder, key.second))
+    for (const auto& [key, n] : holder_net(a.flows, holder))
+      if (n.loss() && !x.neutral(holder, key.second))
         v.losses.push_back(Loss{holder, key.second, n.magnitude()});
     value_losers.push_back(std::move(v));
   }
@@ -854,9 +933,8 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     for (const auto& r : m->readers) {
       if (std::any_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == r; })) continue;
       Victim v{r, {}};
-      for (const auto& [key, n] : a.flows.net)
-        if (key.first == r && n.loss() && !x.neutral(r, key.second))
-          v.losses.push_back(Loss{r, key.second, n.magnitude()});
+      for (const auto& [key, n] : holder_net(a.flows, r))
+        if (n.loss() && !x.neutral(r, key.second)) v.losses.push_back(Loss{r, key.second, n.magnitude()});
       if (!v.losses.empty()) hurt.push_back(std::move(v));
     }
     if (m->read_by_other && !hurt.empty()) {
@@ -885,8 +963,8 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     std::vector<Victim> hurt = victims;
     if (std::none_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == r.pool; })) {
       Victim v{r.pool, {}};
-      for (const auto& [key, n] : a.flows.net)
-        if (key.first == r.pool && n.loss() && !x.neutral(r.pool, key.second))
+      for (const auto& [key, n] : holder_net(a.flows, r.pool))
+        if (n.loss() && !x.neutral(r.pool, key.second))
           v.losses.push_back(Loss{r.pool, key.second, n.magnitude()});
       if (!v.losses.empty()) hurt.push_back(std::move(v));
     }
@@ -900,7 +978,6 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   // only with another sign of attack (a flash loan, a re-entry, a price move or an attack contract).
   const bool corroborated = !loans.empty() || !reentries.empty() || !moves.empty() || !trips.empty() ||
                             !x.created.empty() || !outsized.empty();
-  const auto pulls = find_approval_pulls(x);
   const bool pulled_to_named =
       std::any_of(pulls.begin(), pulls.end(), [](const Pull& p) { return p.to_named; });
   if (!pulls.empty() && (profit || pulled_to_named)) {

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
+#include <set>
 
+#include "bulwark/detect/address_set.hpp"
 #include "bulwark/detect/test_traces.hpp"
 
 namespace bulwark::detect {
@@ -23,6 +26,30 @@ Analysis run(const json& j, DetectConfig cfg = {}) {
   auto t = chain::parse_call_trace(j.dump());
   EXPECT_TRUE(t) << (t ? "" : t.error().message);
   return analyze(*t, cfg);
+}
+
+TEST(AddressSetTest, AgreesWithAnOrderedSetThroughGrowthAndTheZeroAddress) {
+  std::mt19937_64 rng(7);
+  AddressSet set;
+  std::set<Address> ref;
+  auto random_address = [&](bool small) {
+    std::array<std::uint8_t, 20> b{};
+    for (auto& x : b) x = static_cast<std::uint8_t>(small ? rng() % 3 : rng());  // small: many collisions
+    return Address::from_bytes(b);
+  };
+  EXPECT_FALSE(set.contains(Address{}));
+  for (int i = 0; i < 3000; ++i) {
+    const Address x = random_address(i % 4 == 0);
+    EXPECT_EQ(set.insert(x), ref.insert(x).second);
+    if (i % 7 == 0) {
+      const Address y = random_address(i % 2 == 0);
+      EXPECT_EQ(set.contains(y), ref.contains(y));
+    }
+  }
+  EXPECT_EQ(set.insert(Address{}), ref.insert(Address{}).second);
+  EXPECT_TRUE(set.contains(Address{}));
+  EXPECT_EQ(set.size(), ref.size());
+  for (const Address& x : ref) EXPECT_TRUE(set.contains(x));
 }
 
 const Finding* incident(const Analysis& an) {

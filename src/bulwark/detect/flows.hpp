@@ -65,8 +65,9 @@ struct ChainTables {
 
 /// The flows of one transaction and the net change per (holder, asset).
 struct FlowSummary {
-  std::vector<Flow> flows;
-  std::map<std::pair<Address, AssetRef>, NetAmount> net;
+  using Net = std::map<std::pair<Address, AssetRef>, NetAmount>;
+  std::vector<Flow> flows;  ///< In frame order.
+  Net net;                  ///< By holder, then asset.
   /// Net change of one holder in one asset (zero when it never moved).
   NetAmount net_of(const Address& holder, const AssetRef& asset) const;
 };
