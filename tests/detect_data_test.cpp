@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "bulwark/detect/detect.hpp"
@@ -76,8 +77,11 @@ TEST(DetectDataTest, RecallOnRealExploits) {
   const auto rows = read_csv(kData / "exploit-traces" / "index.csv");
   ASSERT_EQ(rows.size(), 102u) << "the exploit set is missing or changed";
   std::map<std::string, std::pair<int, int>> by_type;
-  int hits = 0;
+  int hits = 0, files = 0;
+  std::set<std::string> seen;  // index.csv lists one file twice: recall is counted per file
   for (const auto& r : rows) {
+    if (!seen.insert(r.at("file")).second) continue;
+    ++files;
     auto a = analyze_file(kData / "exploit-traces" / r.at("file"));
     ASSERT_TRUE(a) << r.at("file") << ": " << a.error().message;
     bool hit = false;
@@ -95,10 +99,10 @@ TEST(DetectDataTest, RecallOnRealExploits) {
       ++hits;
     }
   }
-  std::cout << "recall " << hits << "/" << rows.size() << "\n";
+  std::cout << "recall " << hits << "/" << files << " files\n";
   for (const auto& [type, n] : by_type)
     std::cout << "  " << type << ": " << n.first << "/" << n.second << "\n";
-  EXPECT_GE(hits, 70) << "recall fell below the figure recorded in bench/README.md";
+  EXPECT_GE(hits, 76) << "recall fell below the figure recorded in bench/README.md";
 }
 
 TEST(DetectDataTest, FalseAlarmsOnRealBenignTransactions) {

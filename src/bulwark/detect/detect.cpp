@@ -71,7 +71,8 @@ struct Facts {
   AddressSet contracts;                 // addresses seen running code
   AddressSet actors;                    // sender, created contracts, and the entry contract
   /// Contracts the sender's side deployed in the transaction (not those a third-party factory deployed
-  /// at its call): a token among them has no value outside the transaction.
+  /// at its call), and tokens it minted for itself by calling their `mint` directly: a token among them
+  /// has no value outside the transaction (whoever may mint it at will gives it none).
   AddressSet issued;
   AddressSet wrapped;  // cfg.tables.wrapped_native, for the many lookups of neutral()
   bool liquidation = false;
@@ -98,6 +99,9 @@ struct Facts {
       if (!f.failed && (f.kind == CallKind::kCreate || f.kind == CallKind::kCreate2) &&
           actors.contains(f.from))
         issued.insert(f.to);
+    for (const auto& m : flows.flows)
+      if (m.source == FlowSource::kMint && actors.contains(t.frames[m.frame].from) && actors.contains(m.to))
+        issued.insert(m.asset.token);
     // Where the sender's side sends what it takes: accounts that run no code in the transaction, are
     // paid by the sender's side and end with a gain (the attacker's other wallets). Only direct
     // payments count, and only once: the set is not grown transitively.
@@ -137,15 +141,45 @@ std::ranges::subrange<FlowSummary::Net::const_iterator> holder_net(const FlowSum
   return {b, e};
 }
 
-/// Contracts that lost some asset and gained none, other than the actors, in address order.
+/// Tokens minted to the sender's side by `mint` calls that a contract off the sender's side made (other
+/// than the token itself): what it issued to the attacker, per minter and asset (saturating).
+std::map<Address, std::vector<Loss>> mints_to_actors(const Facts& x) {
+  std::map<Address, std::vector<Loss>> out;
+  for (const auto& fl : x.flows.flows) {
+    if (fl.source != FlowSource::kMint || !x.is_actor(fl.to)) continue;
+    const Address& minter = x.t.frames[fl.frame].from;
+    if (x.is_actor(minter) || minter == fl.asset.token) continue;
+    auto& losses = out[minter];
+    auto l = std::find_if(losses.begin(), losses.end(), [&](const Loss& e) { return e.asset == fl.asset; });
+    if (l == losses.end())
+      losses.push_back(Loss{minter, fl.asset, fl.amount});
+    else if (auto sum = l->amount.checked_add(fl.amount))
+      l->amount = *sum;
+    else
+      l->amount = U256::max();
+  }
+  return out;
+}
+
+/// Contracts that lost some asset and gained none, other than the actors, in address order. Tokens a
+/// contract had minted to the sender's side count as its loss.
 std::vector<Victim> one_sided_losers(const Facts& x) {
   std::vector<Victim> out;
   const auto& net = x.flows.net;
-  for (auto it = net.begin(); it != net.end();) {
-    const Address& holder = it->first.first;
+  auto issued_by = mints_to_actors(x);
+  auto it = net.begin();
+  while (it != net.end() || !issued_by.empty()) {
+    // The next holder in address order, from the net changes or from the minters none of them names.
+    const bool from_net =
+        it != net.end() && (issued_by.empty() || !(issued_by.begin()->first < it->first.first));
+    const Address holder = from_net ? it->first.first : issued_by.begin()->first;
     const bool actor = x.is_actor(holder);
     bool gained = false;
     std::vector<Loss> losses;
+    if (auto m = issued_by.find(holder); m != issued_by.end()) {
+      losses = std::move(m->second);
+      issued_by.erase(m);
+    }
     for (; it != net.end() && it->first.first == holder; ++it) {
       const AssetRef& asset = it->first.second;
       const NetAmount& n = it->second;
@@ -683,6 +717,191 @@ double value_of(const Values& v, const AssetRef& a, const NetAmount& n) {
   return it == v.end() ? 0.0 : it->second * signed_amount(n);
 }
 
+// ---- callbacks called by someone the callee never called: a spoofed callback ----
+
+// Callbacks a pool or lender makes into the contract that called it: swap callbacks (Uniswap v3,
+// PancakeSwap v3, Algebra), flash-swap callbacks (Uniswap v2, PancakeSwap), flash-loan callbacks
+// (Uniswap v3 and PancakeSwap v3 flash, Balancer, Aave v2 and v3, ERC-3156, dYdX, DODO).
+constexpr std::array<std::uint32_t, 13> kCallbackSelectors = {
+    0xfa461e33,  // uniswapV3SwapCallback(int256,int256,bytes)
+    0x23a69e75,  // pancakeV3SwapCallback(int256,int256,bytes)
+    0x2c8958f6,  // algebraSwapCallback(int256,int256,bytes)
+    0x10d1e85c,  // uniswapV2Call(address,uint256,uint256,bytes)
+    0x84800812,  // pancakeCall(address,uint256,uint256,bytes)
+    0xe9cbafb0,  // uniswapV3FlashCallback(uint256,uint256,bytes)
+    0xa1d48336,  // pancakeV3FlashCallback(uint256,uint256,bytes)
+    0xf04f2707,  // receiveFlashLoan(address[],uint256[],uint256[],bytes)
+    0x920f5c84,  // executeOperation(address[],uint256[],uint256[],address,bytes)
+    0x1b11d0ff,  // executeOperation(address,uint256,uint256,address,bytes)
+    0x23e30c8b,  // onFlashLoan(address,address,uint256,uint256,bytes)
+    0x8b418713,  // callFunction(address,(address,uint256),bytes)
+    0x7ed1f1dd,  // DPPFlashLoanCall(address,uint256,uint256,bytes)
+};
+
+/// A callback into contract C from the sender's side, where C has no open call into the caller: a pool
+/// or lender calls back the contract that called it, so a callback nobody asked for is the caller
+/// impersonating a pool, and C then acts on what the caller wrote (pays it, or pulls from those who
+/// approved C). Victims: accounts off the sender's side that lose inside the callback and gain nothing.
+struct SpoofedCallback {
+  std::size_t frame = 0;
+  std::vector<Victim> victims;  // the callee first (without losses where it lost nothing)
+};
+
+std::vector<SpoofedCallback> find_spoofed_callbacks(const Facts& x) {
+  std::vector<SpoofedCallback> out;
+  const Trace& t = x.t;
+  for (std::size_t i = 1; i < t.frames.size(); ++i) {
+    const Frame& f = t.frames[i];
+    if (f.failed || f.kind != CallKind::kCall || !in(t.selector(f), kCallbackSelectors)) continue;
+    if (!x.is_actor(f.from) || x.is_actor(f.to)) continue;
+    bool asked = false;
+    for (std::int32_t p = f.parent; p >= 0 && !asked; p = t.frames[static_cast<std::size_t>(p)].parent) {
+      const Frame& pf = t.frames[static_cast<std::size_t>(p)];
+      asked = pf.from == f.to && pf.to == f.from;
+    }
+    if (asked) continue;
+    SpoofedCallback s{i, {Victim{f.to, {}}}};
+    AddressSet seen;
+    seen.insert(f.to);
+    for (const auto& fl : x.flows.flows) {
+      if (!t.within(fl.frame, i) || x.is_actor(fl.from) || x.neutral(fl.from, fl.asset)) continue;
+      const bool callee = fl.from == f.to;
+      if (!callee && seen.contains(fl.from)) continue;
+      bool gained = false;
+      Victim v{fl.from, {}};
+      for (const auto& [key, n] : holder_net(x.flows, fl.from)) {
+        if (n.gain()) gained = true;
+        if (n.loss() && !x.neutral(fl.from, key.second))
+          v.losses.push_back(Loss{fl.from, key.second, n.magnitude()});
+      }
+      if (gained || v.losses.empty()) continue;
+      if (callee) {
+        if (s.victims[0].losses.empty()) s.victims[0].losses = std::move(v.losses);
+        continue;
+      }
+      seen.insert(fl.from);
+      s.victims.push_back(std::move(v));
+    }
+    const bool lost =
+        std::any_of(s.victims.begin(), s.victims.end(), [](const Victim& v) { return !v.losses.empty(); });
+    if (lost) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// ---- approvals handed to the sender's side ----
+
+constexpr std::uint32_t kApprove = 0x095ea7b3;            // approve(address,uint256)
+constexpr std::uint32_t kIncreaseAllowance = 0x39509351;  // increaseAllowance(address,uint256)
+
+/// A contract off the sender's side that, inside a call the sender's side made into it, approves a
+/// contract of the sender's side to spend its tokens without limit, and the allowance is not spent in
+/// the transaction: the caller took the allowance of the contract's holdings (an unprotected approve or
+/// an arbitrary call) to pull them later. Per approving contract, the first such approval; only owners
+/// that pay the sender's side nothing in the transaction, and only when at least two contracts do it.
+struct GrantedApproval {
+  std::size_t frame = 0;
+  Address owner, token, spender;
+};
+
+std::vector<GrantedApproval> find_granted_approvals(const Facts& x) {
+  std::vector<GrantedApproval> out;
+  const Trace& t = x.t;
+  AddressSet owners;
+  for (std::size_t i = 1; i < t.frames.size(); ++i) {
+    const Frame& f = t.frames[i];
+    const std::uint32_t sel = t.selector(f);
+    if (f.failed || f.kind != CallKind::kCall || (sel != kApprove && sel != kIncreaseAllowance)) continue;
+    if (f.input_size != 68 || x.is_actor(f.from) || owners.contains(f.from)) continue;
+    U256 spender, amount;
+    if (!t.word(f, 0, spender) || !t.word(f, 1, amount) || !is_address_word(spender) || amount.is_zero())
+      continue;
+    const Address to = word_address(spender);
+    // Unlimited (at least 2^128), and not spent in the transaction: a contract approving its caller for
+    // an exact amount that the caller then pulls is paying it (a flash-loan repayment, a protocol's pull
+    // of what it is owed); an open-ended allowance taken and kept is the caller's for later.
+    if (!x.is_actor(to) || !x.contracts.contains(to) || amount.bit_length() <= 128) continue;
+    bool spent = false;
+    for (std::size_t k = i + 1; k < t.frames.size() && !spent; ++k) {
+      const Frame& c = t.frames[k];
+      U256 from;
+      spent = !c.failed && c.from == to && c.to == f.to && t.selector(c) == 0x23b872dd &&
+              t.word(c, 0, from) && word_address(from) == f.from;
+    }
+    if (spent) continue;
+    // The call that entered the owner's code (not a delegate call inside it) came from the sender's side.
+    std::int32_t p = f.parent;
+    while (p >= 0 && (t.frames[static_cast<std::size_t>(p)].kind == CallKind::kDelegateCall ||
+                      t.frames[static_cast<std::size_t>(p)].kind == CallKind::kCallCode))
+      p = t.frames[static_cast<std::size_t>(p)].parent;
+    if (p < 0) continue;
+    const Frame& entered = t.frames[static_cast<std::size_t>(p)];
+    if (entered.to != f.from || !x.is_actor(entered.from)) continue;
+    // An owner that also pays the sender's side now is operated by it (a forwarder swept by its owner).
+    const bool pays = std::any_of(x.flows.flows.begin(), x.flows.flows.end(),
+                                  [&](const Flow& fl) { return fl.from == f.from && x.is_actor(fl.to); });
+    owners.insert(f.from);
+    if (!pays) out.push_back(GrantedApproval{i, f.from, f.to, to});
+  }
+  // One contract approving its caller may be the caller's own (a wallet, a vault it controls); several
+  // doing it at one caller's call is the caller harvesting allowances.
+  if (out.size() < 2) out.clear();
+  return out;
+}
+
+// ---- batch transfers whose total overflows ----
+
+/// A call with the ABI shape (address[] recipients, uint256 amount) or (uint256 amount, address[]
+/// recipients) that succeeded although recipients x amount overflows 256 bits: a token that checks the
+/// sender's balance against the overflowed total credits every recipient the full amount out of nothing
+/// (the batchTransfer overflow). No honest caller passes such an amount.
+struct BatchOverflow {
+  std::size_t frame = 0;
+  U256 amount;
+  std::vector<Address> recipients;
+};
+
+std::vector<BatchOverflow> find_batch_overflows(const Facts& x) {
+  std::vector<BatchOverflow> out;
+  const Trace& t = x.t;
+  for (std::size_t i = 0; i < t.frames.size(); ++i) {
+    const Frame& f = t.frames[i];
+    if (f.failed || f.kind != CallKind::kCall || f.input_size < 4 + 32 * 5 || (f.input_size - 4) % 32 != 0)
+      continue;
+    U256 w0, w1, w2;
+    if (!t.word(f, 0, w0) || !t.word(f, 1, w1) || !t.word(f, 2, w2) || !w2.fits_u64()) continue;
+    const std::uint64_t n = w2.low_u64();
+    if (n < 2 || (f.input_size - 4) / 32 != 3 + n) continue;
+    const U256* amount = w0 == U256(0x40) ? &w1 : w1 == U256(0x40) ? &w0 : nullptr;
+    if (amount == nullptr || amount->is_zero() || amount->checked_mul(U256(n))) continue;
+    BatchOverflow b{i, *amount, {}};
+    bool addresses = true;
+    for (std::uint64_t k = 0; k < n && addresses; ++k) {
+      U256 w;
+      addresses = t.word(f, 3 + k, w) && is_address_word(w) && !w.is_zero();
+      if (addresses) b.recipients.push_back(word_address(w));
+    }
+    if (addresses) out.push_back(std::move(b));
+  }
+  return out;
+}
+
+/// Names, after each victim, the contracts whose code the victim ran by DELEGATECALL (a proxy's
+/// implementation, a diamond's facets, a module of a modular protocol): the vulnerable code often lives
+/// there, and covers are often written on it. They are named as victims; the losses stay the holder's.
+void name_proxy_code(const Facts& x, Finding& f) {
+  std::vector<Address> named;
+  for (const auto& v : f.victims) {
+    if (std::find(named.begin(), named.end(), v) == named.end()) named.push_back(v);
+    if (x.is_actor(v)) continue;
+    for (const Frame& fr : x.t.frames)
+      if (fr.kind == CallKind::kDelegateCall && !fr.failed && fr.from == v && !x.is_actor(fr.to) &&
+          std::find(named.begin(), named.end(), fr.to) == named.end())
+        named.push_back(fr.to);
+  }
+  f.victims = std::move(named);
+}
+
 void add_losses(Finding& f, const std::vector<Victim>& victims) {
   for (const auto& v : victims) {
     f.victims.push_back(v.holder);
@@ -1045,6 +1264,53 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     f.attackers = attackers_of(x, gains);
     consider(std::move(f));
   }
+  for (const auto& b : find_batch_overflows(x)) {
+    Finding f{FindingKind::kExtraction, Severity::kCritical, 0.9};
+    f.rule = fmt::format(
+        "a batch transfer of {} to each of {} recipients succeeded although the total overflows 256 bits: "
+        "the token credited tokens it never debited",
+        b.amount.to_dec(), b.recipients.size());
+    const Frame& bf = trace.frames[b.frame];
+    f.victims.push_back(bf.to);
+    for (std::size_t k = 0; k < b.recipients.size(); ++k)
+      f.loss.push_back(Loss{bf.to, AssetRef{bf.to, false}, b.amount});
+    f.attackers = attackers_of(x, gains);
+    for (const auto& r : b.recipients)
+      if (std::find(f.attackers.begin(), f.attackers.end(), r) == f.attackers.end()) f.attackers.push_back(r);
+    f.evidence.push_back(evidence_of(x, b.frame, "batch transfer with an overflowing total"));
+    consider(std::move(f));
+    break;
+  }
+  if (profit) {
+    const auto spoofed = find_spoofed_callbacks(x);
+    if (!spoofed.empty()) {
+      Finding f{FindingKind::kExtraction, Severity::kHigh, 0.8};
+      f.rule =
+          "the sender's side called a contract's pool or lender callback without that contract having called "
+          "it, and accounts lost assets inside the callback";
+      for (const auto& c : spoofed) {
+        add_losses(f, c.victims);
+        if (f.evidence.size() < cfg.max_evidence)
+          f.evidence.push_back(evidence_of(x, c.frame, "callback the callee never asked for"));
+      }
+      f.attackers = attackers_of(x, gains);
+      consider(std::move(f));
+    }
+  }
+  if (const auto granted = find_granted_approvals(x); !granted.empty()) {
+    Finding f{FindingKind::kExtraction, Severity::kHigh, 0.7};
+    f.rule = fmt::format(
+        "{} contract(s) off the sender's side approved the sender's side to spend their tokens, inside "
+        "calls the sender's side made into them",
+        granted.size());
+    for (const auto& g : granted) {
+      f.victims.push_back(g.owner);
+      if (f.evidence.size() < cfg.max_evidence)
+        f.evidence.push_back(evidence_of(x, g.frame, "approval of " + g.spender.to_checksum()));
+    }
+    f.attackers = attackers_of(x, gains);
+    consider(std::move(f));
+  }
   for (const auto& l : loans) {
     Finding f{FindingKind::kFlashLoan, Severity::kInfo, 0.9};
     f.rule = "assets borrowed and repaid within the transaction";
@@ -1059,6 +1325,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   }
   if (best) {
     if (best->evidence.size() > cfg.max_evidence) best->evidence.resize(cfg.max_evidence);
+    name_proxy_code(x, *best);
     a.findings.push_back(std::move(*best));
   }
   return a;

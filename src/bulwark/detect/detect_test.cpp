@@ -301,6 +301,119 @@ TEST(DetectTest, AContractMovingWhicheverOwnersTokensTheCallerNamesIsIncidentGra
   EXPECT_EQ(incident(run(settled)), nullptr);
 }
 
+TEST(DetectTest, ATokenTheAttackerMintedForItselfIsNoCompensationAndAMintAtTheVictimsCallIsItsLoss) {
+  // The attacker mints itself collateral (anyone may call the collateral's mint), deposits it, and the
+  // vault mints it a stablecoin against it: the vault issued value for nothing.
+  constexpr unsigned kCollateral = 8, kStable = 9;
+  const std::string mint_attacker = "0x40c10f19" + word_addr(kAttack) + word_num(5'000);
+  json j =
+      frame("CALL", kEoa, kAttack, "0x01",
+            {frame("CALL", kAttack, kCollateral, "0x40c10f19" + word_addr(kAttack) + word_num(1'000'000)),
+             frame("CALL", kAttack, kCollateral, transfer_input(kVault, 1'000'000)),
+             frame("CALL", kAttack, kVault, "0x55555555", {frame("CALL", kVault, kStable, mint_attacker)})});
+  const auto an = run(j);
+  ASSERT_EQ(an.findings.size(), 1u);
+  const Finding& f = an.findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kExtraction);
+  EXPECT_TRUE(names(f.victims, kVault));
+  ASSERT_EQ(f.loss.size(), 1u);
+  EXPECT_EQ(f.loss[0].victim, a(kVault));
+  EXPECT_EQ(f.loss[0].amount, U256(5'000));
+  // Collateral the attacker held before (not minted by it here) is a deposit: the vault lent against it.
+  json deposit = j;
+  deposit["calls"].erase(deposit["calls"].begin());
+  EXPECT_TRUE(run(deposit).findings.empty());
+}
+
+TEST(DetectTest, TheCodeAVictimRanByDelegateCallIsNamedWithIt) {
+  constexpr unsigned kFake = 8, kImpl = 12;
+  json j = frame("CALL", kEoa, kAttack, "0x01",
+                 {frame("CREATE", kAttack, kFake, "0x6080"),
+                  frame("CALL", kAttack, kVault, "0x55555555",
+                        {frame("DELEGATECALL", kVault, kImpl, "0x55555555",
+                               {frame("CALL", kVault, kToken, transfer_input(kAttack, 900)),
+                                frame("CALL", kAttack, kFake, transfer_input(kVault, 1'000'000))})})});
+  const Finding* f = nullptr;
+  const auto an = run(j);
+  f = incident(an);
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->victims.size(), 2u);
+  EXPECT_EQ(f->victims[0], a(kVault));
+  EXPECT_EQ(f->victims[1], a(kImpl));
+  for (const auto& l : f->loss) EXPECT_EQ(l.victim, a(kVault));  // the losses stay the holder's
+}
+
+TEST(DetectTest, ACallbackTheCalleeNeverAskedForIsIncidentGrade) {
+  // The attacker calls the router's swap callback itself; the router pays "the pool" what the callback
+  // claims it owes, out of a user who approved the router.
+  const std::string callback = "0xfa461e33" + word_num(0) + word_num(500) + word_num(0x60) + word_num(0);
+  json j = frame("CALL", kEoa, kAttack, "0x01",
+                 {frame("CALL", kAttack, kRouter, callback,
+                        {frame("CALL", kRouter, kToken, transfer_from_input(kUser, kAttack, 500))})});
+  const Finding* f = nullptr;
+  const auto an = run(j);
+  f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(names(f->victims, kRouter));
+  EXPECT_TRUE(names(f->victims, kUser));
+  // The same callback made by the pool the router called is an ordinary swap by the user.
+  constexpr unsigned kPool = 13;
+  json swap =
+      frame("CALL", kUser, kRouter, "0x04e45aaf" + word_addr(kToken),
+            {frame("CALL", kRouter, kPool, "0x128acb08" + word_addr(kUser),
+                   {frame("CALL", kPool, kVault, transfer_input(kUser, 490)),
+                    frame("CALL", kPool, kRouter, callback,
+                          {frame("CALL", kRouter, kToken, transfer_from_input(kUser, kPool, 500))})})});
+  EXPECT_EQ(incident(run(swap)), nullptr);
+}
+
+TEST(DetectTest, ContractsApprovingTheCallerWithoutLimitAreIncidentGrade) {
+  const std::string approve_max = "0x095ea7b3" + word_addr(kAttack) + word_num(U256::max());
+  auto holder = [&](unsigned h, const std::string& input) {
+    return frame("CALL", kAttack, h, "0x12424e3f", {frame("CALL", h, kToken, input)});
+  };
+  json j = frame("CALL", kEoa, kAttack, "0x01",
+                 {holder(kVault, approve_max), holder(20, approve_max), holder(21, approve_max)});
+  const Finding* f = nullptr;
+  const auto an = run(j);
+  f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(names(f->victims, kVault));
+  EXPECT_TRUE(names(f->victims, 21));
+  // One contract approving its caller may be the caller's own.
+  json one = j;
+  one["calls"].erase(one["calls"].begin(), one["calls"].begin() + 2);
+  EXPECT_EQ(incident(run(one)), nullptr);
+  // An exact allowance the caller pulls at once is a payment (a flash-loan repayment).
+  const std::string approve_exact = "0x095ea7b3" + word_addr(kAttack) + word_num(700);
+  json repaid =
+      frame("CALL", kEoa, kAttack, "0x01", {holder(kVault, approve_exact), holder(20, approve_exact)});
+  for (const unsigned h : {kVault, 20u})
+    repaid["calls"].push_back(frame("CALL", kAttack, kToken, transfer_from_input(h, kAttack, 700)));
+  EXPECT_EQ(incident(run(repaid)), nullptr);
+}
+
+TEST(DetectTest, ABatchTransferWhoseTotalOverflowsIsCritical) {
+  // batchTransfer(address[] receivers, uint256 value) with value 2^255 to two receivers: 2 x 2^255 = 0.
+  const U256 huge = U256::from_limbs({0, 0, 0, std::uint64_t{1} << 63});
+  auto batch = [&](const U256& v) {
+    return "0x83f12fec" + word_num(0x40) + word_num(v) + word_num(2) + word_addr(kAttack) + word_addr(kUser);
+  };
+  json j = frame("CALL", kEoa, kToken, batch(huge));
+  const Finding* f = nullptr;
+  const auto an = run(j);
+  f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::kCritical);
+  EXPECT_TRUE(names(f->victims, kToken));
+  EXPECT_TRUE(names(f->attackers, kUser));
+  // An ordinary batch transfer, or one that reverted, is nothing.
+  EXPECT_EQ(incident(run(frame("CALL", kEoa, kToken, batch(U256(1'000))))), nullptr);
+  json reverted = j;
+  reverted["error"] = "execution reverted";
+  EXPECT_EQ(incident(run(reverted)), nullptr);
+}
+
 TEST(DetectTest, PriceMovedAndReadByTheVictimIsManipulation) {
   const unsigned pair = 20, lending = 21;
   auto reserves = [&](unsigned reader, const U256& r0, const U256& r1) {

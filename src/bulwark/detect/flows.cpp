@@ -9,15 +9,6 @@ constexpr std::uint32_t kDeposit = 0xd0e30db0;       // deposit()
 constexpr std::uint32_t kWithdraw = 0x2e1a7d4d;      // withdraw(uint256)
 constexpr std::uint32_t kMintTo = 0x40c10f19;        // mint(address,uint256)
 
-Address word_address(const U256& w) {
-  const auto b = w.to_be_bytes();
-  return Address::from_bytes(std::span<const std::uint8_t, 20>(b.data() + 12, 20));
-}
-
-bool is_address_word(const U256& w) {
-  return w.bit_length() <= 160;
-}
-
 /// A call's boolean return of false (an ERC-20 that reports failure instead of reverting).
 bool returned_false(const chain::Trace& t, const chain::Frame& f) {
   if (!f.has_output || f.output_size != 32) return false;

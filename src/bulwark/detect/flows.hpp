@@ -78,4 +78,15 @@ extern const Hash32 kTransferTopic;
 /// Computes the flows of `trace`. Pure; never fails (an undecodable call is simply not a flow).
 FlowSummary compute_flows(const chain::Trace& trace, const ChainTables& tables);
 
+/// The address in the low 20 bytes of an ABI word.
+inline Address word_address(const U256& w) {
+  const auto b = w.to_be_bytes();
+  return Address::from_bytes(std::span<const std::uint8_t, 20>(b.data() + 12, 20));
+}
+
+/// True when an ABI word could hold an address (its top 12 bytes are zero).
+inline bool is_address_word(const U256& w) {
+  return w.bit_length() <= 160;
+}
+
 }  // namespace bulwark::detect
