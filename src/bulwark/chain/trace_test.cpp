@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "bulwark/detect/test_traces.hpp"
 
 namespace bulwark::chain {
@@ -144,6 +146,41 @@ TEST(TraceTest, EscapesInKeysAndValuesAreReadAsTheirMeaning) {
   ASSERT_TRUE(t) << t.error().message;
   ASSERT_TRUE(t->output_word(t->frames[0], 0, w));
   EXPECT_EQ(w, U256(0xdeadbeefu));
+}
+
+TEST(TraceTest, HeldTextIsSharedNotCopiedAndOutlivedByItsTraces) {
+  // Calldata without escapes is kept where the held text has it; an escaped input is copied into the
+  // arena; both read the same as from a plain string, and the trace keeps the text alive.
+  json j = sample();
+  j["calls"][1]["input"] = "0xZZbbccdd";
+  std::string text = j.dump();
+  const std::size_t at = text.find("ZZ");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 2, R"(\u0061a)");  // a JSON escape: the input reads 0xaabbccdd
+  const auto plain = parse_call_trace(text);
+  ASSERT_TRUE(plain) << plain.error().message;
+  std::optional<Trace> held;
+  {
+    const TraceText t(text);
+    auto r = parse_call_trace(t);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->source, t.buffer());
+    held = std::move(*r);
+    EXPECT_EQ(t.view(), text);
+    EXPECT_GE(t.buffer()->size(), text.size() + TraceText::kPadding);
+  }
+  ASSERT_EQ(held->frames.size(), plain->frames.size());
+  for (std::size_t i = 0; i < held->frames.size(); ++i) {
+    EXPECT_EQ(held->input(held->frames[i]), plain->input(plain->frames[i])) << i;
+    EXPECT_EQ(held->selector(held->frames[i]), plain->selector(plain->frames[i])) << i;
+  }
+  EXPECT_EQ(held->selector(held->frames[2]), 0xaabbccddu);
+  EXPECT_TRUE(held->frames[2].input_offset & Trace::kArenaBit);  // unescaped, so copied
+  EXPECT_FALSE(held->frames[0].input_offset & Trace::kArenaBit);
+  // A copy of the trace reads the same bytes.
+  const Trace copy = *held;
+  EXPECT_EQ(copy.input_hex(copy.frames[0]), held->input_hex(held->frames[0]));
+  EXPECT_TRUE(parse_any_trace(TraceText(std::string(text))));
 }
 
 TEST(TraceTest, TenThousandLevelsDeepIsAnErrorNotACrash) {
