@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <map>
@@ -11,6 +12,10 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define BULWARK_TRACE_AVX2 1
 #endif
 
 #include "bulwark/core/hex.hpp"
@@ -62,9 +67,53 @@ constexpr std::uint64_t bytes_between(std::uint64_t x, std::uint64_t m, std::uin
   return (kOnes * (127 + n) - (x & kOnes * 127)) & ~x & ((x & kOnes * 127) + kOnes * (127 - m)) & kHighBits;
 }
 
-/// True when every character is a hex digit: 64, 32 and 16 at a time with SSE2 (the x86-64 baseline),
-/// then eight at a time (most of a trace's bytes are hex).
+#if BULWARK_TRACE_AVX2
+// The AVX2 kernel is chosen at run time (the build targets baseline x86-64). Only this function is
+// compiled for AVX2, through the target attribute: it has internal linkage and calls nothing but
+// intrinsics, so no AVX2-compiled copy of a shared inline or template function (which the linker could
+// pick for the whole program) is made. The rest of the parser, simdjson On-Demand's walk included, stays
+// portable: compiled for AVX2 (simdjson's haswell kernel) the walk measured no faster on the real traces
+// (docs/detection.md), while simdjson's stage 1 is dispatched to its AVX2 kernel by the library itself.
+
+/// True when the CPU and the OS support AVX2.
+bool cpu_has_avx2() {
+  __builtin_cpu_init();  // may run before libgcc's own constructor
+  return __builtin_cpu_supports("avx2");
+}
+const bool kCpuAvx2 = cpu_has_avx2();
+std::atomic<bool> g_avx2{kCpuAvx2};  // use_avx2() may turn it off
+
+/// A bit per character of the 32 at `p`: set where it is a hex digit. (c - '0') <= 9 unsigned, or
+/// ((c | 0x20) - 'a') <= 5; min_epu8(t, k) == t is the unsigned t <= k.
+__attribute__((target("avx2"))) inline std::uint32_t hex_mask32(const char* p) {
+  const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8('0'));
+  const __m256i l = _mm256_sub_epi8(_mm256_or_si256(x, _mm256_set1_epi8(0x20)), _mm256_set1_epi8('a'));
+  const __m256i ok = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d),
+                                     _mm256_cmpeq_epi8(_mm256_min_epu8(l, _mm256_set1_epi8(5)), l));
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(ok));
+}
+
+/// all_hex for n >= 32 characters: 64 and 32 at a time, the tail as one overlapping 32-character load.
+__attribute__((target("avx2"))) bool all_hex_avx2(const char* p, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 64 <= n; i += 64)
+    if ((hex_mask32(p + i) & hex_mask32(p + i + 32)) != 0xffffffffu) return false;
+  if (i + 32 <= n) {
+    if (hex_mask32(p + i) != 0xffffffffu) return false;
+    i += 32;
+  }
+  return i == n || hex_mask32(p + n - 32) == 0xffffffffu;
+}
+#endif
+
+/// True when every character is a hex digit: with AVX2 where the CPU has it and the string is long
+/// enough, else 64, 32 and 16 at a time with SSE2 (the x86-64 baseline), then eight at a time (most of
+/// a trace's bytes are hex).
 bool all_hex(std::string_view s) {
+#if BULWARK_TRACE_AVX2
+  if (s.size() >= 32 && g_avx2.load(std::memory_order_relaxed)) return all_hex_avx2(s.data(), s.size());
+#endif
   std::size_t i = 0;
 #if defined(__SSE2__)
   {
@@ -789,6 +838,16 @@ Status parse_parity(Builder& b, array entries) {
 }
 
 }  // namespace
+
+bool use_avx2(bool on) {
+#if BULWARK_TRACE_AVX2
+  g_avx2.store(on && kCpuAvx2, std::memory_order_relaxed);
+  return on && kCpuAvx2;
+#else
+  (void)on;
+  return false;
+#endif
+}
 
 std::string_view to_string(CallKind kind) {
   switch (kind) {

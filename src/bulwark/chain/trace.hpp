@@ -150,6 +150,11 @@ Result<Trace> parse_call_trace(std::string_view json, const ParseLimits& limits 
 /// The same, in place: the trace shares `json` instead of copying it.
 Result<Trace> parse_call_trace(const TraceText& json, const ParseLimits& limits = {});
 
+/// Lets the parsers use their AVX2 kernels (the default where the CPU has AVX2) or only the portable
+/// ones (`on` false), with the same results either way; for tests and comparisons. Returns whether AVX2
+/// kernels are now used. Safe to call from any thread; a parse already running may see either setting.
+bool use_avx2(bool on);
+
 /// Parses a parity-style `trace_transaction` result (a flat array of `{action, result, traceAddress,
 /// type, subtraces, error}`), or a JSON-RPC response whose result is one, into the same tree.
 Result<Trace> parse_parity_trace(std::string_view json, const ParseLimits& limits = {});

@@ -101,23 +101,54 @@ TEST(TraceTest, MalformedInputGivesAnErrorThatSaysWhere) {
 }
 
 TEST(TraceTest, EveryNonHexByteInCalldataIsRejectedWhereverItStands) {
-  // Inputs are validated 64, 32, 16 and eight characters at a time: try every byte value at every
-  // position of each block (120 digits: one block of each size).
-  for (int pos = 0; pos < 120; ++pos)
-    for (int c = 1; c < 256; ++c) {
-      std::string input = "0x" + std::string(120, 'a');
-      input[2 + static_cast<std::size_t>(pos)] = static_cast<char>(c);
-      const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-      json j = frame("CALL", 1, 2, "0x");
-      j["input"] = input;
-      std::string text;
-      try {
-        text = j.dump();
-      } catch (const json::exception&) {
-        continue;  // not valid UTF-8: cannot be written as JSON at all
+  // Inputs are validated 64, 32, 16 and eight characters at a time (or with AVX2, 64 and 32 and an
+  // overlapping last 32): try every byte value at every position of each block (120 digits: one block of
+  // each size), with both kernels where the CPU has AVX2.
+  for (const bool avx2 : {true, false}) {
+    if (use_avx2(avx2) != avx2) continue;
+    for (int pos = 0; pos < 120; ++pos)
+      for (int c = 1; c < 256; ++c) {
+        std::string input = "0x" + std::string(120, 'a');
+        input[2 + static_cast<std::size_t>(pos)] = static_cast<char>(c);
+        const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        json j = frame("CALL", 1, 2, "0x");
+        j["input"] = input;
+        std::string text;
+        try {
+          text = j.dump();
+        } catch (const json::exception&) {
+          continue;  // not valid UTF-8: cannot be written as JSON at all
+        }
+        EXPECT_EQ(static_cast<bool>(parse_call_trace(text)), hex) << "byte " << c << " at " << pos;
       }
-      EXPECT_EQ(static_cast<bool>(parse_call_trace(text)), hex) << "byte " << c << " at " << pos;
-    }
+  }
+  use_avx2(true);
+}
+
+TEST(TraceTest, EveryNonHexByteIsRejectedByTheAvx2AndThePortableKernels) {
+  // Lengths around the kernels' block sizes (the AVX2 one reads an overlapping last block), with the
+  // AVX2 kernel where the CPU has it and with the portable ones.
+  for (const bool avx2 : {true, false}) {
+    if (use_avx2(avx2) != avx2) continue;
+    for (const std::size_t len : {32u, 40u, 62u, 64u, 66u, 96u, 100u, 128u, 130u})
+      for (std::size_t pos = 0; pos < len; ++pos)
+        for (const int c : {0x01, int{'/'}, int{':'}, int{'@'}, int{'G'}, int{'`'}, int{'g'}, 0x7f, int{' '},
+                            int{'F'}, int{'f'}, int{'0'}, int{'9'}}) {
+          std::string input = "0x" + std::string(len, 'a');
+          input[2 + pos] = static_cast<char>(c);
+          const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+          json j = frame("CALL", 1, 2, "0x");
+          j["input"] = input;
+          EXPECT_EQ(static_cast<bool>(parse_call_trace(j.dump())), hex)
+              << "byte " << c << " at " << pos << " of " << len << (avx2 ? " (AVX2)" : " (portable)");
+          if (len != 40) continue;
+          j = frame("CALL", 1, 2, "0x");
+          j["from"] = input;  // an address: 40 digits
+          EXPECT_EQ(static_cast<bool>(parse_call_trace(j.dump())), hex)
+              << "address byte " << c << " at " << pos << (avx2 ? " (AVX2)" : " (portable)");
+        }
+  }
+  use_avx2(true);
 }
 
 TEST(TraceTest, EscapesInKeysAndValuesAreReadAsTheirMeaning) {
