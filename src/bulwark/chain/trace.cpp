@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <map>
@@ -11,6 +12,10 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define BULWARK_TRACE_AVX2 1
 #endif
 
 #include "bulwark/core/hex.hpp"
@@ -62,9 +67,53 @@ constexpr std::uint64_t bytes_between(std::uint64_t x, std::uint64_t m, std::uin
   return (kOnes * (127 + n) - (x & kOnes * 127)) & ~x & ((x & kOnes * 127) + kOnes * (127 - m)) & kHighBits;
 }
 
-/// True when every character is a hex digit: 64, 32 and 16 at a time with SSE2 (the x86-64 baseline),
-/// then eight at a time (most of a trace's bytes are hex).
+#if BULWARK_TRACE_AVX2
+// The AVX2 kernel is chosen at run time (the build targets baseline x86-64). Only this function is
+// compiled for AVX2, through the target attribute: it has internal linkage and calls nothing but
+// intrinsics, so no AVX2-compiled copy of a shared inline or template function (which the linker could
+// pick for the whole program) is made. The rest of the parser, simdjson On-Demand's walk included, stays
+// portable: compiled for AVX2 (simdjson's haswell kernel) the walk measured no faster on the real traces
+// (docs/detection.md), while simdjson's stage 1 is dispatched to its AVX2 kernel by the library itself.
+
+/// True when the CPU and the OS support AVX2.
+bool cpu_has_avx2() {
+  __builtin_cpu_init();  // may run before libgcc's own constructor
+  return __builtin_cpu_supports("avx2");
+}
+const bool kCpuAvx2 = cpu_has_avx2();
+std::atomic<bool> g_avx2{kCpuAvx2};  // use_avx2() may turn it off
+
+/// A bit per character of the 32 at `p`: set where it is a hex digit. (c - '0') <= 9 unsigned, or
+/// ((c | 0x20) - 'a') <= 5; min_epu8(t, k) == t is the unsigned t <= k.
+__attribute__((target("avx2"))) inline std::uint32_t hex_mask32(const char* p) {
+  const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8('0'));
+  const __m256i l = _mm256_sub_epi8(_mm256_or_si256(x, _mm256_set1_epi8(0x20)), _mm256_set1_epi8('a'));
+  const __m256i ok = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d),
+                                     _mm256_cmpeq_epi8(_mm256_min_epu8(l, _mm256_set1_epi8(5)), l));
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(ok));
+}
+
+/// all_hex for n >= 32 characters: 64 and 32 at a time, the tail as one overlapping 32-character load.
+__attribute__((target("avx2"))) bool all_hex_avx2(const char* p, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 64 <= n; i += 64)
+    if ((hex_mask32(p + i) & hex_mask32(p + i + 32)) != 0xffffffffu) return false;
+  if (i + 32 <= n) {
+    if (hex_mask32(p + i) != 0xffffffffu) return false;
+    i += 32;
+  }
+  return i == n || hex_mask32(p + n - 32) == 0xffffffffu;
+}
+#endif
+
+/// True when every character is a hex digit: with AVX2 where the CPU has it and the string is long
+/// enough, else 64, 32 and 16 at a time with SSE2 (the x86-64 baseline), then eight at a time (most of
+/// a trace's bytes are hex).
 bool all_hex(std::string_view s) {
+#if BULWARK_TRACE_AVX2
+  if (s.size() >= 32 && g_avx2.load(std::memory_order_relaxed)) return all_hex_avx2(s.data(), s.size());
+#endif
   std::size_t i = 0;
 #if defined(__SSE2__)
   {
@@ -168,58 +217,37 @@ class Builder {
     if (!all_hex(s)) return fail_at(std::string(field) + " has a non-hex character");
     size = static_cast<std::uint32_t>(s.size() / 2);
     // In place: the digits already sit in the source text the trace keeps (calldata read as raw JSON).
-    if (in_place_ && s.data() >= trace.hex.data() &&
-        s.data() + s.size() <= trace.hex.data() + trace.hex.size()) {
-      offset = static_cast<std::uint32_t>(s.data() - trace.hex.data());
+    if (in_source(s)) {
+      offset = static_cast<std::uint32_t>(s.data() - source_begin_);
       return {};
     }
-    // Otherwise copied; while the source is being parsed it cannot grow, so copies wait in a side buffer
-    // and their offsets (marked by the top bit) are rebased when parsing ends.
-    std::string& dst = in_place_ ? side_ : trace.hex;
-    if (dst.size() + s.size() >= 0x7fffffffULL || trace.hex.size() >= 0x7fffffffULL)
-      return fail_at("trace bytes exceed 2 GiB");
-    offset = static_cast<std::uint32_t>(dst.size()) | (in_place_ ? kSideBit : 0u);
-    dst.append(s);
+    // Otherwise copied into the trace's arena.
+    if (trace.hex.size() + s.size() >= Trace::kArenaBit) return fail_at("trace bytes exceed 2 GiB");
+    offset = static_cast<std::uint32_t>(trace.hex.size()) | Trace::kArenaBit;
+    trace.hex.append(s);
     return {};
   }
 
   /// The fast path of bytes(): true (and the digits taken in place) when `s` is an even number of hex
-  /// digits lying in the adopted source; false, changing nothing, otherwise.
+  /// digits lying in the source text; false, changing nothing, otherwise.
   bool bytes_in_place(std::string_view s, std::uint32_t& offset, std::uint32_t& size) {
     s = strip_hex_prefix(s);
-    if (!in_place_ || s.size() % 2 != 0 || s.data() < trace.hex.data() ||
-        s.data() + s.size() > trace.hex.data() + trace.hex.size() || !all_hex(s))
-      return false;
+    if (s.size() % 2 != 0 || !in_source(s) || !all_hex(s)) return false;
     size = static_cast<std::uint32_t>(s.size() / 2);
-    offset = static_cast<std::uint32_t>(s.data() - trace.hex.data());
+    offset = static_cast<std::uint32_t>(s.data() - source_begin_);
     return true;
   }
 
-  /// Keeps `json` as the trace's own text (with simdjson's padding) for in-place parsing; returns a
-  /// padded view of it.
-  simdjson::padded_string_view adopt_source(std::string_view json) {
-    trace.hex.reserve(json.size() + simdjson::SIMDJSON_PADDING);
-    trace.hex.assign(json.data(), json.size());
-    trace.frames.reserve(json.size() / 1024 + 4);  // real traces: one frame per 1-2 kB of JSON
-    in_place_ = true;
-    return simdjson::padded_string_view(trace.hex.data(), trace.hex.size(), trace.hex.capacity());
-  }
-
-  /// Ends in-place parsing: moves the side buffer behind the source and rebases its offsets.
-  void finish_source() {
-    if (!in_place_) return;
-    const auto base = static_cast<std::uint32_t>(trace.hex.size());
-    trace.hex.append(side_);
-    auto fix = [&](std::uint32_t& off) {
-      if (off & kSideBit) off = (off & ~kSideBit) + base;
-    };
-    for (auto& f : trace.frames) {
-      fix(f.input_offset);
-      fix(f.output_offset);
-    }
-    for (auto& l : trace.logs) fix(l.data_offset);
-    side_.clear();
-    in_place_ = false;
+  /// Makes `text` the trace's source, shared, for in-place parsing; returns a padded view of it.
+  /// Errors: kInvalidArgument when it is too large for hex offsets (2 GiB).
+  Result<simdjson::padded_string_view> adopt_source(const TraceText& text) {
+    static_assert(TraceText::kPadding >= simdjson::SIMDJSON_PADDING);
+    if (text.size() >= Trace::kArenaBit) return fail(ErrorCode::kInvalidArgument, "trace exceeds 2 GiB");
+    trace.source = text.buffer();
+    source_begin_ = trace.source->data();
+    source_end_ = source_begin_ + text.size();
+    trace.frames.reserve(text.size() / 1024 + 4);  // real traces: one frame per 1-2 kB of JSON
+    return simdjson::padded_string_view(source_begin_, text.size(), text.size() + TraceText::kPadding);
   }
 
   /// A quantity given as a hex string, a decimal string or a JSON number.
@@ -304,11 +332,7 @@ class Builder {
 
   void set_selector(std::size_t i) {
     Frame& f = trace.frames[i];
-    if (f.input_size < 4) return;
-    // While the source is parsed in place, a copied input still waits in the side buffer.
-    const char* p = (f.input_offset & kSideBit) && in_place_ ? side_.data() + (f.input_offset & ~kSideBit)
-                                                             : trace.hex.data() + f.input_offset;
-    f.selector = hex8_value(p);
+    if (f.input_size >= 4) f.selector = hex8_value(trace.at(f.input_offset));
   }
 
   void close(std::size_t i) { trace.frames[i].end = static_cast<std::uint32_t>(trace.frames.size()); }
@@ -321,12 +345,13 @@ class Builder {
   std::vector<std::uint32_t> path_;  ///< Child indices from the root to the frame being parsed.
 
  private:
-  static constexpr std::uint32_t kSideBit = 0x80000000u;
-  bool in_place_ = false;
-  std::string side_;
+  /// True when `s` lies inside the source text (and so can be kept as an offset into it).
+  bool in_source(std::string_view s) const {
+    return source_begin_ != nullptr && s.data() >= source_begin_ && s.data() + s.size() <= source_end_;
+  }
 
- public:
- private:
+  const char* source_begin_ = nullptr;
+  const char* source_end_ = nullptr;
   ParseLimits limits_;
 };
 
@@ -814,6 +839,16 @@ Status parse_parity(Builder& b, array entries) {
 
 }  // namespace
 
+bool use_avx2(bool on) {
+#if BULWARK_TRACE_AVX2
+  g_avx2.store(on && kCpuAvx2, std::memory_order_relaxed);
+  return on && kCpuAvx2;
+#else
+  (void)on;
+  return false;
+#endif
+}
+
 std::string_view to_string(CallKind kind) {
   switch (kind) {
     case CallKind::kCall: return "CALL";
@@ -829,7 +864,7 @@ std::string_view to_string(CallKind kind) {
 
 std::vector<std::uint8_t> Trace::decode(std::uint32_t offset, std::uint32_t size) const {
   std::vector<std::uint8_t> out(size);
-  decode_hex(std::string_view(hex.data() + offset, 2 * std::size_t{size}), out.data());
+  if (size > 0) decode_hex(std::string_view(at(offset), 2 * std::size_t{size}), out.data());
   return out;
 }
 
@@ -837,7 +872,7 @@ bool Trace::hex_word(std::uint32_t offset, std::uint32_t size, std::size_t skip,
                      U256& out) const {
   const std::size_t off = skip + 32 * i;
   if (size < off + 32) return false;
-  const char* p = hex.data() + offset + 2 * off;  // validated when parsed
+  const char* p = at(offset) + 2 * off;  // validated when parsed
   auto limb = [&](std::size_t k) {
     return std::uint64_t{hex8_value(p + 16 * k)} << 32 | hex8_value(p + 16 * k + 8);
   };
@@ -862,9 +897,10 @@ enum class RootShape { kFrame, kParity };
 
 /// Parses a callTracer frame, bare or as a JSON-RPC envelope's result, in one On-Demand pass. Returns
 /// kParity (and leaves `b` empty) when the envelope holds an array: a parity-style trace.
-Result<RootShape> parse_root_ondemand(Builder& b, std::string_view json) {
+Result<RootShape> parse_root_ondemand(Builder& b, const TraceText& text) {
   thread_local od::parser parser;
-  const auto padded = b.adopt_source(json);
+  BULWARK_TRY(padded, b.adopt_source(text));
+  const std::string_view json = text.view();
   od::document doc;
   auto invalid = [](simdjson::error_code e) {
     return fail(ErrorCode::kInvalidArgument,
@@ -889,7 +925,6 @@ Result<RootShape> parse_root_ondemand(Builder& b, std::string_view json) {
   }
   if (k != "jsonrpc" && k != "id" && k != "result" && !error_object) {
     BULWARK_CHECK(od_frame(b, o, -1, 0));
-    b.finish_source();
     return RootShape::kFrame;
   }
   for (auto fr : o) {
@@ -920,7 +955,6 @@ Result<RootShape> parse_root_ondemand(Builder& b, std::string_view json) {
     if (v.get_object().get(frame) != simdjson::SUCCESS)
       return fail(ErrorCode::kInvalidArgument, "a callTracer trace must be a JSON object (its root frame)");
     BULWARK_CHECK(od_frame(b, frame, -1, 0));
-    b.finish_source();
     return RootShape::kFrame;
   }
   return fail(ErrorCode::kInvalidArgument, "the JSON-RPC response holds no result");
@@ -928,7 +962,23 @@ Result<RootShape> parse_root_ondemand(Builder& b, std::string_view json) {
 
 }  // namespace
 
+TraceText::TraceText(std::string text) : size_(text.size()) {
+  text.append(kPadding, ' ');  // in place when the capacity allows
+  buf_ = std::make_shared<const std::string>(std::move(text));
+}
+
+TraceText TraceText::copy_of(std::string_view text) {
+  std::string s;
+  s.reserve(text.size() + kPadding);
+  s.assign(text);
+  return TraceText(std::move(s));
+}
+
 Result<Trace> parse_call_trace(std::string_view json, const ParseLimits& limits) {
+  return parse_call_trace(TraceText::copy_of(json), limits);
+}
+
+Result<Trace> parse_call_trace(const TraceText& json, const ParseLimits& limits) {
   Builder b(limits);
   BULWARK_TRY(shape, parse_root_ondemand(b, json));
   if (shape == RootShape::kParity)
@@ -977,7 +1027,7 @@ bool stack_word(const Step& st, std::size_t back, U256& out) {
 /// `size` bytes of memory from `offset` (zero beyond what was recorded), as hex appended to `hex`.
 Status memory_hex(Builder& b, const Step& st, const U256& offset, const U256& size, std::uint32_t& out_off,
                   std::uint32_t& out_size) {
-  out_off = static_cast<std::uint32_t>(b.trace.hex.size());
+  out_off = static_cast<std::uint32_t>(b.trace.hex.size()) | Trace::kArenaBit;
   out_size = 0;
   if (!st.has_memory || size.is_zero()) return {};
   if (!offset.fits_u64() || !size.fits_u64() || size.low_u64() > (1u << 24))
@@ -1186,13 +1236,27 @@ Result<Trace> parse_struct_logs(std::string_view json, const TxCall& tx, const P
   return std::move(b.trace);
 }
 
-Result<Trace> parse_any_trace(std::string_view json, const ParseLimits& limits) {
+namespace {
+
+/// True when the first non-blank character of `json` opens an array (a bare parity-style trace).
+bool starts_array(std::string_view json) {
   std::size_t i = 0;
   while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\r' || json[i] == '\t')) ++i;
-  if (i < json.size() && json[i] == '[') return parse_parity_trace(json, limits);
+  return i < json.size() && json[i] == '[';
+}
+
+}  // namespace
+
+Result<Trace> parse_any_trace(std::string_view json, const ParseLimits& limits) {
+  if (starts_array(json)) return parse_parity_trace(json, limits);
+  return parse_any_trace(TraceText::copy_of(json), limits);
+}
+
+Result<Trace> parse_any_trace(const TraceText& json, const ParseLimits& limits) {
+  if (starts_array(json.view())) return parse_parity_trace(json.view(), limits);
   Builder b(limits);
   BULWARK_TRY(shape, parse_root_ondemand(b, json));
-  if (shape == RootShape::kParity) return parse_parity_trace(json, limits);
+  if (shape == RootShape::kParity) return parse_parity_trace(json.view(), limits);
   propagate_failure(b.trace);
   return std::move(b.trace);
 }

@@ -8,6 +8,7 @@
 /// children in execution order), so the subtree of frame i is the index range [i, frames[i].end).
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,18 +38,18 @@ std::string_view to_string(CallKind kind);
 struct TraceLog {
   Address address;
   std::vector<Hash32> topics;
-  std::uint32_t data_offset = 0;  ///< Into Trace::hex (a character offset).
+  std::uint32_t data_offset = 0;  ///< A Trace hex offset (see Trace::at).
   std::uint32_t data_size = 0;    ///< In bytes.
 };
 
-/// One call frame. Byte fields are kept as hex in the owning Trace's arena and decoded on demand
+/// One call frame. Byte fields are kept as hex, where the trace's text has them, and decoded on demand
 /// (Trace::input, Trace::word, ...): most of a trace's bytes are calldata no rule reads.
 struct Frame {
   CallKind kind = CallKind::kCall;
   Address from;  ///< The account whose code made the call (the storage context, also under DELEGATECALL).
   Address to;    ///< The callee; for CREATE/CREATE2 the new contract; for SELFDESTRUCT the beneficiary.
   U256 value;    ///< Wei sent with the call (for DELEGATECALL: the inherited call value, not a transfer).
-  std::uint32_t input_offset = 0, input_size = 0;    ///< Character offset into Trace::hex; size in bytes.
+  std::uint32_t input_offset = 0, input_size = 0;    ///< A Trace hex offset (see Trace::at); size in bytes.
   std::uint32_t output_offset = 0, output_size = 0;  ///< Likewise.
   bool has_output = false;   ///< False when the tracer gave no output (null or missing).
   bool reverted = false;     ///< This frame ended in an error or revert.
@@ -61,20 +62,58 @@ struct Frame {
   std::uint32_t selector = 0;  ///< The input's first four bytes (0 when shorter), decoded once.
 };
 
-/// A transaction's call tree. Owns its frames, logs and bytes; movable, not thread-safe to mutate.
+/// Trace JSON held for parsing in place: the text followed by the padding the JSON parser may read past
+/// its end. The traces parsed from it share it and point into it for their hex (inputs, outputs, log
+/// data) instead of copying it, so parsing the same held text again copies nothing. Immutable; cheap to
+/// copy (shared); thread-safe to share between threads.
+class TraceText {
+ public:
+  /// Bytes of padding kept after the text (simdjson's SIMDJSON_PADDING).
+  static constexpr std::size_t kPadding = 64;
+
+  TraceText() : TraceText(std::string()) {}
+  /// Takes `text` and pads it: no copy when its capacity already has room for the padding, one otherwise.
+  explicit TraceText(std::string text);
+  /// Copies `text` into a padded buffer.
+  static TraceText copy_of(std::string_view text);
+
+  /// The JSON text, without the padding.
+  std::string_view view() const { return {buf_->data(), size_}; }
+  std::size_t size() const { return size_; }
+  /// The shared buffer: the text, then kPadding bytes.
+  const std::shared_ptr<const std::string>& buffer() const { return buf_; }
+
+ private:
+  std::shared_ptr<const std::string> buf_;
+  std::size_t size_ = 0;
+};
+
+/// A transaction's call tree. Owns (or shares) its frames, logs and bytes; movable and copyable, not
+/// thread-safe to mutate.
 struct Trace {
   std::vector<Frame> frames;   ///< Pre-order; frames[0] is the transaction's own call.
   std::vector<TraceLog> logs;  ///< Every frame's logs, grouped by frame.
-  std::string hex;  ///< Arena of inputs, outputs and log data as validated lowercase-or-upper hex digits.
+  /// The JSON text the trace was parsed from, shared with the TraceText it came from (null for parsers
+  /// that copy every byte field into `hex`).
+  std::shared_ptr<const std::string> source;
+  /// Arena of byte fields that could not be read in place: validated hex digits (either case).
+  std::string hex;
   bool has_logs = false;  ///< The tracer recorded logs (callTracer withLog, struct logs).
+
+  /// Hex offsets (Frame::input_offset, ...) with this bit set index `hex`; others index `source`.
+  static constexpr std::uint32_t kArenaBit = 0x80000000u;
+  /// The characters at hex offset `offset`.
+  const char* at(std::uint32_t offset) const {
+    return offset & kArenaBit ? hex.data() + (offset & ~kArenaBit) : source->data() + offset;
+  }
 
   /// The input's hex digits (no 0x), 2 per byte.
   std::string_view input_hex(const Frame& f) const {
-    return {hex.data() + f.input_offset, 2 * std::size_t{f.input_size}};
+    return {f.input_size ? at(f.input_offset) : "", 2 * std::size_t{f.input_size}};
   }
   /// The output's hex digits (no 0x).
   std::string_view output_hex(const Frame& f) const {
-    return {hex.data() + f.output_offset, 2 * std::size_t{f.output_size}};
+    return {f.output_size ? at(f.output_offset) : "", 2 * std::size_t{f.output_size}};
   }
   /// Decoded copies of a frame's input and output and of a log's data.
   std::vector<std::uint8_t> input(const Frame& f) const { return decode(f.input_offset, f.input_size); }
@@ -108,6 +147,13 @@ struct ParseLimits {
 /// Errors: kInvalidArgument for malformed or truncated JSON, a missing or malformed field, or input
 /// beyond `limits`, with what was wrong and where (the frame's path).
 Result<Trace> parse_call_trace(std::string_view json, const ParseLimits& limits = {});
+/// The same, in place: the trace shares `json` instead of copying it.
+Result<Trace> parse_call_trace(const TraceText& json, const ParseLimits& limits = {});
+
+/// Lets the parsers use their AVX2 kernels (the default where the CPU has AVX2) or only the portable
+/// ones (`on` false), with the same results either way; for tests and comparisons. Returns whether AVX2
+/// kernels are now used. Safe to call from any thread; a parse already running may see either setting.
+bool use_avx2(bool on);
 
 /// Parses a parity-style `trace_transaction` result (a flat array of `{action, result, traceAddress,
 /// type, subtraces, error}`), or a JSON-RPC response whose result is one, into the same tree.
@@ -135,5 +181,7 @@ Result<Trace> parse_struct_logs(std::string_view json, const TxCall& tx, const P
 
 /// Parses whichever of the shapes above `json` holds (an array or a `{"result": [...]}` is parity-style).
 Result<Trace> parse_any_trace(std::string_view json, const ParseLimits& limits = {});
+/// The same, in place for callTracer results: the trace shares `json` instead of copying it.
+Result<Trace> parse_any_trace(const TraceText& json, const ParseLimits& limits = {});
 
 }  // namespace bulwark::chain

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "bulwark/detect/test_traces.hpp"
 
 namespace bulwark::chain {
@@ -99,23 +101,54 @@ TEST(TraceTest, MalformedInputGivesAnErrorThatSaysWhere) {
 }
 
 TEST(TraceTest, EveryNonHexByteInCalldataIsRejectedWhereverItStands) {
-  // Inputs are validated 64, 32, 16 and eight characters at a time: try every byte value at every
-  // position of each block (120 digits: one block of each size).
-  for (int pos = 0; pos < 120; ++pos)
-    for (int c = 1; c < 256; ++c) {
-      std::string input = "0x" + std::string(120, 'a');
-      input[2 + static_cast<std::size_t>(pos)] = static_cast<char>(c);
-      const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-      json j = frame("CALL", 1, 2, "0x");
-      j["input"] = input;
-      std::string text;
-      try {
-        text = j.dump();
-      } catch (const json::exception&) {
-        continue;  // not valid UTF-8: cannot be written as JSON at all
+  // Inputs are validated 64, 32, 16 and eight characters at a time (or with AVX2, 64 and 32 and an
+  // overlapping last 32): try every byte value at every position of each block (120 digits: one block of
+  // each size), with both kernels where the CPU has AVX2.
+  for (const bool avx2 : {true, false}) {
+    if (use_avx2(avx2) != avx2) continue;
+    for (int pos = 0; pos < 120; ++pos)
+      for (int c = 1; c < 256; ++c) {
+        std::string input = "0x" + std::string(120, 'a');
+        input[2 + static_cast<std::size_t>(pos)] = static_cast<char>(c);
+        const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        json j = frame("CALL", 1, 2, "0x");
+        j["input"] = input;
+        std::string text;
+        try {
+          text = j.dump();
+        } catch (const json::exception&) {
+          continue;  // not valid UTF-8: cannot be written as JSON at all
+        }
+        EXPECT_EQ(static_cast<bool>(parse_call_trace(text)), hex) << "byte " << c << " at " << pos;
       }
-      EXPECT_EQ(static_cast<bool>(parse_call_trace(text)), hex) << "byte " << c << " at " << pos;
-    }
+  }
+  use_avx2(true);
+}
+
+TEST(TraceTest, EveryNonHexByteIsRejectedByTheAvx2AndThePortableKernels) {
+  // Lengths around the kernels' block sizes (the AVX2 one reads an overlapping last block), with the
+  // AVX2 kernel where the CPU has it and with the portable ones.
+  for (const bool avx2 : {true, false}) {
+    if (use_avx2(avx2) != avx2) continue;
+    for (const std::size_t len : {32u, 40u, 62u, 64u, 66u, 96u, 100u, 128u, 130u})
+      for (std::size_t pos = 0; pos < len; ++pos)
+        for (const int c : {0x01, int{'/'}, int{':'}, int{'@'}, int{'G'}, int{'`'}, int{'g'}, 0x7f, int{' '},
+                            int{'F'}, int{'f'}, int{'0'}, int{'9'}}) {
+          std::string input = "0x" + std::string(len, 'a');
+          input[2 + pos] = static_cast<char>(c);
+          const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+          json j = frame("CALL", 1, 2, "0x");
+          j["input"] = input;
+          EXPECT_EQ(static_cast<bool>(parse_call_trace(j.dump())), hex)
+              << "byte " << c << " at " << pos << " of " << len << (avx2 ? " (AVX2)" : " (portable)");
+          if (len != 40) continue;
+          j = frame("CALL", 1, 2, "0x");
+          j["from"] = input;  // an address: 40 digits
+          EXPECT_EQ(static_cast<bool>(parse_call_trace(j.dump())), hex)
+              << "address byte " << c << " at " << pos << (avx2 ? " (AVX2)" : " (portable)");
+        }
+  }
+  use_avx2(true);
 }
 
 TEST(TraceTest, EscapesInKeysAndValuesAreReadAsTheirMeaning) {
@@ -144,6 +177,41 @@ TEST(TraceTest, EscapesInKeysAndValuesAreReadAsTheirMeaning) {
   ASSERT_TRUE(t) << t.error().message;
   ASSERT_TRUE(t->output_word(t->frames[0], 0, w));
   EXPECT_EQ(w, U256(0xdeadbeefu));
+}
+
+TEST(TraceTest, HeldTextIsSharedNotCopiedAndOutlivedByItsTraces) {
+  // Calldata without escapes is kept where the held text has it; an escaped input is copied into the
+  // arena; both read the same as from a plain string, and the trace keeps the text alive.
+  json j = sample();
+  j["calls"][1]["input"] = "0xZZbbccdd";
+  std::string text = j.dump();
+  const std::size_t at = text.find("ZZ");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 2, R"(\u0061a)");  // a JSON escape: the input reads 0xaabbccdd
+  const auto plain = parse_call_trace(text);
+  ASSERT_TRUE(plain) << plain.error().message;
+  std::optional<Trace> held;
+  {
+    const TraceText t(text);
+    auto r = parse_call_trace(t);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->source, t.buffer());
+    held = std::move(*r);
+    EXPECT_EQ(t.view(), text);
+    EXPECT_GE(t.buffer()->size(), text.size() + TraceText::kPadding);
+  }
+  ASSERT_EQ(held->frames.size(), plain->frames.size());
+  for (std::size_t i = 0; i < held->frames.size(); ++i) {
+    EXPECT_EQ(held->input(held->frames[i]), plain->input(plain->frames[i])) << i;
+    EXPECT_EQ(held->selector(held->frames[i]), plain->selector(plain->frames[i])) << i;
+  }
+  EXPECT_EQ(held->selector(held->frames[2]), 0xaabbccddu);
+  EXPECT_TRUE(held->frames[2].input_offset & Trace::kArenaBit);  // unescaped, so copied
+  EXPECT_FALSE(held->frames[0].input_offset & Trace::kArenaBit);
+  // A copy of the trace reads the same bytes.
+  const Trace copy = *held;
+  EXPECT_EQ(copy.input_hex(copy.frames[0]), held->input_hex(held->frames[0]));
+  EXPECT_TRUE(parse_any_trace(TraceText(std::string(text))));
 }
 
 TEST(TraceTest, TenThousandLevelsDeepIsAnErrorNotACrash) {

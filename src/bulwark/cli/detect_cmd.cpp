@@ -143,7 +143,8 @@ int run_analyze_trace(const AnalyzeOptions& o) {
   for (const auto& path : o.files) {
     const std::string name = std::filesystem::path(path).stem().string();
     auto text = read_text(path, "trace file");
-    auto trace = text ? chain::parse_any_trace(*text) : Result<chain::Trace>(std::unexpected(text.error()));
+    auto trace = text ? chain::parse_any_trace(chain::TraceText(std::move(*text)))
+                      : Result<chain::Trace>(std::unexpected(text.error()));
     if (!trace) {
       ++failed;
       std::cout << error_line(name, trace.error()).dump() << '\n';

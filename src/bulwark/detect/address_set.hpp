@@ -1,11 +1,10 @@
 #pragma once
 /// A flat set of addresses for the detectors' per-transaction membership tests ("is this an actor, a
-/// contract?"), asked many times per flow: open addressing with linear probing in one array, no node per
-/// element and a hash of three word loads (std::unordered_set<Address> allocates a node per element,
-/// hashes byte by byte and scans linearly while small). Membership only: it promises no iteration order,
-/// so nothing that is reported may be read out of it.
+/// contract?"), asked many times per flow: no node per element and no byte-by-byte hash
+/// (std::unordered_set<Address> allocates a node per element, hashes byte by byte and scans linearly
+/// while small). Membership only: it promises no iteration order, so nothing that is reported may be
+/// read out of it.
 
-#include <array>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -14,14 +13,15 @@
 
 namespace bulwark::detect {
 
-/// A set of addresses: insert and contains, amortised O(1). Up to 8 addresses it lives inline (most
-/// transactions touch few accounts), beyond on the heap. Not copyable (it points into itself); not
-/// thread-safe to mutate.
+/// A set of addresses: insert and contains, amortised O(1). Up to kSmall addresses it is a short array
+/// inside the object, scanned (most transactions touch few accounts, and a set is made per transaction:
+/// the array is never cleared, only its first `count_` entries are read); beyond, an open-addressing
+/// table with linear probing on the heap. Not copyable; not thread-safe to mutate.
 class AddressSet {
  public:
   /// An empty set with room for about `expected` addresses before it grows.
   explicit AddressSet(std::size_t expected = 0) {
-    if (capacity_for(expected) > kInline) rehash(capacity_for(expected));
+    if (expected > kSmall) rehash(capacity_for(expected));
   }
   AddressSet(const AddressSet&) = delete;
   AddressSet& operator=(const AddressSet&) = delete;
@@ -33,13 +33,22 @@ class AddressSet {
       has_zero_ = true;
       return added;
     }
+    if (heap_.empty()) {
+      for (std::size_t k = 0; k < count_; ++k)
+        if (small(k) == a) return false;
+      if (count_ < kSmall) {
+        std::memcpy(small_ + kSize * count_++, a.bytes().data(), kSize);
+        return true;
+      }
+      rehash(4 * kSmall);
+    }
     if (2 * (count_ + 1) > mask_ + 1) rehash(2 * (mask_ + 1));
     std::size_t i = index(a);
-    while (!slots_[i].is_zero()) {
-      if (slots_[i] == a) return false;
+    while (!heap_[i].is_zero()) {
+      if (heap_[i] == a) return false;
       i = (i + 1) & mask_;
     }
-    slots_[i] = a;
+    heap_[i] = a;
     ++count_;
     return true;
   }
@@ -47,9 +56,14 @@ class AddressSet {
   /// True when `a` was inserted.
   bool contains(const Address& a) const {
     if (a.is_zero()) return has_zero_;
+    if (heap_.empty()) {
+      for (std::size_t k = 0; k < count_; ++k)
+        if (small(k) == a) return true;
+      return false;
+    }
     for (std::size_t i = index(a);; i = (i + 1) & mask_) {
-      if (slots_[i] == a) return true;
-      if (slots_[i].is_zero()) return false;
+      if (heap_[i] == a) return true;
+      if (heap_[i].is_zero()) return false;
     }
   }
 
@@ -58,13 +72,17 @@ class AddressSet {
   bool empty() const { return size() == 0; }
 
  private:
-  // The zero address marks an empty slot; whether the set holds it is kept aside.
-  static constexpr std::size_t kInline = 16;
+  static constexpr std::size_t kSmall = 8;
+  static constexpr std::size_t kSize = 20;  // bytes of an address
 
   static std::size_t capacity_for(std::size_t n) {
-    std::size_t c = kInline;
+    std::size_t c = 4 * kSmall;
     while (c < 2 * n) c *= 2;
     return c;
+  }
+
+  Address small(std::size_t k) const {
+    return Address::from_bytes(std::span<const std::uint8_t, kSize>(small_ + kSize * k, kSize));
   }
 
   std::size_t index(const Address& a) const {
@@ -78,26 +96,31 @@ class AddressSet {
     return static_cast<std::size_t>(h) & mask_;
   }
 
+  /// Moves every address (the short array's or the table's) into a table of `capacity` slots. The zero
+  /// address marks an empty slot there; whether the set holds it is kept aside.
   void rehash(std::size_t capacity) {
-    std::vector<Address> old(slots_, slots_ + mask_ + 1);
+    std::vector<Address> old;
+    if (heap_.empty()) {
+      for (std::size_t k = 0; k < count_; ++k) old.push_back(small(k));
+    } else {
+      old.swap(heap_);
+    }
     heap_.assign(capacity, Address{});
-    slots_ = heap_.data();
     mask_ = capacity - 1;
     count_ = 0;
     for (const Address& a : old)
       if (!a.is_zero()) {
         std::size_t i = index(a);
-        while (!slots_[i].is_zero()) i = (i + 1) & mask_;
-        slots_[i] = a;
+        while (!heap_[i].is_zero()) i = (i + 1) & mask_;
+        heap_[i] = a;
         ++count_;
       }
   }
 
-  std::array<Address, kInline> inline_{};
-  std::vector<Address> heap_;
-  Address* slots_ = inline_.data();
-  std::size_t mask_ = kInline - 1;
-  std::size_t count_ = 0;
+  std::uint8_t small_[kSmall * kSize];  // the first count_ entries, while heap_ is empty; never cleared
+  std::vector<Address> heap_;           // the table, once there is one
+  std::size_t mask_ = 0;
+  std::size_t count_ = 0;  // addresses other than zero
   bool has_zero_ = false;
 };
 
