@@ -333,9 +333,8 @@ TEST(DetectTest, TheCodeAVictimRanByDelegateCallIsNamedWithIt) {
                         {frame("DELEGATECALL", kVault, kImpl, "0x55555555",
                                {frame("CALL", kVault, kToken, transfer_input(kAttack, 900)),
                                 frame("CALL", kAttack, kFake, transfer_input(kVault, 1'000'000))})})});
-  const Finding* f = nullptr;
   const auto an = run(j);
-  f = incident(an);
+  const Finding* f = incident(an);
   ASSERT_NE(f, nullptr);
   ASSERT_EQ(f->victims.size(), 2u);
   EXPECT_EQ(f->victims[0], a(kVault));
@@ -350,9 +349,8 @@ TEST(DetectTest, ACallbackTheCalleeNeverAskedForIsIncidentGrade) {
   json j = frame("CALL", kEoa, kAttack, "0x01",
                  {frame("CALL", kAttack, kRouter, callback,
                         {frame("CALL", kRouter, kToken, transfer_from_input(kUser, kAttack, 500))})});
-  const Finding* f = nullptr;
   const auto an = run(j);
-  f = incident(an);
+  const Finding* f = incident(an);
   ASSERT_NE(f, nullptr);
   EXPECT_TRUE(names(f->victims, kRouter));
   EXPECT_TRUE(names(f->victims, kUser));
@@ -374,9 +372,8 @@ TEST(DetectTest, ContractsApprovingTheCallerWithoutLimitAreIncidentGrade) {
   };
   json j = frame("CALL", kEoa, kAttack, "0x01",
                  {holder(kVault, approve_max), holder(20, approve_max), holder(21, approve_max)});
-  const Finding* f = nullptr;
   const auto an = run(j);
-  f = incident(an);
+  const Finding* f = incident(an);
   ASSERT_NE(f, nullptr);
   EXPECT_TRUE(names(f->victims, kVault));
   EXPECT_TRUE(names(f->victims, 21));
@@ -400,9 +397,8 @@ TEST(DetectTest, ABatchTransferWhoseTotalOverflowsIsCritical) {
     return "0x83f12fec" + word_num(0x40) + word_num(v) + word_num(2) + word_addr(kAttack) + word_addr(kUser);
   };
   json j = frame("CALL", kEoa, kToken, batch(huge));
-  const Finding* f = nullptr;
   const auto an = run(j);
-  f = incident(an);
+  const Finding* f = incident(an);
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->severity, Severity::kCritical);
   EXPECT_TRUE(names(f->victims, kToken));
