@@ -268,6 +268,61 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
   return out;
 }
 
+/// A flash loan the lender counted back as a deposit: inside the loan's callback the sender's side calls
+/// the lender again, and that call moves the borrowed asset back into the holder for nothing but the
+/// lender's own token (shares); without those deposits the loan would not be repaid. The lender took its
+/// own money as the borrower's deposit, and owes the shares it issued for it. A lender that pulls its
+/// repayment after the callback (Aave, dYdX) or is paid by a plain transfer (Uniswap, Balancer) is repaid
+/// whatever the borrower deposited.
+struct LoanDeposit {
+  const FlashLoan* loan;
+  std::size_t frame;  // the first call into the lender inside the callback that moved the asset back
+  U256 deposited;
+};
+
+std::vector<LoanDeposit> find_loans_repaid_as_deposits(const Facts& x, const std::vector<FlashLoan>& loans) {
+  std::vector<LoanDeposit> out;
+  const auto& frames = x.t.frames;
+  const auto& flows = x.flows.flows;
+  for (const auto& l : loans) {
+    const std::size_t y = l.callback;
+    U256 deposited, back;
+    std::optional<std::size_t> first;
+    const auto from_y = std::lower_bound(flows.begin(), flows.end(), y,
+                                         [](const Flow& f, std::size_t frame) { return f.frame < frame; });
+    for (auto it = from_y; it != flows.end() && it->frame < frames[l.entry].end; ++it) {
+      const Flow& r = *it;
+      if (r.asset != l.asset || r.to != l.holder) continue;
+      back = back.checked_add(r.amount).value_or(U256::max());
+      if (!x.is_actor(r.from) || !x.t.within(r.frame, y)) continue;
+      // The innermost call into the lender, from the sender's side, that encloses this repayment.
+      std::optional<std::size_t> into;
+      for (auto p = static_cast<std::int32_t>(r.frame); p > static_cast<std::int32_t>(y);
+           p = frames[static_cast<std::size_t>(p)].parent) {
+        const Frame& g = frames[static_cast<std::size_t>(p)];
+        if (g.kind == CallKind::kCall && g.to == l.lender && x.is_actor(g.from))
+          into = static_cast<std::size_t>(p);
+      }
+      if (!into) continue;
+      // A swap pays the caller another asset for it; a deposit pays nothing but the lender's own token.
+      bool paid = false;
+      const auto in_g = std::lower_bound(flows.begin(), flows.end(), *into,
+                                         [](const Flow& f, std::size_t frame) { return f.frame < frame; });
+      for (auto p = in_g; p != flows.end() && p->frame < frames[*into].end && !paid; ++p)
+        paid = x.is_actor(p->to) &&
+               (p->asset.native || (p->asset.token != l.lender && p->asset.token != l.holder));
+      if (paid) continue;
+      deposited = deposited.checked_add(r.amount).value_or(U256::max());
+      if (!first) first = *into;
+    }
+    if (!first) continue;
+    const U256 without = back.checked_sub(deposited).value_or(U256{});
+    if (without < l.amount)
+      out.push_back(LoanDeposit{&l, *first, deposited < l.amount ? deposited : l.amount});
+  }
+  return out;
+}
+
 // ---- reentrancy ----
 
 struct Reentry {
@@ -322,10 +377,31 @@ std::vector<Reentry> find_reentries(const Facts& x) {
 
 // ---- balances observed through balanceOf outputs: the drain rule ----
 
+/// A balance the trace reveals: what the holder had before the transaction, and whether the sender's side
+/// read it and then passed it to the holder in a call (an attack contract sizing what it takes to what the
+/// victim holds).
+struct PreBalance {
+  U256 amount;
+  bool sized_by_actor = false;
+};
+
+/// True when a call after frame `i`, from the sender's side into `holder`, carries `w` as an ABI word.
+bool passed_later(const Facts& x, std::size_t i, const Address& holder, const U256& w) {
+  const auto& frames = x.t.frames;
+  for (std::size_t j = i + 1; j < frames.size(); ++j) {
+    const Frame& g = frames[j];
+    if (g.failed || g.kind != CallKind::kCall || g.to != holder || !x.is_actor(g.from)) continue;
+    U256 v;
+    for (std::size_t k = 0; 4 + 32 * (k + 1) <= g.input_size; ++k)
+      if (x.t.word(g, k, v) && v == w) return true;
+  }
+  return false;
+}
+
 /// For (holder, token) pairs whose balance the trace reveals (a successful balanceOf with output),
 /// the balance before the transaction: observed value + what it sent before − what it received before.
-std::map<std::pair<Address, AssetRef>, U256> observed_pre_balances(const Facts& x) {
-  std::map<std::pair<Address, AssetRef>, U256> pre;
+std::map<std::pair<Address, AssetRef>, PreBalance> observed_pre_balances(const Facts& x) {
+  std::map<std::pair<Address, AssetRef>, PreBalance> pre;
   const auto& frames = x.t.frames;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const Frame& f = frames[i];
@@ -335,16 +411,21 @@ std::map<std::pair<Address, AssetRef>, U256> observed_pre_balances(const Facts& 
     const auto b = w.to_be_bytes();
     const Address holder = Address::from_bytes(std::span<const std::uint8_t, 20>(b.data() + 12, 20));
     const AssetRef asset{f.to, false};
-    if (pre.contains({holder, asset})) continue;
     U256 bal;
     x.t.output_word(f, 0, bal);
+    const bool sized =
+        x.is_actor(f.from) && !x.is_actor(holder) && !bal.is_zero() && passed_later(x, i, holder, bal);
+    if (auto known = pre.find({holder, asset}); known != pre.end()) {
+      known->second.sized_by_actor |= sized;
+      continue;
+    }
     for (const auto& fl : x.flows.flows) {
       if (fl.frame >= i) break;  // flows are in frame order
       if (fl.asset != asset) continue;
       if (fl.from == holder) bal = bal.checked_add(fl.amount).value_or(U256::max());
       if (fl.to == holder) bal = bal.checked_sub(fl.amount).value_or(U256{});
     }
-    pre[{holder, asset}] = bal;
+    pre[{holder, asset}] = PreBalance{bal, sized};
   }
   return pre;
 }
@@ -1011,13 +1092,17 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
 
   // Drained victims: an observed balance mostly gone.
   std::vector<Victim> drained;
+  bool measured_drain = false;  // the sender's side read a balance, passed it to its holder, then took it
   for (const auto& v : victims) {
     Victim d{v.holder, {}};
     for (const auto& l : v.losses) {
       auto it = pre.find({v.holder, l.asset});
-      if (it == pre.end() || it->second.is_zero()) continue;
-      const double share = to_double(l.amount) / to_double(it->second);
-      if (share >= cfg.drain_fraction || 1.0 - share <= cfg.drain_floor) d.losses.push_back(l);
+      if (it == pre.end() || it->second.amount.is_zero()) continue;
+      const double share = to_double(l.amount) / to_double(it->second.amount);
+      if (share >= cfg.drain_fraction || 1.0 - share <= cfg.drain_floor) {
+        d.losses.push_back(l);
+        measured_drain |= it->second.sized_by_actor;
+      }
     }
     if (!d.losses.empty()) drained.push_back(std::move(d));
   }
@@ -1219,12 +1304,17 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     consider(std::move(f));
   }
   if (!drained.empty() && profit) {
-    Finding f{FindingKind::kDrain, corroborated ? Severity::kHigh : Severity::kMedium,
-              corroborated ? 0.8 : 0.5};
+    // An owner sweeps its contract with a call that takes whatever it holds; an attack contract reads the
+    // victim's balance and writes it into the call that takes it.
+    const bool grave = corroborated || measured_drain;
+    Finding f{FindingKind::kDrain, grave ? Severity::kHigh : Severity::kMedium, grave ? 0.8 : 0.5};
     f.rule = fmt::format(
         "a contract lost at least {:.0f}% of an asset balance the transaction itself revealed, to the "
-        "sender's side",
-        100 * cfg.drain_fraction);
+        "sender's side{}",
+        100 * cfg.drain_fraction,
+        measured_drain && !corroborated
+            ? ", which had read that balance and written it into its call to the holder"
+            : "");
     add_losses(f, drained);
     f.attackers = attackers_of(x, gains);
     consider(std::move(f));
@@ -1264,6 +1354,24 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     f.attackers = attackers_of(x, gains);
     consider(std::move(f));
   }
+  if (profit && !x.liquidation)
+    if (const auto deposits = find_loans_repaid_as_deposits(x, loans); !deposits.empty()) {
+      Finding f{FindingKind::kReentrancy, Severity::kHigh, 0.8};
+      f.rule =
+          "a flash loan repaid by a deposit into the lender made inside the loan's callback: the lender took "
+          "its own money back as the borrower's deposit";
+      for (const auto& d : deposits) {
+        if (std::find(f.victims.begin(), f.victims.end(), d.loan->lender) == f.victims.end())
+          f.victims.push_back(d.loan->lender);
+        f.loss.push_back(Loss{d.loan->holder, d.loan->asset, d.deposited});
+        if (f.evidence.size() + 2 <= cfg.max_evidence) {
+          f.evidence.push_back(evidence_of(x, d.loan->entry, "flash loan asked of the lender"));
+          f.evidence.push_back(evidence_of(x, d.frame, "deposit into the lender inside the loan's callback"));
+        }
+      }
+      f.attackers = attackers_of(x, gains);
+      consider(std::move(f));
+    }
   for (const auto& b : find_batch_overflows(x)) {
     Finding f{FindingKind::kExtraction, Severity::kCritical, 0.9};
     f.rule = fmt::format(

@@ -186,6 +186,36 @@ TEST(DetectTest, FlashLoanFundedExtractionIsIncidentGrade) {
   EXPECT_EQ(f->loss[0].amount, U256(5000));
 }
 
+TEST(DetectTest, AFlashLoanRepaidByADepositIntoTheLenderIsIncidentGrade) {
+  // A vault that lends its own tokens takes them back, inside the loan's callback, as the borrower's
+  // deposit; the borrower sells the shares it was issued to a pool for another token.
+  constexpr unsigned kPool = 8, kOther = 9;
+  auto attack = [&](bool pulled_after) {
+    std::vector<json> loan{
+        frame("CALL", kVault, kToken, transfer_input(kAttack, 1000)),
+        frame("CALL", kVault, kAttack, "0x10d1e85c",
+              {frame("CALL", kAttack, kVault, "0xb6b55f25" + word_num(1000),
+                     {frame("CALL", kVault, kToken, transfer_from_input(kAttack, kVault, 1000))})})};
+    if (pulled_after)
+      loan.push_back(frame("CALL", kVault, kToken, transfer_from_input(kAttack, kVault, 1000)));
+    return frame("CALL", kEoa, kAttack, "0x01",
+                 {frame("CALL", kAttack, kVault, "0x5cffe9de" + word_num(1000), loan),
+                  frame("CALL", kAttack, kVault, transfer_input(kPool, 1000)),
+                  frame("CALL", kAttack, kPool, "0x12345678",
+                        {frame("CALL", kPool, kOther, transfer_input(kAttack, 700))})});
+  };
+  auto an = run(attack(false));
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kReentrancy);
+  EXPECT_TRUE(names(f->victims, kVault));
+  ASSERT_EQ(f->loss.size(), 1u);
+  EXPECT_EQ(f->loss[0].amount, U256(1000));
+  // A lender that pulls its repayment after the callback is repaid whatever the borrower deposited.
+  an = run(attack(true));
+  EXPECT_EQ(incident(an), nullptr);
+}
+
 TEST(DetectTest, SpendingAThirdPartysApprovalIsIncidentGrade) {
   // The router pulls a user's tokens (the user approved the router) straight to the attacker.
   // The router executes a call its caller wrote: the pull's calldata is inside the router call's input.
@@ -234,6 +264,28 @@ TEST(DetectTest, WholeBalanceSweepNeedsCorroborationToBeADrain) {
   const Finding* f = incident(an);
   ASSERT_NE(f, nullptr);
   EXPECT_TRUE(names(f->victims, kVault));
+}
+
+TEST(DetectTest, ADrainSizedByTheCallerToTheBalanceItReadIsIncidentGrade) {
+  // The attacker's standing contract reads what the vault holds and has the vault move exactly that to it
+  // (an unchecked migration or withdrawal whose amount the caller chose).
+  auto take = [](std::string input) {
+    json read = frame("STATICCALL", kAttack, kToken, "0x70a08231" + word_addr(kVault));
+    read["output"] = "0x" + word_num(1000);
+    return frame("CALL", kEoa, kAttack, "0x01",
+                 {read, frame("CALL", kAttack, kVault, std::move(input),
+                              {frame("CALL", kVault, kToken, transfer_input(kAttack, 1000))})});
+  };
+  auto an = run(take("0x55555555" + word_addr(kUser) + word_num(1000)));
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kDrain);
+  EXPECT_TRUE(names(f->victims, kVault));
+  // The same sweep by a call that names no amount (the vault pays out what it holds) stays medium.
+  an = run(take("0x55555555" + word_addr(kUser)));
+  ASSERT_EQ(an.findings.size(), 1u);
+  EXPECT_EQ(an.findings[0].kind, FindingKind::kDrain);
+  EXPECT_EQ(an.findings[0].severity, Severity::kMedium);
 }
 
 TEST(DetectTest, PaidBackAThousandTimesWhatWasPaidInCorroboratesADrain) {
