@@ -61,6 +61,22 @@ double to_double(const U256& v) {
   return r;
 }
 
+/// True when a flow is a mint: a `mint` call (traces without logs) or a `Transfer` from the zero address.
+bool is_mint(const Flow& fl) {
+  return fl.source == FlowSource::kMint ||
+         (fl.source == FlowSource::kTransferLog && !fl.asset.native && fl.from == fl.asset.token);
+}
+
+/// The account that had a mint made: the caller of the token, above the frames running in the token's
+/// context (a proxied token emits from its implementation's frame).
+const Address& minter_of(const Trace& t, const Flow& fl) {
+  std::size_t k = fl.frame;
+  while (t.frames[k].parent >= 0 &&
+         context_of(t.frames[static_cast<std::size_t>(t.frames[k].parent)]) == fl.asset.token)
+    k = static_cast<std::size_t>(t.frames[k].parent);
+  return t.frames[k].from;
+}
+
 /// Everything the rules share about one transaction.
 struct Facts {
   const Trace& t;
@@ -100,7 +116,7 @@ struct Facts {
           actors.contains(f.from))
         issued.insert(f.to);
     for (const auto& m : flows.flows)
-      if (m.source == FlowSource::kMint && actors.contains(t.frames[m.frame].from) && actors.contains(m.to))
+      if (is_mint(m) && actors.contains(m.to) && actors.contains(minter_of(t, m)))
         issued.insert(m.asset.token);
     // Where the sender's side sends what it takes: accounts that run no code in the transaction, are
     // paid by the sender's side and end with a gain (the attacker's other wallets). Only direct
@@ -141,55 +157,58 @@ std::ranges::subrange<FlowSummary::Net::const_iterator> holder_net(const FlowSum
   return {b, e};
 }
 
-/// Tokens minted to the sender's side by `mint` calls that a contract off the sender's side made (other
-/// than the token itself): what it issued to the attacker, per minter and asset (saturating).
+/// Tokens minted to the sender's side at the call of a contract off the sender's side (other than the token
+/// itself): the account that called the token, for a `mint` call or a mint `Transfer` log. What it issued to
+/// the attacker, per minter and asset (summed, saturating).
 std::map<Address, std::vector<Loss>> mints_to_actors(const Facts& x) {
   std::map<Address, std::vector<Loss>> out;
   for (const auto& fl : x.flows.flows) {
-    if (fl.source != FlowSource::kMint || !x.is_actor(fl.to)) continue;
-    const Address& minter = x.t.frames[fl.frame].from;
+    if (!is_mint(fl) || !x.is_actor(fl.to)) continue;
+    const Address& minter = minter_of(x.t, fl);
     if (x.is_actor(minter) || minter == fl.asset.token) continue;
     auto& losses = out[minter];
     auto l = std::find_if(losses.begin(), losses.end(), [&](const Loss& e) { return e.asset == fl.asset; });
     if (l == losses.end())
       losses.push_back(Loss{minter, fl.asset, fl.amount});
-    else if (auto sum = l->amount.checked_add(fl.amount))
-      l->amount = *sum;
     else
-      l->amount = U256::max();
+      l->amount = l->amount.checked_add(fl.amount).value_or(U256::max());
   }
   return out;
 }
 
+/// What `holder` lost, when it gained nothing of value: its net losses (in address order of the assets),
+/// or nothing when it ended with a gain in some asset other than a token the sender's side issued. Assets
+/// whose change is no one's loss (`Facts::neutral`) are left out.
+std::optional<std::vector<Loss>> one_sided_loss(const Facts& x, const Address& holder) {
+  std::vector<Loss> losses;
+  for (const auto& [key, n] : holder_net(x.flows, holder)) {
+    const AssetRef& asset = key.second;
+    if (x.neutral(holder, asset)) continue;
+    // A token the sender's side deployed or minted itself is worth nothing to whoever it is paid to.
+    if (n.gain() && (asset.native || !x.issued.contains(asset.token))) return std::nullopt;
+    if (n.loss()) losses.push_back(Loss{holder, asset, n.magnitude()});
+  }
+  return losses;
+}
+
 /// Contracts that lost some asset and gained none, other than the actors, in address order. Tokens a
 /// contract had minted to the sender's side count as its loss.
-std::vector<Victim> one_sided_losers(const Facts& x) {
+std::vector<Victim> one_sided_losers(const Facts& x, const std::map<Address, std::vector<Loss>>& issued_by) {
+  std::vector<Address> holders;
+  for (const auto& [key, n] : x.flows.net)
+    if (holders.empty() || holders.back() != key.first) holders.push_back(key.first);
+  for (const auto& [minter, l] : issued_by)
+    if (!std::binary_search(holders.begin(), holders.end(), minter)) holders.push_back(minter);
+  std::sort(holders.begin(), holders.end());
   std::vector<Victim> out;
-  const auto& net = x.flows.net;
-  auto issued_by = mints_to_actors(x);
-  auto it = net.begin();
-  while (it != net.end() || !issued_by.empty()) {
-    // The next holder in address order, from the net changes or from the minters none of them names.
-    const bool from_net =
-        it != net.end() && (issued_by.empty() || !(issued_by.begin()->first < it->first.first));
-    const Address holder = from_net ? it->first.first : issued_by.begin()->first;
-    const bool actor = x.is_actor(holder);
-    bool gained = false;
+  for (const Address& holder : holders) {
+    if (x.is_actor(holder) || !x.contracts.contains(holder)) continue;
+    auto lost = one_sided_loss(x, holder);
+    if (!lost) continue;
     std::vector<Loss> losses;
-    if (auto m = issued_by.find(holder); m != issued_by.end()) {
-      losses = std::move(m->second);
-      issued_by.erase(m);
-    }
-    for (; it != net.end() && it->first.first == holder; ++it) {
-      const AssetRef& asset = it->first.second;
-      const NetAmount& n = it->second;
-      if (actor || x.neutral(holder, asset)) continue;
-      // A token the sender's side deployed in this transaction is worth nothing to whoever it is paid to.
-      if (n.gain() && (asset.native || !x.issued.contains(asset.token))) gained = true;
-      if (n.loss()) losses.push_back(Loss{holder, asset, n.magnitude()});
-    }
-    if (!gained && !losses.empty() && x.contracts.contains(holder))
-      out.push_back(Victim{holder, std::move(losses)});
+    if (auto m = issued_by.find(holder); m != issued_by.end()) losses = m->second;
+    losses.insert(losses.end(), lost->begin(), lost->end());
+    if (!losses.empty()) out.push_back(Victim{holder, std::move(losses)});
   }
   return out;
 }
@@ -660,11 +679,8 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
     if (!forwarded) continue;
     const bool entry_pays_sender = f.from == x.t.frames[0].to && fl.to == x.sender;
     if (x.is_actor(f.from) && !entry_pays_sender) continue;
-    bool gained = false;
-    for (const auto& [key, n] : holder_net(x.flows, fl.from))
-      if (n.gain()) gained = true;
     const NetAmount n = x.flows.net_of(fl.from, fl.asset);
-    if (gained || !n.loss()) continue;
+    if (!n.loss() || !one_sided_loss(x, fl.from)) continue;
     auto& e = by[fl.from];
     if (e.victim.losses.empty()) {
       e.frame = fl.frame;
@@ -848,14 +864,9 @@ std::vector<SpoofedCallback> find_spoofed_callbacks(const Facts& x) {
       if (!t.within(fl.frame, i) || x.is_actor(fl.from) || x.neutral(fl.from, fl.asset)) continue;
       const bool callee = fl.from == f.to;
       if (!callee && seen.contains(fl.from)) continue;
-      bool gained = false;
-      Victim v{fl.from, {}};
-      for (const auto& [key, n] : holder_net(x.flows, fl.from)) {
-        if (n.gain()) gained = true;
-        if (n.loss() && !x.neutral(fl.from, key.second))
-          v.losses.push_back(Loss{fl.from, key.second, n.magnitude()});
-      }
-      if (gained || v.losses.empty()) continue;
+      auto lost = one_sided_loss(x, fl.from);
+      if (!lost || lost->empty()) continue;
+      Victim v{fl.from, std::move(*lost)};
       if (callee) {
         if (s.victims[0].losses.empty()) s.victims[0].losses = std::move(v.losses);
         continue;
@@ -949,10 +960,10 @@ std::vector<BatchOverflow> find_batch_overflows(const Facts& x) {
     const Frame& f = t.frames[i];
     if (f.failed || f.kind != CallKind::kCall || f.input_size < 4 + 32 * 5 || (f.input_size - 4) % 32 != 0)
       continue;
+    // The length word (the third) must count exactly the words after it: read it before the others.
+    const std::uint64_t n = (f.input_size - 4) / 32 - 3;
     U256 w0, w1, w2;
-    if (!t.word(f, 0, w0) || !t.word(f, 1, w1) || !t.word(f, 2, w2) || !w2.fits_u64()) continue;
-    const std::uint64_t n = w2.low_u64();
-    if (n < 2 || (f.input_size - 4) / 32 != 3 + n) continue;
+    if (!t.word(f, 2, w2) || w2 != U256(n) || !t.word(f, 0, w0) || !t.word(f, 1, w1)) continue;
     const U256* amount = w0 == U256(0x40) ? &w1 : w1 == U256(0x40) ? &w0 : nullptr;
     if (amount == nullptr || amount->is_zero() || amount->checked_mul(U256(n))) continue;
     BatchOverflow b{i, *amount, {}};
@@ -1064,7 +1075,8 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   const auto loans = find_flash_loans(x);
   // A lender repaid with its fee ends with a gain and so is never a victim; one that was not made whole
   // (a pool drained through its own flash loan) is.
-  const auto victims = one_sided_losers(x);
+  const auto issued_by = mints_to_actors(x);
+  const auto victims = one_sided_losers(x, issued_by);
   const auto gains = actor_gains(x);
   const bool profit = !gains.empty();
   const auto reentries = find_reentries(x);
@@ -1166,20 +1178,12 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   // Tokens minted to the sender's side at another contract's call dilute every holder: the value issued
   // is a loss, booked to the contract that had them minted.
   std::map<Address, std::vector<Loss>> minted;
-  for (const auto& fl : a.flows.flows) {
-    const bool mint = fl.source == FlowSource::kMint || (fl.source == FlowSource::kTransferLog &&
-                                                         !fl.asset.native && fl.from == fl.asset.token);
-    if (!mint || !x.is_actor(fl.to)) continue;
-    const Frame& mf = trace.frames[fl.frame];
-    const Address minter = fl.source == FlowSource::kMint ? mf.from
-                           : mf.parent >= 0 ? trace.frames[static_cast<std::size_t>(mf.parent)].to
-                                            : mf.from;
-    if (x.is_actor(minter) || minter == fl.asset.token) continue;
-    auto it = values.find(fl.asset);
-    if (it == values.end()) continue;
-    value_change[minter] -= it->second * to_double(fl.amount);
-    minted[minter].push_back(Loss{minter, fl.asset, fl.amount});
-  }
+  for (const auto& [minter, losses] : issued_by)
+    for (const auto& l : losses)
+      if (auto it = values.find(l.asset); it != values.end()) {
+        value_change[minter] -= it->second * to_double(l.amount);
+        minted[minter].push_back(l);
+      }
   std::vector<Victim> value_losers;
   double lost_usd = 0;
   for (const auto& [holder, usd] : value_change) {

@@ -375,6 +375,25 @@ TEST(DetectTest, ATokenTheAttackerMintedForItselfIsNoCompensationAndAMintAtTheVi
   json deposit = j;
   deposit["calls"].erase(deposit["calls"].begin());
   EXPECT_TRUE(run(deposit).findings.empty());
+
+  // The same from a tracer with logs, where the token moves are read from Transfer logs (0 = minted).
+  auto transfer_log = [](json& call, unsigned token, unsigned from, unsigned to, const U256& amount) {
+    call["logs"] = json::array({{{"address", addr(token)},
+                                 {"topics",
+                                  {"0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef",
+                                   "0x" + word_addr(from), "0x" + word_addr(to)}},
+                                 {"data", "0x" + word_num(amount)}}});
+  };
+  json logged = j;
+  transfer_log(logged["calls"][0], kCollateral, 0, kAttack, 1'000'000);
+  transfer_log(logged["calls"][1], kCollateral, kAttack, kVault, 1'000'000);
+  transfer_log(logged["calls"][2]["calls"][0], kStable, 0, kAttack, 5'000);
+  const auto logged_an = run(logged);
+  ASSERT_EQ(logged_an.findings.size(), 1u);
+  EXPECT_EQ(logged_an.findings[0].kind, FindingKind::kExtraction);
+  ASSERT_EQ(logged_an.findings[0].loss.size(), 1u);
+  EXPECT_EQ(logged_an.findings[0].loss[0].victim, a(kVault));
+  EXPECT_EQ(logged_an.findings[0].loss[0].amount, U256(5'000));
 }
 
 TEST(DetectTest, TheCodeAVictimRanByDelegateCallIsNamedWithIt) {
