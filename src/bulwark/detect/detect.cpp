@@ -396,12 +396,12 @@ std::vector<Reentry> find_reentries(const Facts& x) {
 
 // ---- balances observed through balanceOf outputs: the drain rule ----
 
-/// A balance the trace reveals: what the holder had before the transaction, and whether the sender's side
-/// read it and then passed it to the holder in a call (an attack contract sizing what it takes to what the
-/// victim holds).
+/// A balance the trace reveals: what the holder had before the transaction, and the reads of it the
+/// sender's side made (frame, value read), for the drain rule to ask whether the caller then passed that
+/// value to the holder (an attack contract sizing what it takes to what the victim holds).
 struct PreBalance {
   U256 amount;
-  bool sized_by_actor = false;
+  std::vector<std::pair<std::size_t, U256>> actor_reads;
 };
 
 /// True when a call after frame `i`, from the sender's side into `holder`, carries `w` as an ABI word.
@@ -432,19 +432,20 @@ std::map<std::pair<Address, AssetRef>, PreBalance> observed_pre_balances(const F
     const AssetRef asset{f.to, false};
     U256 bal;
     x.t.output_word(f, 0, bal);
-    const bool sized =
-        x.is_actor(f.from) && !x.is_actor(holder) && !bal.is_zero() && passed_later(x, i, holder, bal);
+    const bool by_actor = x.is_actor(f.from) && !x.is_actor(holder) && !bal.is_zero();
     if (auto known = pre.find({holder, asset}); known != pre.end()) {
-      known->second.sized_by_actor |= sized;
+      if (by_actor) known->second.actor_reads.emplace_back(i, bal);
       continue;
     }
+    PreBalance& entry = pre[{holder, asset}];
+    if (by_actor) entry.actor_reads.emplace_back(i, bal);
     for (const auto& fl : x.flows.flows) {
       if (fl.frame >= i) break;  // flows are in frame order
       if (fl.asset != asset) continue;
       if (fl.from == holder) bal = bal.checked_add(fl.amount).value_or(U256::max());
       if (fl.to == holder) bal = bal.checked_sub(fl.amount).value_or(U256{});
     }
-    pre[{holder, asset}] = PreBalance{bal, sized};
+    entry.amount = bal;
   }
   return pre;
 }
@@ -631,6 +632,13 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
     // no code and that the same call named as well: the caller chose both ends of the transfer.
     const bool into_side = x.is_actor(fl.to);
     if (!into_side && x.contracts.contains(fl.to)) continue;
+    const bool entry_pays_sender = f.from == x.t.frames[0].to && fl.to == x.sender;
+    if (x.is_actor(f.from) && !entry_pays_sender) continue;
+    // Only the first pull from each owner is kept, and only from an owner left with a loss and no gain
+    // (checked before the calldata searches below, which cost more).
+    if (by.contains(fl.from)) continue;
+    const NetAmount n = x.flows.net_of(fl.from, fl.asset);
+    if (!n.loss() || !one_sided_loss(x, fl.from)) continue;
     // An approval given to the sender's side (the sender, its entry contract, a contract it deploys) is
     // the owner's own choice; the rule is about a third contract spending approvals given to it.
     // The one exception: the entry contract itself moving a third party's tokens straight to the sender,
@@ -677,18 +685,8 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
       forwarded = named && !passed_on;
     }
     if (!forwarded) continue;
-    const bool entry_pays_sender = f.from == x.t.frames[0].to && fl.to == x.sender;
-    if (x.is_actor(f.from) && !entry_pays_sender) continue;
-    const NetAmount n = x.flows.net_of(fl.from, fl.asset);
-    if (!n.loss() || !one_sided_loss(x, fl.from)) continue;
-    auto& e = by[fl.from];
-    if (e.victim.losses.empty()) {
-      e.frame = fl.frame;
-      e.victim.holder = fl.from;
-      e.victim.losses.push_back(Loss{fl.from, fl.asset, n.magnitude()});
-      e.recipient = fl.to;
-      e.to_named = !into_side;
-    }
+    by[fl.from] =
+        Pull{fl.frame, Victim{fl.from, {Loss{fl.from, fl.asset, n.magnitude()}}}, fl.to, !into_side};
   }
   std::vector<Pull> out;
   for (auto& [a, e] : by) out.push_back(std::move(e));
@@ -1113,7 +1111,8 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
       const double share = to_double(l.amount) / to_double(it->second.amount);
       if (share >= cfg.drain_fraction || 1.0 - share <= cfg.drain_floor) {
         d.losses.push_back(l);
-        measured_drain |= it->second.sized_by_actor;
+        for (const auto& [frame, seen] : it->second.actor_reads)
+          measured_drain = measured_drain || passed_later(x, frame, v.holder, seen);
       }
     }
     if (!d.losses.empty()) drained.push_back(std::move(d));
