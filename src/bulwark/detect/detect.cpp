@@ -1060,7 +1060,10 @@ std::string frame_path(const Trace& t, std::size_t i) {
     i = p;
   }
   std::string s = "0";
-  for (auto it = idx.rbegin(); it != idx.rend(); ++it) s += "." + std::to_string(*it);
+  for (auto it = idx.rbegin(); it != idx.rend(); ++it) {
+    s += '.';
+    s += std::to_string(*it);
+  }
   return s;
 }
 
@@ -1504,9 +1507,9 @@ nlohmann::json flows_to_json(const FlowSummary& s, std::size_t max_flows) {
   for (const auto& [key, n] : s.net) {
     if (j.size() >= max_flows) break;
     if (!n.gain() && !n.loss()) continue;
-    j.push_back({{"holder", key.first.to_checksum()},
-                 {"asset", key.second.to_string()},
-                 {"change", (n.loss() ? "-" : "") + n.magnitude().to_dec()}});
+    std::string change = n.magnitude().to_dec();
+    if (n.loss()) change.insert(change.begin(), '-');
+    j.push_back({{"holder", key.first.to_checksum()}, {"asset", key.second.to_string()}, {"change", change}});
   }
   return j;
 }
