@@ -13,7 +13,7 @@ const units = (x, decimals) => ethers.parseUnits(String(x), decimals);
 const ROLES = [
   'deployer', 'alice', 'bob', 'carol', 'dave', 'whale', 'trader', 'keeper', 'arbitrageur', 'liquidator',
   'borrower', 'grantee', 'attacker_reentrancy', 'attacker_price', 'attacker_governance', 'attacker_drain',
-  'dumper', 'lp',
+  'dumper', 'lp', 'attacker_vault',
 ];
 
 // Constant-product quotes, the same integer formulas as contracts/core/AmmMath.sol.
@@ -592,6 +592,65 @@ const SCENARIOS = [
       const g = s.gains.find((x) => x.account === acc.liquidator);
       s.check(g && BigInt(g.amount) > 0n, 'the liquidator made money');
       s.details.collateral_left = (await market.read('collateralOf', acc.borrower)).toString();
+    },
+  },
+  {
+    name: 'flash_deposit_reentrancy',
+    exploit: true,
+    kind: 'reentrancy',
+    kinds: ['reentrancy', 'flash_loan'],
+    description: "An attacker contract flash-borrows all 1,000,000 USDX the share vault holds and deposits it back " +
+      "inside the loan's callback: the vault, which judges the loan by its balance, counts the deposit as the " +
+      'repayment and issues the attacker half of all shares for its own money; the attacker redeems them and ' +
+      'pays its owner. One transaction.',
+    async run(s, sh) {
+      const { acc, usdx } = sh;
+      const vault = await s.deploy('vault', 'ShareVault', [usdx.address, 'Vault USDX', 'vUSDX'], acc.deployer);
+      for (const [who, n] of [[acc.alice, 600_000], [acc.bob, 400_000]]) {
+        await sh.mint(usdx, who, units(n, 6));
+        await sh.approve(usdx, who, vault.address);
+        await vault.send(who, 'deposit', [units(n, 6)]);
+      }
+      const atk = await s.deploy('attack_contract', 'FlashDepositAttacker', [vault.address], acc.attacker_vault);
+      await sh.mint(usdx, atk.address, units(1_000, 6)); // its float for the loan's fee
+      s.victim(vault.address, [usdx.address]);
+      s.attacker(acc.attacker_vault, atk.address);
+      s.actor(acc.attacker_vault, [usdx.address]);
+      await s.act(async () => {
+        await atk.send(acc.attacker_vault, 'attack', []);
+      });
+      const left = await sh.balance(usdx, vault.address);
+      s.check(left * 100n < units(1_000_000, 6), `the vault is left with under 1% of its tokens (${ethers.formatUnits(left, 6)} USDX)`);
+      s.check((await vault.read('totalSupply')) === units(1_000_000, 6), "alice's and bob's shares are all that is left");
+    },
+  },
+  {
+    name: 'flash_deposit_ordinary',
+    exploit: false,
+    kind: 'reentrancy',
+    description: "A keeper flash-borrows 500,000 USDX from the share vault and, inside the loan's callback, deposits " +
+      '20,000 USDX of its own savings into the same vault, then repays the loan with its fee by transfer; ' +
+      'depositors deposit and withdraw around it.',
+    async run(s, sh) {
+      const { acc, usdx } = sh;
+      const vault = await s.deploy('vault', 'ShareVault', [usdx.address, 'Vault USDX', 'vUSDX'], acc.deployer);
+      for (const [who, n] of [[acc.alice, 600_000], [acc.bob, 400_000], [acc.carol, 50_000]]) {
+        await sh.mint(usdx, who, units(n, 6));
+        await sh.approve(usdx, who, vault.address);
+        if (who !== acc.carol) await vault.send(who, 'deposit', [units(n, 6)]);
+      }
+      const keeper = await s.deploy('keeper_contract', 'VaultLoanKeeper', [vault.address], acc.keeper);
+      await sh.mint(usdx, keeper.address, units(21_000, 6)); // savings, and the fee
+      s.observe(vault.address, [usdx.address]);
+      s.actor(acc.keeper, [usdx.address]);
+      await s.act(async () => {
+        await keeper.send(acc.keeper, 'run', [units(500_000, 6), units(20_000, 6)]);
+        await vault.send(acc.carol, 'deposit', [units(50_000, 6)]);
+        await vault.send(acc.bob, 'withdraw', [units(400_000, 6)]);
+      });
+      s.check((await vault.read('balanceOf', keeper.address)) > 0n, 'the keeper holds shares for its savings');
+      const held = await sh.balance(usdx, vault.address);
+      s.check(held >= (await vault.read('totalAssets')), 'the vault holds at least what its depositors are owed');
     },
   },
 ];

@@ -1233,6 +1233,28 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     f.evidence.push_back(evidence_of(x, r.inner, "re-entry into the victim"));
     consider(std::move(f));
   }
+  // Before the generic extraction rules: at the same severity, the finding that names the mechanism wins.
+  if (profit && !x.liquidation)
+    if (const auto deposits = find_loans_repaid_as_deposits(x, loans); !deposits.empty()) {
+      Finding f{FindingKind::kReentrancy, Severity::kHigh, 0.8};
+      f.rule =
+          "a flash loan repaid by a deposit into the lender made inside the loan's callback: the lender took "
+          "its own money back as the borrower's deposit";
+      for (const auto& d : deposits) {
+        if (std::find(f.victims.begin(), f.victims.end(), d.loan->lender) == f.victims.end())
+          f.victims.push_back(d.loan->lender);
+        // What the holder lost, where it ended the transaction down (the shares already redeemed); else
+        // what the shares issued for its own money are worth: the deposit.
+        const NetAmount n = x.flows.net_of(d.loan->holder, d.loan->asset);
+        f.loss.push_back(Loss{d.loan->holder, d.loan->asset, n.loss() ? n.magnitude() : d.deposited});
+        if (f.evidence.size() + 2 <= cfg.max_evidence) {
+          f.evidence.push_back(evidence_of(x, d.loan->entry, "flash loan asked of the lender"));
+          f.evidence.push_back(evidence_of(x, d.frame, "deposit into the lender inside the loan's callback"));
+        }
+      }
+      f.attackers = attackers_of(x, gains);
+      consider(std::move(f));
+    }
   if (!moves.empty() && profit && !x.liquidation) {
     const auto m = std::max_element(moves.begin(), moves.end(), [](const PriceMove& p, const PriceMove& q) {
       return p.max_move < q.max_move;
@@ -1360,24 +1382,6 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     f.attackers = attackers_of(x, gains);
     consider(std::move(f));
   }
-  if (profit && !x.liquidation)
-    if (const auto deposits = find_loans_repaid_as_deposits(x, loans); !deposits.empty()) {
-      Finding f{FindingKind::kReentrancy, Severity::kHigh, 0.8};
-      f.rule =
-          "a flash loan repaid by a deposit into the lender made inside the loan's callback: the lender took "
-          "its own money back as the borrower's deposit";
-      for (const auto& d : deposits) {
-        if (std::find(f.victims.begin(), f.victims.end(), d.loan->lender) == f.victims.end())
-          f.victims.push_back(d.loan->lender);
-        f.loss.push_back(Loss{d.loan->holder, d.loan->asset, d.deposited});
-        if (f.evidence.size() + 2 <= cfg.max_evidence) {
-          f.evidence.push_back(evidence_of(x, d.loan->entry, "flash loan asked of the lender"));
-          f.evidence.push_back(evidence_of(x, d.frame, "deposit into the lender inside the loan's callback"));
-        }
-      }
-      f.attackers = attackers_of(x, gains);
-      consider(std::move(f));
-    }
   for (const auto& b : find_batch_overflows(x)) {
     Finding f{FindingKind::kExtraction, Severity::kCritical, 0.9};
     f.rule = fmt::format(
