@@ -653,6 +653,60 @@ const SCENARIOS = [
       s.check(held >= (await vault.read('totalAssets')), 'the vault holds at least what its depositors are owed');
     },
   },
+  {
+    name: 'forged_migration_drain',
+    exploit: true,
+    kind: 'drain',
+    description: "The attacker's standing contract reads the staking pool's 800,000 USDX balance, calls the pool's " +
+      'unchecked migrateStake() naming itself as the old staking contract and exactly that amount, withdraws the ' +
+      'credited stake and pays its owner; one transaction.',
+    async run(s, sh) {
+      const { acc, usdx } = sh;
+      const pool = await s.deploy('pool', 'StakingPool', [usdx.address, acc.deployer], acc.deployer);
+      for (const [who, n] of [[acc.alice, 500_000], [acc.bob, 300_000]]) {
+        await sh.mint(usdx, who, units(n, 6));
+        await sh.approve(usdx, who, pool.address);
+        await pool.send(who, 'stake', [units(n, 6)]);
+      }
+      const atk = await s.deploy('attack_contract', 'MigrationForger', [], acc.attacker_drain);
+      s.victim(pool.address, [usdx.address]);
+      s.attacker(acc.attacker_drain, atk.address);
+      s.actor(acc.attacker_drain, [usdx.address]);
+      await s.act(async () => {
+        await atk.send(acc.attacker_drain, 'forge', [pool.address]);
+      });
+      s.check((await sh.balance(usdx, pool.address)) === 0n, 'the pool is empty');
+      s.check((await pool.read('stakeOf', acc.alice)) === units(500_000, 6), 'alice is still owed her stake');
+    },
+  },
+  {
+    name: 'staking_owner_sweep',
+    exploit: false,
+    kind: 'drain',
+    description: 'Someone sends 600,000 USDX to a staking pool by mistake; the treasury contract that owns the pool reads ' +
+      "the pool's balance, sweeps what it holds beyond its stakers' 200,000 (75% of the balance leaves in one " +
+      'transaction) and forwards it to its owner; a staker withdraws.',
+    async run(s, sh) {
+      const { acc, usdx } = sh;
+      const treasury = await s.deploy('treasury', 'TreasuryCollector', [], acc.keeper);
+      const pool = await s.deploy('pool', 'StakingPool', [usdx.address, treasury.address], acc.deployer);
+      for (const [who, n] of [[acc.alice, 150_000], [acc.bob, 50_000]]) {
+        await sh.mint(usdx, who, units(n, 6));
+        await sh.approve(usdx, who, pool.address);
+        await pool.send(who, 'stake', [units(n, 6)]);
+      }
+      await sh.mint(usdx, acc.carol, units(600_000, 6));
+      await usdx.send(acc.carol, 'transfer', [pool.address, units(600_000, 6)]);
+      s.observe(pool.address, [usdx.address]);
+      s.actor(acc.keeper, [usdx.address]);
+      await s.act(async () => {
+        await treasury.send(acc.keeper, 'collect', [pool.address]);
+        await pool.send(acc.bob, 'withdrawAll', []);
+      });
+      s.check((await treasury.read('lastSeen')) === units(800_000, 6), 'the treasury read the whole balance first');
+      s.check((await sh.balance(usdx, pool.address)) === units(150_000, 6), "the pool holds exactly alice's stake");
+    },
+  },
 ];
 
 module.exports = { SCENARIOS, setupShared, NATIVE };
