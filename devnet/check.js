@@ -17,7 +17,7 @@ const path = require('node:path');
 const { ethers } = require('ethers');
 const { SCENARIOS } = require('./lib/scenarios');
 
-const KINDS = ['reentrancy', 'flash_loan', 'price_manipulation', 'drain', 'depeg', 'governance'];
+const KINDS = ['reentrancy', 'flash_loan', 'price_manipulation', 'drain', 'depeg', 'governance', 'extraction'];
 const TRANSFER = ethers.id('Transfer(address,address,uint256)');
 const HEX = /^0x[0-9a-f]*$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;

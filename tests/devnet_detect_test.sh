@@ -29,7 +29,7 @@ const dir = process.argv[2];
 const m = require(dir + '/manifest.json');
 const incident = (f) => f.severity === 'high' || f.severity === 'critical';
 // Rules that judge one transaction; a depeg is a price held off peg across blocks (the monitor's watch).
-const TX_LEVEL = new Set(['reentrancy', 'flash_loan', 'price_manipulation', 'drain', 'governance']);
+const TX_LEVEL = new Set(['reentrancy', 'flash_loan', 'price_manipulation', 'drain', 'governance', 'extraction']);
 let failures = 0;
 const fail = (msg) => { failures++; console.error('FAIL ' + msg); };
 for (const s of m.scenarios) {

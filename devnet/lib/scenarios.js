@@ -108,6 +108,16 @@ async function newPair(s, sh, role, tokenA, amountA, tokenB, amountB) {
   return pair;
 }
 
+/// A callback pool ALT/USDX (1,000,000 of each, from `lp`) and the router that swaps through it.
+async function newCallbackPool(s, sh) {
+  const pool = await s.deploy('pool', 'CallbackPool', [sh.alt.address, sh.usdx.address], sh.acc.deployer);
+  const router = await s.deploy('router', 'CallbackRouter', [], sh.acc.deployer);
+  await sh.mint(sh.alt, pool.address, eth(1_000_000));
+  await sh.mint(sh.usdx, pool.address, units(1_000_000, 6));
+  await pool.send(sh.acc.lp, 'sync', []);
+  return { pool, router };
+}
+
 /// Reserves of `pair` as {base, quote}.
 async function reserves(pair, base) {
   const [r0, r1] = await pair.read('getReserves');
@@ -705,6 +715,98 @@ const SCENARIOS = [
       });
       s.check((await treasury.read('lastSeen')) === units(800_000, 6), 'the treasury read the whole balance first');
       s.check((await sh.balance(usdx, pool.address)) === units(150_000, 6), "the pool holds exactly alice's stake");
+    },
+  },
+  {
+    name: 'forged_callback_pull',
+    exploit: true,
+    kind: 'extraction',
+    description: "The attacker's standing contract calls the swap router's pool callback itself, naming alice (who " +
+      "approved the router without limit) as the payer and her whole 250,000 USDX as the amount owed: the router " +
+      'pulls it to the attacker; one transaction.',
+    async run(s, sh) {
+      const { acc, usdx, alt } = sh;
+      const { router } = await newCallbackPool(s, sh);
+      await sh.mint(usdx, acc.alice, units(250_000, 6));
+      await sh.approve(usdx, acc.alice, router.address);
+      const atk = await s.deploy('attack_contract', 'CallbackForger', [], acc.attacker_price);
+      s.victim(acc.alice, [usdx.address]);
+      s.observe(router.address, [usdx.address, alt.address]);
+      s.attacker(acc.attacker_price, atk.address);
+      s.actor(acc.attacker_price, [usdx.address]);
+      await s.act(async () => {
+        await atk.send(acc.attacker_price, 'forge', [router.address, acc.alice, usdx.address]);
+      });
+      s.check((await sh.balance(usdx, acc.alice)) === 0n, "alice's USDX is gone");
+    },
+  },
+  {
+    name: 'router_callback_swaps',
+    exploit: false,
+    kind: 'extraction',
+    description: 'Accounts that approved the same swap router swap through it: the pool pays each of them, then ' +
+      'calls the router back, which pulls their input into the pool; one of them sells its whole balance.',
+    async run(s, sh) {
+      const { acc, usdx, alt } = sh;
+      const { pool, router } = await newCallbackPool(s, sh);
+      await sh.mint(usdx, acc.alice, units(250_000, 6));
+      await sh.approve(usdx, acc.alice, router.address);
+      await sh.mint(alt, acc.bob, eth(20_000));
+      await sh.approve(alt, acc.bob, router.address);
+      s.observe(pool.address, [usdx.address, alt.address]);
+      s.observe(router.address, [usdx.address, alt.address]);
+      s.actor(acc.alice, [usdx.address, alt.address]);
+      s.actor(acc.bob, [usdx.address, alt.address]);
+      const usdxIs0 = (await pool.read('token0')) === usdx.address;
+      await s.act(async () => {
+        await router.send(acc.alice, 'swap', [pool.address, usdxIs0, units(250_000, 6), 0]);
+        await router.send(acc.bob, 'swap', [pool.address, !usdxIs0, eth(20_000), 0]);
+      });
+      s.check((await sh.balance(usdx, acc.alice)) === 0n, 'alice sold all her USDX');
+      s.check((await sh.balance(alt, acc.alice)) > 0n, 'alice was paid in ALT');
+    },
+  },
+  {
+    name: 'forged_callback_bot',
+    exploit: true,
+    kind: 'extraction',
+    description: "The attacker's standing contract calls a trading bot's swap callback itself, as if it were a pool, " +
+      "claiming 400,000 USDX owed: the bot pays it from its owner's float; one transaction.",
+    async run(s, sh) {
+      const { acc, usdx } = sh;
+      await newCallbackPool(s, sh);
+      const bot = await s.deploy('bot', 'SwapBot', [], acc.trader);
+      await sh.mint(usdx, bot.address, units(500_000, 6));
+      const atk = await s.deploy('attack_contract', 'CallbackForger', [], acc.attacker_price);
+      s.victim(bot.address, [usdx.address]);
+      s.attacker(acc.attacker_price, atk.address);
+      s.actor(acc.attacker_price, [usdx.address]);
+      await s.act(async () => {
+        await atk.send(acc.attacker_price, 'claim', [bot.address, usdx.address, units(400_000, 6)]);
+      });
+      s.check((await sh.balance(usdx, bot.address)) === units(100_000, 6), 'the bot lost 400,000 USDX');
+    },
+  },
+  {
+    name: 'bot_callback_trades',
+    exploit: false,
+    kind: 'extraction',
+    description: "The bot's owner trades its float through the callback pool twice: each time the pool pays the bot " +
+      'and calls its swap callback, which pays the pool from the float.',
+    async run(s, sh) {
+      const { acc, usdx, alt } = sh;
+      const { pool } = await newCallbackPool(s, sh);
+      const bot = await s.deploy('bot', 'SwapBot', [], acc.trader);
+      await sh.mint(usdx, bot.address, units(500_000, 6));
+      s.observe(pool.address, [usdx.address, alt.address]);
+      s.observe(bot.address, [usdx.address, alt.address]);
+      s.actor(acc.trader, [usdx.address, alt.address]);
+      const usdxIs0 = (await pool.read('token0')) === usdx.address;
+      await s.act(async () => {
+        await bot.send(acc.trader, 'trade', [pool.address, usdxIs0, units(300_000, 6)]);
+        await bot.send(acc.trader, 'trade', [pool.address, !usdxIs0, eth(100_000)]);
+      });
+      s.check((await sh.balance(alt, bot.address)) > 0n, 'the bot holds ALT it bought');
     },
   },
 ];

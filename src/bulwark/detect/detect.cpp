@@ -1325,6 +1325,12 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
         f.evidence.push_back(evidence_of(x, p.frame, "third-party transferFrom"));
     }
     add_losses(f, vs);
+    // The contracts whose approvals were spent are named too (without a loss of their own): the loss came
+    // through them, and a cover on such a router or vault is what its users hold.
+    for (const auto& p : pulls)
+      if (const Address& spender = x.t.frames[p.frame].from;
+          !x.is_actor(spender) && std::find(f.victims.begin(), f.victims.end(), spender) == f.victims.end())
+        f.victims.push_back(spender);
     f.attackers = attackers_of(x, gains);
     for (const auto& p : pulls)
       if (p.to_named && std::find(f.attackers.begin(), f.attackers.end(), p.recipient) == f.attackers.end())

@@ -228,6 +228,9 @@ TEST(DetectTest, SpendingAThirdPartysApprovalIsIncidentGrade) {
   f = incident(an);
   ASSERT_NE(f, nullptr);
   EXPECT_TRUE(names(f->victims, kUser));
+  EXPECT_TRUE(names(f->victims, kRouter));  // whose approval was spent, named without a loss of its own
+  ASSERT_EQ(f->loss.size(), 1u);
+  EXPECT_EQ(f->loss[0].victim, a(kUser));
   // The same router pulling the sender's own tokens is an ordinary swap leg.
   json ok = frame("CALL", kEoa, kRouter, "0x01",
                   {frame("CALL", kRouter, kToken, transfer_from_input(kEoa, kVault, 700))});
