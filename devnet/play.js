@@ -172,6 +172,7 @@ class Scenario {
       exploit: this.def.exploit,
       kind: this.def.kind,
       kinds: this.def.kinds || [this.def.kind],
+      across_blocks: Boolean(this.def.across_blocks),
       description: this.def.description,
       contracts: this.contracts,
       txs: this.txs,
@@ -234,6 +235,7 @@ async function main() {
   const shared = await setupShared(play);
 
   const results = [];
+  const balances = [];
   for (const def of chosen) {
     const t0 = Date.now();
     const s = new Scenario(play, def);
@@ -248,6 +250,14 @@ async function main() {
     }
     if (!s.range) throw new Error(`scenario ${def.name} has no actions`);
     results.push(s.toJSON());
+    // The drain scenarios' victims and observed contracts: the balances the monitor watches across blocks.
+    if ((def.kinds || [def.kind]).includes('drain')) {
+      for (const w of [...s.victims, ...s.observed]) {
+        let b = balances.find((x) => x.holder === w.address);
+        if (!b) balances.push((b = { holder: w.address, assets: [] }));
+        for (const a of w.assets) if (!b.assets.includes(a)) b.assets.push(a);
+      }
+    }
     console.error(`play: ${def.name} (${def.exploit ? 'exploit' : 'benign'}): ${s.txs.length} txs in blocks ` +
       `${s.range[0]}..${s.range[1]}, loss ${JSON.stringify(s.loss)} [${Date.now() - t0} ms]`);
   }
@@ -262,6 +272,7 @@ async function main() {
     tokens: play.tokens,
     flash_providers: play.flashProviders,
     stablecoins: play.stablecoins,
+    balances,
     setup_txs: play.setupTxs,
     scenarios: results,
   };

@@ -42,7 +42,7 @@ for (const s of m.scenarios) {
     else console.log(`ok   ${s.name}: benign, no incident-grade finding`);
     continue;
   }
-  if (!TX_LEVEL.has(s.kind)) { console.log(`skip ${s.name}: ${s.kind} is judged across blocks`); continue; }
+  if (!TX_LEVEL.has(s.kind) || s.across_blocks) { console.log(`skip ${s.name}: ${s.kind} is judged across blocks`); continue; }
   const f = found.find((x) => x.kind === s.kind);
   if (!f) { fail(`${s.name}: no incident-grade ${s.kind} finding (got ${found.map((x) => x.kind).join(', ') || 'none'})`); continue; }
   const victims = new Set(f.victims.map((v) => v.toLowerCase()));

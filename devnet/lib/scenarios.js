@@ -567,6 +567,30 @@ const SCENARIOS = [
     },
   },
   {
+    name: 'whale_withdrawal_in_steps',
+    exploit: false,
+    kind: 'drain',
+    across_blocks: true,
+    description: 'A whale who deposited 700,000 of the 1,000,000 USDX in a token vault withdraws it in three ' +
+      "transactions in three blocks: 70% of the vault's balance leaves within the monitor's drain window, " +
+      "every unit of it the whale's own.",
+    async run(s, sh) {
+      const { acc, usdx } = sh;
+      const vault = await s.deploy('vault', 'TokenVault', [usdx.address], acc.deployer);
+      for (const [who, n] of [[acc.whale, 700_000], [acc.alice, 200_000], [acc.bob, 100_000]]) {
+        await sh.mint(usdx, who, units(n, 6));
+        await sh.approve(usdx, who, vault.address);
+        await vault.send(who, 'deposit', [units(n, 6)]);
+      }
+      s.observe(vault.address, [usdx.address]);
+      s.actor(acc.whale, [usdx.address]);
+      await s.act(async () => {
+        for (const n of [300_000, 250_000, 150_000]) await vault.send(acc.whale, 'withdraw', [units(n, 6)]);
+      });
+      s.check((await sh.balance(usdx, vault.address)) === units(300_000, 6), "the vault holds alice's and bob's 300,000");
+    },
+  },
+  {
     name: 'flash_liquidation',
     exploit: false,
     kind: 'flash_loan',
@@ -687,6 +711,32 @@ const SCENARIOS = [
       });
       s.check((await sh.balance(usdx, pool.address)) === 0n, 'the pool is empty');
       s.check((await pool.read('stakeOf', acc.alice)) === units(500_000, 6), 'alice is still owed her stake');
+    },
+  },
+  {
+    name: 'forged_migration_in_steps',
+    exploit: true,
+    kind: 'drain',
+    across_blocks: true,
+    description: "The same forged migration taken in three transactions of 300,000 USDX in three blocks, none sized to " +
+      "the pool's balance: each alone is a medium finding; together they take 90% of the pool within the " +
+      "monitor's drain window.",
+    async run(s, sh) {
+      const { acc, usdx } = sh;
+      const pool = await s.deploy('pool', 'StakingPool', [usdx.address, acc.deployer], acc.deployer);
+      for (const [who, n] of [[acc.alice, 600_000], [acc.bob, 400_000]]) {
+        await sh.mint(usdx, who, units(n, 6));
+        await sh.approve(usdx, who, pool.address);
+        await pool.send(who, 'stake', [units(n, 6)]);
+      }
+      const atk = await s.deploy('attack_contract', 'MigrationForger', [], acc.attacker_drain);
+      s.victim(pool.address, [usdx.address]);
+      s.attacker(acc.attacker_drain, atk.address);
+      s.actor(acc.attacker_drain, [usdx.address]);
+      await s.act(async () => {
+        for (let i = 0; i < 3; i++) await atk.send(acc.attacker_drain, 'forgePart', [pool.address, units(300_000, 6)]);
+      });
+      s.check((await sh.balance(usdx, pool.address)) === units(100_000, 6), 'the pool keeps 100,000 of 1,000,000 USDX');
     },
   },
   {

@@ -170,6 +170,8 @@ struct MonitorOptions {
   std::uint64_t confirmations = 0;
   std::uint64_t depeg_duration = 3600;
   double depeg_band = 0.03;
+  std::uint64_t drain_window = 20;
+  double drain_fraction = 0.5;
   int poll_ms = 100;
   double lease_seconds = 15;
   std::string owner;  // default: host:pid
@@ -241,6 +243,7 @@ int run_monitor(const MonitorOptions& o, const Global& global) {
     return exit_code(e.code);
   };
   std::vector<monitor::FeedWatch> feeds;
+  std::vector<monitor::BalanceWatch> balances;
   if (!o.watch.empty()) {
     auto text = read_text(o.watch, "--watch");
     if (!text) return report(text.error());
@@ -250,6 +253,9 @@ int run_monitor(const MonitorOptions& o, const Global& global) {
     auto f = monitor::parse_watch(j);
     if (!f) return report(f.error());
     feeds = std::move(*f);
+    auto b = monitor::parse_balance_watch(j);
+    if (!b) return report(b.error());
+    balances = std::move(*b);
   }
   auto deployment = load_deployment_config(global.config);
   if (!deployment) return report(deployment.error());
@@ -310,6 +316,10 @@ int run_monitor(const MonitorOptions& o, const Global& global) {
     cfg.feeds = feeds;
     cfg.depeg_band = o.depeg_band;
     cfg.depeg_duration = o.depeg_duration;
+    for (const auto& b : balances)
+      if (!b.chain_id || *b.chain_id == c.id) cfg.balances.push_back(b);
+    cfg.drain_window = o.drain_window;
+    cfg.detect.drain_fraction = o.drain_fraction;
     c.follower = std::make_unique<monitor::Follower>(*c.source, **store, cfg, &leases);
     if (o.respond) {
       c.evidence = std::make_unique<cover::NodeTraceSource>(c.id, *c.node);
@@ -506,7 +516,9 @@ void add_detect_commands(CLI::App& app, std::function<int()>& run, const Global&
   auto* mon = app.add_subcommand(
       "monitor",
       "Follow chains block by block from the checkpoint in the store: every transaction's trace through the\n"
-      "detectors, stablecoin feeds through the depeg watch; findings printed as JSON lines and stored with\n"
+      "detectors, stablecoin feeds through the depeg watch, watched balances through the drain watch (a "
+      "fall\n"
+      "of --drain-fraction within --drain-window blocks); findings printed as JSON lines and stored with\n"
       "the checkpoint, one store transaction per block; reorgs retract the findings of orphaned blocks.\n"
       "Several monitors may share one store (PostgreSQL): they split the chains between them with leases\n"
       "kept in the store (each follows only the chains it holds a lease on and keeps trying to take the\n"
@@ -522,8 +534,17 @@ void add_detect_commands(CLI::App& app, std::function<int()>& run, const Global&
   mon->add_option("--to", mo.to, "Stop after this block");
   mon->add_option("--watch", mo.watch,
                   "JSON file with the stablecoins to watch ({\"stablecoins\": [{address, symbol, "
-                  "feeds: [{address, decimals}]}]})")
+                  "feeds: [{address, decimals}]}]}) and the balances to watch for a drain across blocks "
+                  "({\"balances\": [{holder, assets: [\"native\" | token address], chain_id?}]})")
       ->check(CLI::ExistingFile);
+  mon->add_option("--drain-window", mo.drain_window,
+                  "Blocks within which a watched balance falling by --drain-fraction is a drain")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000}))
+      ->capture_default_str();
+  mon->add_option("--drain-fraction", mo.drain_fraction,
+                  "Share of a balance whose loss is a drain, in one transaction or within --drain-window")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   mon->add_option("--confirmations", mo.confirmations, "Blocks to wait behind the head")
       ->capture_default_str();
   mon->add_option("--depeg-duration", mo.depeg_duration, "Seconds a stablecoin must stay out of band")

@@ -1487,6 +1487,42 @@ std::optional<Finding> DepegWatch::observe(std::uint64_t block, std::uint64_t ti
   return f;
 }
 
+std::optional<Finding> DrainWatch::observe(std::uint64_t block, const U256& balance,
+                                           unsigned suspicious_txs) {
+  // Forget what fell out of the window [block - window + 1, block].
+  const std::uint64_t start = block >= window_ ? block - window_ + 1 : 0;
+  std::erase_if(st_.peaks, [&](const auto& p) { return p.first < start; });
+  std::erase_if(st_.suspicious, [&](const auto& p) { return p.first < start; });
+  if (suspicious_txs > 0) st_.suspicious.emplace_back(block, suspicious_txs);
+  // A sliding-window maximum: a balance below the new one can never be the highest again.
+  while (!st_.peaks.empty() && !(balance < st_.peaks.back().second)) st_.peaks.pop_back();
+  st_.peaks.emplace_back(block, balance);
+  const auto& [peak_block, peak] = st_.peaks.front();
+  if (peak.is_zero() || peak_block == block) return std::nullopt;
+  const U256 lost = peak.checked_sub(balance).value_or(U256{});
+  const double share = to_double(lost) / to_double(peak);
+  if (share < fraction_ && 1.0 - share > floor_) return std::nullopt;
+  unsigned txs = 0;
+  for (const auto& [b, n] : st_.suspicious)
+    if (b >= peak_block) txs += n;
+  const bool repeated = txs >= 2;
+  Finding f{FindingKind::kDrain, repeated ? Severity::kHigh : Severity::kMedium, repeated ? 0.8 : 0.5};
+  f.victims = {holder_};
+  f.loss.push_back(Loss{holder_, asset_, lost});
+  f.rule = fmt::format(
+      "a watched contract's balance of {} fell {:.0f}% between block {} and block {} (window {} blocks){}",
+      asset_.to_string(), 100 * share, peak_block, block, window_,
+      repeated ? fmt::format(", taken in {} transactions whose findings named it", txs) : "");
+  f.evidence.push_back(Evidence{fmt::format("block {}", peak_block), holder_, holder_, 0,
+                                "balance " + peak.to_dec() + " (the window's highest)"});
+  f.evidence.push_back(
+      Evidence{fmt::format("block {}", block), holder_, holder_, 0, "balance " + balance.to_dec()});
+  // Watch afresh from here: the same fall is reported once.
+  st_.peaks = {{block, balance}};
+  st_.suspicious.clear();
+  return f;
+}
+
 nlohmann::json to_json(const Finding& f) {
   nlohmann::json j{{"kind", to_string(f.kind)},
                    {"severity", to_string(f.severity)},

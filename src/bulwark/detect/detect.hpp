@@ -147,4 +147,40 @@ class DepegWatch {
   bool reported_ = false;
 };
 
+/// A watched contract's balance of one asset across blocks: reports a drain when, within the last
+/// `window` blocks, the balance fell by at least `fraction` of its highest value in the window, or to
+/// at most `floor` of it (the transaction-level drain rule's thresholds, over several transactions).
+/// A fall of that size is medium on its own (a large withdrawal looks the same); it is high when at
+/// least two of the transactions in the window each gave a finding (medium or above) naming the holder
+/// as a victim: the holder was taken from again and again. Reports once, then watches afresh from the
+/// balance it reported. One instance per (chain, holder, asset); not thread-safe.
+class DrainWatch {
+ public:
+  DrainWatch(Address holder, AssetRef asset, std::uint64_t window = 20, double fraction = 0.5,
+             double floor = 0.01)
+      : holder_(holder), asset_(asset), window_(window), fraction_(fraction), floor_(floor) {}
+  /// Feeds the balance at `block` (blocks strictly increasing) and the number of the block's
+  /// transactions whose findings named the holder as a victim.
+  std::optional<Finding> observe(std::uint64_t block, const U256& balance, unsigned suspicious_txs = 0);
+
+  /// What the watch remembers between blocks (kept with each block a monitor commits): the balances
+  /// that may still be the window's highest (block, balance; balances decreasing), and the blocks in
+  /// the window with transactions that named the holder (block, count).
+  struct State {
+    std::vector<std::pair<std::uint64_t, U256>> peaks;
+    std::vector<std::pair<std::uint64_t, unsigned>> suspicious;
+  };
+  const State& state() const { return st_; }
+  void restore(State s) { st_ = std::move(s); }
+  const Address& holder() const { return holder_; }
+  const AssetRef& asset() const { return asset_; }
+
+ private:
+  Address holder_;
+  AssetRef asset_;
+  std::uint64_t window_;
+  double fraction_, floor_;
+  State st_;
+};
+
 }  // namespace bulwark::detect

@@ -551,6 +551,42 @@ TEST(DetectTest, RevertedAttackChangesNothing) {
   EXPECT_TRUE(an.flows.flows.empty());
 }
 
+TEST(DrainWatchTest, AFallOfHalfWithinTheWindowIsReportedOnceAndRepeatedTakingsMakeItHigh) {
+  const AssetRef usd{a(kToken), false};
+  // Withdrawals that add up to 60% over three blocks: a drain by size, medium without findings.
+  DrainWatch w(a(kVault), usd, 10);
+  EXPECT_FALSE(w.observe(100, U256(1000)));
+  EXPECT_FALSE(w.observe(101, U256(1200)));  // deposits raise the window's highest
+  EXPECT_FALSE(w.observe(102, U256(900)));   // 25% below it
+  auto f = w.observe(103, U256(480));        // 60% below 1,200
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, FindingKind::kDrain);
+  EXPECT_EQ(f->severity, Severity::kMedium);
+  ASSERT_EQ(f->loss.size(), 1u);
+  EXPECT_EQ(f->loss[0].amount, U256(720));
+  EXPECT_TRUE(names(f->victims, kVault));
+  EXPECT_FALSE(w.observe(104, U256(470)));  // reported once: watched afresh from 480
+
+  // The same fall spread beyond the window is no drain: the highest balance left the window.
+  DrainWatch slow(a(kVault), usd, 3);
+  EXPECT_FALSE(slow.observe(1, U256(1000)));
+  EXPECT_FALSE(slow.observe(2, U256(800)));
+  EXPECT_FALSE(slow.observe(3, U256(700)));
+  EXPECT_FALSE(slow.observe(4, U256(560)));  // 1,000 is out of [2, 4]: 30% below 800
+  EXPECT_FALSE(slow.observe(5, U256(500)));
+
+  // Taken in two transactions whose findings named the vault: high. The state survives a restart.
+  DrainWatch taken(a(kVault), usd, 10);
+  EXPECT_FALSE(taken.observe(10, U256(1000)));
+  EXPECT_FALSE(taken.observe(11, U256(700), 1));
+  DrainWatch resumed(a(kVault), usd, 10);
+  resumed.restore(taken.state());
+  f = resumed.observe(12, U256(5), 1);  // at most 1% left
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::kHigh);
+  EXPECT_EQ(f->loss[0].amount, U256(995));
+}
+
 TEST(DepegWatchTest, ReportsOnceAfterTheDurationAndResetsInsideTheBand) {
   DepegWatch w(a(40), 0.03, 3600);
   EXPECT_FALSE(w.observe(1, 1000, 0.99));

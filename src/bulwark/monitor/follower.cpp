@@ -1,5 +1,6 @@
 #include "bulwark/monitor/follower.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "bulwark/store/schema.hpp"
@@ -59,6 +60,18 @@ Result<std::optional<double>> NodeBlockSource::feed_price(const Address& feed, u
   return std::optional<double>(v / std::pow(10.0, double(decimals)));
 }
 
+Result<U256> NodeBlockSource::balance(const Address& holder, const detect::AssetRef& asset, std::uint64_t n) {
+  if (asset.native) return node_.get_balance(holder, chain::BlockTag::number(n));
+  std::vector<std::uint8_t> call{0x70, 0xa0, 0x82, 0x31};  // balanceOf(address)
+  call.resize(4 + 12);
+  call.insert(call.end(), holder.bytes().begin(), holder.bytes().end());
+  BULWARK_TRY(out, node_.eth_call(asset.token, call, chain::BlockTag::number(n)));
+  if (out.empty()) return U256{};  // no code at the token's address (yet)
+  if (out.size() < 32)
+    return fail(ErrorCode::kCorrupt, "token " + asset.token.to_checksum() + " returned a short balance");
+  return U256::from_be_bytes(std::span<const std::uint8_t>(out.data(), 32));
+}
+
 // ---- the watch file ----
 
 Result<std::vector<FeedWatch>> parse_watch(const nlohmann::json& j) {
@@ -84,6 +97,44 @@ Result<std::vector<FeedWatch>> parse_watch(const nlohmann::json& j) {
       if (dec < 0 || dec > 36)
         return fail(ErrorCode::kInvalidArgument, "watch file: feed decimals out of range");
       out.push_back(FeedWatch{*coin, symbol, *feed, static_cast<unsigned>(dec)});
+    }
+  }
+  return out;
+}
+
+Result<std::vector<BalanceWatch>> parse_balance_watch(const nlohmann::json& j) {
+  std::vector<BalanceWatch> out;
+  if (!j.is_object() || !j.contains("balances")) return out;
+  if (!j["balances"].is_array())
+    return fail(ErrorCode::kInvalidArgument, "watch file: balances is not an array");
+  for (const auto& b : j["balances"]) {
+    if (!b.is_object() || !b.contains("holder") || !b["holder"].is_string())
+      return fail(ErrorCode::kInvalidArgument, "watch file: a balance without a holder");
+    auto holder = Address::parse(b["holder"].get<std::string>());
+    if (!holder) return std::unexpected(with_context(holder.error(), "watch file: balance holder"));
+    if (!b.contains("assets") || !b["assets"].is_array())
+      return fail(ErrorCode::kInvalidArgument,
+                  "watch file: the balance of " + holder->to_checksum() + " has no assets array");
+    std::optional<std::uint64_t> chain;
+    if (b.contains("chain_id")) {
+      if (!b["chain_id"].is_number_unsigned())
+        return fail(ErrorCode::kInvalidArgument,
+                    "watch file: the chain_id of " + holder->to_checksum() + " is not a positive number");
+      chain = b["chain_id"].get<std::uint64_t>();
+    }
+    for (const auto& a : b["assets"]) {
+      if (!a.is_string())
+        return fail(ErrorCode::kInvalidArgument,
+                    "watch file: an asset of " + holder->to_checksum() + " is not a string");
+      const std::string name = a.get<std::string>();
+      if (name == "native") {
+        out.push_back(BalanceWatch{*holder, detect::AssetRef{Address{}, true}, chain});
+        continue;
+      }
+      auto token = Address::parse(name);
+      if (!token)
+        return std::unexpected(with_context(token.error(), "watch file: asset of " + holder->to_checksum()));
+      out.push_back(BalanceWatch{*holder, detect::AssetRef{*token, false}, chain});
     }
   }
   return out;
@@ -117,11 +168,24 @@ Follower::Follower(BlockSource& source, store::Store& store, FollowerConfig conf
 void Follower::reset_watches() {
   watches_.clear();
   for (const auto& f : cfg_.feeds) watches_.emplace_back(f.coin, cfg_.depeg_band, cfg_.depeg_duration);
+  drains_.clear();
+  for (const auto& b : cfg_.balances)
+    drains_.emplace_back(b.holder, b.asset, cfg_.drain_window, cfg_.detect.drain_fraction,
+                         cfg_.detect.drain_floor);
 }
 
 std::string Follower::watch_state() const {
-  if (watches_.empty()) return "";
+  if (watches_.empty() && drains_.empty()) return "";
   nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : drains_) {
+    nlohmann::json peaks = nlohmann::json::array(), suspicious = nlohmann::json::array();
+    for (const auto& [block, bal] : d.state().peaks) peaks.push_back({block, bal.to_dec()});
+    for (const auto& [block, n] : d.state().suspicious) suspicious.push_back({block, n});
+    out.push_back({{"holder", d.holder().to_checksum()},
+                   {"asset", d.asset().to_string()},
+                   {"peaks", std::move(peaks)},
+                   {"suspicious", std::move(suspicious)}});
+  }
   for (const auto& w : watches_) {
     const auto st = w.state();
     nlohmann::json one{{"coin", w.coin().to_checksum()}, {"worst", st.worst}, {"reported", st.reported}};
@@ -156,6 +220,27 @@ Status Follower::restore_watches(const std::string& state) {
                                              w.coin().to_checksum() + " is malformed");
       }
       w.restore(st);
+    }
+  }
+  for (auto& d : drains_) {
+    for (const auto& one : j) {
+      if (!one.is_object() || !one.contains("holder") || one.at("holder") != d.holder().to_checksum() ||
+          one.value("asset", "") != d.asset().to_string())
+        continue;
+      detect::DrainWatch::State st;
+      try {
+        for (const auto& p : one.at("peaks")) {
+          auto bal = U256::from_dec(p.at(1).get<std::string>());
+          if (!bal) throw std::invalid_argument("balance");
+          st.peaks.emplace_back(p.at(0).get<std::uint64_t>(), *bal);
+        }
+        for (const auto& p : one.at("suspicious"))
+          st.suspicious.emplace_back(p.at(0).get<std::uint64_t>(), p.at(1).get<unsigned>());
+      } catch (const std::exception&) {
+        return fail(ErrorCode::kCorrupt, "chain " + num(cfg_.chain_id) + ": stored drain watch state of " +
+                                             d.holder().to_checksum() + " is malformed");
+      }
+      d.restore(std::move(st));
     }
   }
   return {};
@@ -310,12 +395,18 @@ Result<std::uint64_t> Follower::poll(const std::function<void(const Event&)>& em
     }
     std::vector<Event> events;
     BULWARK_TRY(traces, source_.traces(b));
+    std::vector<unsigned> named(drains_.size());  // per drain watch: transactions naming its holder
     for (const auto& t : traces) {
       auto trace = chain::parse_call_trace(t.trace);
       if (!trace) return std::unexpected(with_context(trace.error(), "trace of " + t.tx.to_hex()));
       const auto a = detect::analyze(*trace, cfg_.detect);
       for (const auto& f : a.findings)
         if (f.severity >= detect::Severity::kLow) events.push_back(Event{b.number, t.tx.to_hex(), f, false});
+      for (std::size_t i = 0; i < drains_.size(); ++i)
+        named[i] += std::any_of(a.findings.begin(), a.findings.end(), [&](const detect::Finding& f) {
+          return f.severity >= detect::Severity::kMedium &&
+                 std::find(f.victims.begin(), f.victims.end(), drains_[i].holder()) != f.victims.end();
+        });
     }
     for (std::size_t i = 0; i < cfg_.feeds.size(); ++i) {
       auto price = source_.feed_price(cfg_.feeds[i].feed, cfg_.feeds[i].decimals, b.number);
@@ -326,8 +417,21 @@ Result<std::uint64_t> Follower::poll(const std::function<void(const Event&)>& em
       if (!*price) continue;
       if (auto f = watches_[i].observe(b.number, b.time, **price)) {
         f->signals.push_back(cfg_.feeds[i].symbol + " priced by feed " + cfg_.feeds[i].feed.to_checksum());
-        events.push_back(Event{b.number, "depeg:" + cfg_.feeds[i].coin.to_lower_hex(), *f, false});
+        events.push_back(
+            Event{b.number, "depeg:" + cfg_.feeds[i].coin.to_lower_hex() + "@" + num(b.number), *f, false});
       }
+    }
+    for (std::size_t i = 0; i < drains_.size(); ++i) {
+      auto bal = source_.balance(drains_[i].holder(), drains_[i].asset(), b.number);
+      if (!bal) {
+        loaded_ = false;  // the watches observed this block: back to the committed state
+        return std::unexpected(bal.error());
+      }
+      if (auto f = drains_[i].observe(b.number, *bal, named[i]))
+        events.push_back(Event{b.number,
+                               "drain:" + drains_[i].holder().to_lower_hex() + ":" +
+                                   drains_[i].asset().to_string() + "@" + num(b.number),
+                               *f, false});
     }
     const std::string watch = watch_state();
     if (auto c = commit(b, events, watch); !c) {

@@ -47,6 +47,9 @@ class BlockSource {
   /// when the feed has no answer there (not yet deployed, or a non-positive answer).
   virtual Result<std::optional<double>> feed_price(const Address& feed, unsigned decimals,
                                                    std::uint64_t n) = 0;
+  /// `holder`'s balance of `asset` (the native coin, or an ERC-20's balanceOf) at block `n`; zero for a
+  /// token with no code there yet.
+  virtual Result<U256> balance(const Address& holder, const detect::AssetRef& asset, std::uint64_t n) = 0;
 };
 
 /// A BlockSource over a node (chain::Node, which must outlive it).
@@ -57,6 +60,7 @@ class NodeBlockSource final : public BlockSource {
   Result<BlockInfo> block(std::uint64_t n) override;
   Result<std::vector<TxTraceText>> traces(const BlockInfo& b) override;
   Result<std::optional<double>> feed_price(const Address& feed, unsigned decimals, std::uint64_t n) override;
+  Result<U256> balance(const Address& holder, const detect::AssetRef& asset, std::uint64_t n) override;
 
  private:
   chain::Node& node_;
@@ -74,6 +78,18 @@ struct FeedWatch {
 /// [{address, symbol, feeds: [{address, decimals}]}]). Errors: kInvalidArgument naming what is wrong.
 Result<std::vector<FeedWatch>> parse_watch(const nlohmann::json& j);
 
+/// A contract's balance of one asset, watched for a drain across blocks.
+struct BalanceWatch {
+  Address holder;
+  detect::AssetRef asset;
+  std::optional<std::uint64_t> chain_id;  ///< The chain it is on; every chain followed when absent.
+};
+
+/// Reads the balances to watch from a JSON file's "balances" array: [{holder, assets: ["native" |
+/// "0x<token>", ...], chain_id?}] (the devnet manifest writes one). Errors: kInvalidArgument naming
+/// what is wrong.
+Result<std::vector<BalanceWatch>> parse_balance_watch(const nlohmann::json& j);
+
 struct FollowerConfig {
   std::uint64_t chain_id = 1;
   std::optional<std::uint64_t> from;  ///< First block when there is no checkpoint (default: the head).
@@ -83,13 +99,17 @@ struct FollowerConfig {
   std::vector<FeedWatch> feeds;
   double depeg_band = 0.03;
   std::uint64_t depeg_duration = 3600;  ///< Seconds out of band before a depeg is reported.
-  detect::DetectConfig detect;
+  std::vector<BalanceWatch> balances;
+  std::uint64_t drain_window = 20;  ///< Blocks over which a watched balance's fall counts as one drain.
+  detect::DetectConfig detect;      ///< Also the drain watches' thresholds (drain_fraction, drain_floor).
 };
 
 /// What the follower reports: a new finding, or the retraction of one on an orphaned block.
 struct Event {
   std::uint64_t block = 0;
-  std::string tx;  ///< Transaction hash, or "depeg:<coin>" for a watch.
+  /// Transaction hash, or for a watch "depeg:<coin>@<block>" / "drain:<holder>:<asset>@<block>" (the
+  /// block of the report: a watch may report again, and each report is a finding of its own).
+  std::string tx;
   detect::Finding finding;
   bool retracted = false;
   nlohmann::json to_json(std::uint64_t chain_id) const;
@@ -128,7 +148,8 @@ class Follower {
   Status check_checkpoint(store::Tx& tx);
   std::string owner() const;
   void reset_watches();
-  /// The depeg watches' states as stored with a block (a JSON array, one object per watched coin).
+  /// The watches' states as stored with a block (a JSON array: one object per watched coin, then one
+  /// per watched balance).
   std::string watch_state() const;
   /// Restores the watches from a stored block's state; a coin the state lacks starts afresh.
   Status restore_watches(const std::string& state);
@@ -142,6 +163,7 @@ class Follower {
   bool done_ = false;
   std::optional<BlockInfo> last_;
   std::vector<detect::DepegWatch> watches_;
+  std::vector<detect::DrainWatch> drains_;
 };
 
 }  // namespace bulwark::monitor

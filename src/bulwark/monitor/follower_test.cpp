@@ -61,6 +61,15 @@ class ScriptedChain final : public BlockSource {
     if (it == price.end()) return std::optional<double>{};
     return std::optional<double>{it->second};
   }
+  std::map<std::pair<int, std::uint64_t>, U256> held;  // (fork, block) -> the watched balance
+  Result<U256> balance(const Address&, const detect::AssetRef&, std::uint64_t n) override {
+    if (fail_next > 0) {
+      --fail_next;
+      return fail(ErrorCode::kUnavailable, "node restarting");
+    }
+    auto it = held.find({fork_of(n), n});
+    return it == held.end() ? U256{} : it->second;
+  }
 
  private:
   int fork_of(std::uint64_t n) const {
@@ -229,6 +238,40 @@ TEST_F(FollowerTest, AReorgPutsTheDepegWatchBackToTheCommonAncestor) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].block, 7u);  // 36 s after block 4 (the orphaned blocks would have said 9)
   EXPECT_NE(found[0].finding.rule.find("since block 4"), std::string::npos) << found[0].finding.rule;
+}
+
+TEST_F(FollowerTest, ADrainAcrossBlocksSpanningARestartIsReportedOnceFromTheStoredWindow) {
+  const std::uint64_t held[] = {0, 1000, 1000, 900, 700, 400, 380, 380};
+  for (std::uint64_t n = 1; n <= 7; ++n) chain_.held[{0, n}] = U256(held[n]);
+  auto cfg = config();
+  cfg.balances = {BalanceWatch{*Address::parse(bulwark::testing::addr(3)),
+                               detect::AssetRef{*Address::parse(bulwark::testing::addr(4)), false}}};
+  cfg.drain_window = 10;
+  auto drains = [](const std::vector<Event>& ev) {
+    std::vector<Event> out;
+    for (const auto& e : ev)
+      if (e.tx.starts_with("drain:")) out.push_back(e);
+    return out;
+  };
+  chain_.tip = 3;
+  {
+    Follower first(chain_, *store_, cfg);
+    EXPECT_TRUE(drains(poll(first)).empty());  // 10% below the window's highest
+  }
+  // A new process: the window's highest (1,000, block 2) comes back from the stored state; without it
+  // the watch would start at 700 and see no drain.
+  chain_.tip = 7;
+  Follower second(chain_, *store_, cfg);
+  const auto found = drains(poll(second));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].block, 5u);
+  EXPECT_EQ(found[0].finding.kind, detect::FindingKind::kDrain);
+  EXPECT_EQ(found[0].finding.severity, detect::Severity::kMedium);  // no transaction named the holder
+  ASSERT_EQ(found[0].finding.loss.size(), 1u);
+  EXPECT_EQ(found[0].finding.loss[0].amount, U256(600));
+  EXPECT_NE(found[0].finding.rule.find("fell 60%"), std::string::npos) << found[0].finding.rule;
+  // The finding is stored with its block.
+  EXPECT_EQ(statuses()["active"], 1);
 }
 
 TEST_F(FollowerTest, NodeFaultsLeaveTheCheckpointWhereItWas) {
@@ -421,6 +464,28 @@ TEST(WatchFileTest, ReadsTheStablecoinFeedsAndRejectsBadOnes) {
   EXPECT_FALSE(parse_watch(nlohmann::json::parse(R"({"stablecoins":[{"symbol":"X"}]})")));
   EXPECT_FALSE(parse_watch(nlohmann::json::parse(R"({"stablecoins":[{"address":"0x12","feeds":[]}]})")));
   EXPECT_FALSE(parse_watch(nlohmann::json::parse(R"({"stablecoins":3})")));
+}
+
+TEST(WatchFileTest, ReadsTheBalancesToWatchAndRejectsBadOnes) {
+  const auto ok =
+      nlohmann::json::parse(R"({"balances":[{"holder":"0x0000000000000000000000000000000000000007",
+    "assets":["native","0x0000000000000000000000000000000000000008"],"chain_id":56}]})");
+  auto w = parse_balance_watch(ok);
+  ASSERT_TRUE(w) << w.error().message;
+  ASSERT_EQ(w->size(), 2u);
+  EXPECT_TRUE((*w)[0].asset.native);
+  EXPECT_FALSE((*w)[1].asset.native);
+  EXPECT_EQ((*w)[1].asset.token, *Address::parse(bulwark::testing::addr(8)));
+  EXPECT_EQ((*w)[1].chain_id, std::optional<std::uint64_t>(56));
+  EXPECT_TRUE(parse_balance_watch(nlohmann::json::parse(R"({"stablecoins":[]})"))->empty());
+  for (
+      const char* bad :
+      {R"({"balances":{}})", R"({"balances":[{"assets":["native"]}]})",
+       R"({"balances":[{"holder":"0x0000000000000000000000000000000000000007"}]})",
+       R"({"balances":[{"holder":"0x0000000000000000000000000000000000000007","assets":["0x12"]}]})",
+       R"({"balances":[{"holder":"0x0000000000000000000000000000000000000007","assets":[1]}]})",
+       R"({"balances":[{"holder":"0x0000000000000000000000000000000000000007","assets":[],"chain_id":-1}]})"})
+    EXPECT_FALSE(parse_balance_watch(nlohmann::json::parse(bad))) << bad;
 }
 
 }  // namespace
