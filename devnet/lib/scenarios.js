@@ -118,6 +118,27 @@ async function newCallbackPool(s, sh) {
   return { pool, router };
 }
 
+/// Mints each holder's amount of `token`, has it approve `target` and call `target.method(amount)`.
+async function depositAll(sh, token, target, method, holdings) {
+  for (const [who, amount] of holdings) {
+    await sh.mint(token, who, amount);
+    await sh.approve(token, who, target.address);
+    await target.send(who, method, [amount]);
+  }
+}
+
+/// A staking pool with alice's and bob's stakes, and the drain attacker's migration forger, registered.
+async function forgedMigrationSetup(s, sh, alice, bob) {
+  const { acc, usdx } = sh;
+  const pool = await s.deploy('pool', 'StakingPool', [usdx.address, acc.deployer], acc.deployer);
+  await depositAll(sh, usdx, pool, 'stake', [[acc.alice, units(alice, 6)], [acc.bob, units(bob, 6)]]);
+  const atk = await s.deploy('attack_contract', 'MigrationForger', [], acc.attacker_drain);
+  s.victim(pool.address, [usdx.address]);
+  s.attacker(acc.attacker_drain, atk.address);
+  s.actor(acc.attacker_drain, [usdx.address]);
+  return { pool, atk };
+}
+
 /// Reserves of `pair` as {base, quote}.
 async function reserves(pair, base) {
   const [r0, r1] = await pair.read('getReserves');
@@ -242,11 +263,7 @@ const SCENARIOS = [
       const { acc, usdx, alt } = sh;
       const pair = await newPair(s, sh, 'pair', alt, eth(100_000), usdx, units(100_000, 6));
       const market = await s.deploy('market', 'LendingMarket', [alt.address, usdx.address, pair.address], acc.deployer);
-      for (const [who, n] of [[acc.alice, 40_000], [acc.bob, 20_000]]) {
-        await sh.mint(usdx, who, units(n, 6));
-        await sh.approve(usdx, who, market.address);
-        await market.send(who, 'supply', [units(n, 6)]);
-      }
+      await depositAll(sh, usdx, market, 'supply', [[acc.alice, units(40_000, 6)], [acc.bob, units(20_000, 6)]]);
       await sh.mint(alt, acc.carol, eth(5_000));
       await sh.approve(alt, acc.carol, market.address);
       await market.send(acc.carol, 'depositCollateral', [eth(5_000)]);
@@ -519,11 +536,9 @@ const SCENARIOS = [
     async run(s, sh) {
       const { acc, usdx } = sh;
       const vault = await s.deploy('vault', 'TokenVault', [usdx.address], acc.deployer);
-      for (const [who, n] of [[acc.alice, 300_000], [acc.bob, 150_000], [acc.carol, 50_000]]) {
-        await sh.mint(usdx, who, units(n, 6));
-        await sh.approve(usdx, who, vault.address);
-        await vault.send(who, 'deposit', [units(n, 6)]);
-      }
+      await depositAll(sh, usdx, vault, 'deposit', [
+        [acc.alice, units(300_000, 6)], [acc.bob, units(150_000, 6)], [acc.carol, units(50_000, 6)],
+      ]);
       const factory = await s.deploy('attack_factory', 'DrainerFactory', [], acc.attacker_drain);
       const salt = ethers.id('drain');
       const drainer = await factory.read('predict', vault.address, acc.attacker_drain, salt);
@@ -549,11 +564,9 @@ const SCENARIOS = [
     async run(s, sh) {
       const { acc, usdx } = sh;
       const vault = await s.deploy('vault', 'TokenVault', [usdx.address], acc.deployer);
-      for (const [who, n] of [[acc.whale, 700_000], [acc.alice, 200_000], [acc.bob, 100_000]]) {
-        await sh.mint(usdx, who, units(n, 6));
-        await sh.approve(usdx, who, vault.address);
-        await vault.send(who, 'deposit', [units(n, 6)]);
-      }
+      await depositAll(sh, usdx, vault, 'deposit', [
+        [acc.whale, units(700_000, 6)], [acc.alice, units(200_000, 6)], [acc.bob, units(100_000, 6)],
+      ]);
       s.observe(vault.address, [usdx.address]);
       s.actor(acc.whale, [usdx.address]);
       const before = await sh.balance(usdx, vault.address);
@@ -577,11 +590,9 @@ const SCENARIOS = [
     async run(s, sh) {
       const { acc, usdx } = sh;
       const vault = await s.deploy('vault', 'TokenVault', [usdx.address], acc.deployer);
-      for (const [who, n] of [[acc.whale, 700_000], [acc.alice, 200_000], [acc.bob, 100_000]]) {
-        await sh.mint(usdx, who, units(n, 6));
-        await sh.approve(usdx, who, vault.address);
-        await vault.send(who, 'deposit', [units(n, 6)]);
-      }
+      await depositAll(sh, usdx, vault, 'deposit', [
+        [acc.whale, units(700_000, 6)], [acc.alice, units(200_000, 6)], [acc.bob, units(100_000, 6)],
+      ]);
       s.observe(vault.address, [usdx.address]);
       s.actor(acc.whale, [usdx.address]);
       await s.act(async () => {
@@ -640,11 +651,7 @@ const SCENARIOS = [
     async run(s, sh) {
       const { acc, usdx } = sh;
       const vault = await s.deploy('vault', 'ShareVault', [usdx.address, 'Vault USDX', 'vUSDX'], acc.deployer);
-      for (const [who, n] of [[acc.alice, 600_000], [acc.bob, 400_000]]) {
-        await sh.mint(usdx, who, units(n, 6));
-        await sh.approve(usdx, who, vault.address);
-        await vault.send(who, 'deposit', [units(n, 6)]);
-      }
+      await depositAll(sh, usdx, vault, 'deposit', [[acc.alice, units(600_000, 6)], [acc.bob, units(400_000, 6)]]);
       const atk = await s.deploy('attack_contract', 'FlashDepositAttacker', [vault.address], acc.attacker_vault);
       await sh.mint(usdx, atk.address, units(1_000, 6)); // its float for the loan's fee
       s.victim(vault.address, [usdx.address]);
@@ -696,16 +703,7 @@ const SCENARIOS = [
       'credited stake and pays its owner; one transaction.',
     async run(s, sh) {
       const { acc, usdx } = sh;
-      const pool = await s.deploy('pool', 'StakingPool', [usdx.address, acc.deployer], acc.deployer);
-      for (const [who, n] of [[acc.alice, 500_000], [acc.bob, 300_000]]) {
-        await sh.mint(usdx, who, units(n, 6));
-        await sh.approve(usdx, who, pool.address);
-        await pool.send(who, 'stake', [units(n, 6)]);
-      }
-      const atk = await s.deploy('attack_contract', 'MigrationForger', [], acc.attacker_drain);
-      s.victim(pool.address, [usdx.address]);
-      s.attacker(acc.attacker_drain, atk.address);
-      s.actor(acc.attacker_drain, [usdx.address]);
+      const { pool, atk } = await forgedMigrationSetup(s, sh, 500_000, 300_000);
       await s.act(async () => {
         await atk.send(acc.attacker_drain, 'forge', [pool.address]);
       });
@@ -723,16 +721,7 @@ const SCENARIOS = [
       "monitor's drain window.",
     async run(s, sh) {
       const { acc, usdx } = sh;
-      const pool = await s.deploy('pool', 'StakingPool', [usdx.address, acc.deployer], acc.deployer);
-      for (const [who, n] of [[acc.alice, 600_000], [acc.bob, 400_000]]) {
-        await sh.mint(usdx, who, units(n, 6));
-        await sh.approve(usdx, who, pool.address);
-        await pool.send(who, 'stake', [units(n, 6)]);
-      }
-      const atk = await s.deploy('attack_contract', 'MigrationForger', [], acc.attacker_drain);
-      s.victim(pool.address, [usdx.address]);
-      s.attacker(acc.attacker_drain, atk.address);
-      s.actor(acc.attacker_drain, [usdx.address]);
+      const { pool, atk } = await forgedMigrationSetup(s, sh, 600_000, 400_000);
       await s.act(async () => {
         for (let i = 0; i < 3; i++) await atk.send(acc.attacker_drain, 'forgePart', [pool.address, units(300_000, 6)]);
       });
@@ -750,11 +739,7 @@ const SCENARIOS = [
       const { acc, usdx } = sh;
       const treasury = await s.deploy('treasury', 'TreasuryCollector', [], acc.keeper);
       const pool = await s.deploy('pool', 'StakingPool', [usdx.address, treasury.address], acc.deployer);
-      for (const [who, n] of [[acc.alice, 150_000], [acc.bob, 50_000]]) {
-        await sh.mint(usdx, who, units(n, 6));
-        await sh.approve(usdx, who, pool.address);
-        await pool.send(who, 'stake', [units(n, 6)]);
-      }
+      await depositAll(sh, usdx, pool, 'stake', [[acc.alice, units(150_000, 6)], [acc.bob, units(50_000, 6)]]);
       await sh.mint(usdx, acc.carol, units(600_000, 6));
       await usdx.send(acc.carol, 'transfer', [pool.address, units(600_000, 6)]);
       s.observe(pool.address, [usdx.address]);
