@@ -139,6 +139,23 @@ async function forgedMigrationSetup(s, sh, alice, bob) {
   return { pool, atk };
 }
 
+/// A token vault holding a whale's 700,000 USDX and alice's and bob's 300,000; the whale withdraws
+/// `amounts` (USDX), one transaction each. Returns the vault and its balance before and after.
+async function whaleWithdraws(s, sh, amounts) {
+  const { acc, usdx } = sh;
+  const vault = await s.deploy('vault', 'TokenVault', [usdx.address], acc.deployer);
+  await depositAll(sh, usdx, vault, 'deposit', [
+    [acc.whale, units(700_000, 6)], [acc.alice, units(200_000, 6)], [acc.bob, units(100_000, 6)],
+  ]);
+  s.observe(vault.address, [usdx.address]);
+  s.actor(acc.whale, [usdx.address]);
+  const before = await sh.balance(usdx, vault.address);
+  await s.act(async () => {
+    for (const n of amounts) await vault.send(acc.whale, 'withdraw', [units(n, 6)]);
+  });
+  return { vault, before, after: await sh.balance(usdx, vault.address) };
+}
+
 /// Reserves of `pair` as {base, quote}.
 async function reserves(pair, base) {
   const [r0, r1] = await pair.read('getReserves');
@@ -562,18 +579,7 @@ const SCENARIOS = [
     description: 'A whale who deposited 700,000 of the 1,000,000 USDX in a token vault withdraws all of it: 70% of ' +
       "the vault's balance leaves in one transaction, every unit of it the whale's own.",
     async run(s, sh) {
-      const { acc, usdx } = sh;
-      const vault = await s.deploy('vault', 'TokenVault', [usdx.address], acc.deployer);
-      await depositAll(sh, usdx, vault, 'deposit', [
-        [acc.whale, units(700_000, 6)], [acc.alice, units(200_000, 6)], [acc.bob, units(100_000, 6)],
-      ]);
-      s.observe(vault.address, [usdx.address]);
-      s.actor(acc.whale, [usdx.address]);
-      const before = await sh.balance(usdx, vault.address);
-      await s.act(async () => {
-        await vault.send(acc.whale, 'withdraw', [units(700_000, 6)]);
-      });
-      const after = await sh.balance(usdx, vault.address);
+      const { vault, before, after } = await whaleWithdraws(s, sh, [700_000]);
       s.check((before - after) * 2n > before, 'more than half of the vault left');
       s.check(after === (await vault.read('totalDeposits')), 'everyone still in the vault is fully backed');
       s.details.share_withdrawn_bps = Number(((before - after) * 10_000n) / before);
@@ -588,17 +594,8 @@ const SCENARIOS = [
       "transactions in three blocks: 70% of the vault's balance leaves within the monitor's drain window, " +
       "every unit of it the whale's own.",
     async run(s, sh) {
-      const { acc, usdx } = sh;
-      const vault = await s.deploy('vault', 'TokenVault', [usdx.address], acc.deployer);
-      await depositAll(sh, usdx, vault, 'deposit', [
-        [acc.whale, units(700_000, 6)], [acc.alice, units(200_000, 6)], [acc.bob, units(100_000, 6)],
-      ]);
-      s.observe(vault.address, [usdx.address]);
-      s.actor(acc.whale, [usdx.address]);
-      await s.act(async () => {
-        for (const n of [300_000, 250_000, 150_000]) await vault.send(acc.whale, 'withdraw', [units(n, 6)]);
-      });
-      s.check((await sh.balance(usdx, vault.address)) === units(300_000, 6), "the vault holds alice's and bob's 300,000");
+      const { after } = await whaleWithdraws(s, sh, [300_000, 250_000, 150_000]);
+      s.check(after === units(300_000, 6), "the vault holds alice's and bob's 300,000");
     },
   },
   {
