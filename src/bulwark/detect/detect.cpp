@@ -314,7 +314,8 @@ std::vector<LoanDeposit> find_loans_repaid_as_deposits(const Facts& x, const std
       if (r.asset != l.asset || r.to != l.holder) continue;
       back = back.checked_add(r.amount).value_or(U256::max());
       if (!x.is_actor(r.from) || !x.t.within(r.frame, y)) continue;
-      // The innermost call into the lender, from the sender's side, that encloses this repayment.
+      // The outermost call into the lender inside the callback, from the sender's side, that encloses this
+      // repayment.
       std::optional<std::size_t> into;
       for (auto p = static_cast<std::int32_t>(r.frame); p > static_cast<std::int32_t>(y);
            p = frames[static_cast<std::size_t>(p)].parent) {
@@ -1244,9 +1245,15 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
         if (std::find(f.victims.begin(), f.victims.end(), d.loan->lender) == f.victims.end())
           f.victims.push_back(d.loan->lender);
         // What the holder lost, where it ended the transaction down (the shares already redeemed); else
-        // what the shares issued for its own money are worth: the deposit.
+        // what the shares issued for its own money are worth: the deposits (one entry per holder and asset).
         const NetAmount n = x.flows.net_of(d.loan->holder, d.loan->asset);
-        f.loss.push_back(Loss{d.loan->holder, d.loan->asset, n.loss() ? n.magnitude() : d.deposited});
+        auto l = std::find_if(f.loss.begin(), f.loss.end(), [&](const Loss& e) {
+          return e.victim == d.loan->holder && e.asset == d.loan->asset;
+        });
+        if (l == f.loss.end())
+          f.loss.push_back(Loss{d.loan->holder, d.loan->asset, n.loss() ? n.magnitude() : d.deposited});
+        else if (!n.loss())
+          l->amount = l->amount.checked_add(d.deposited).value_or(U256::max());
         if (f.evidence.size() + 2 <= cfg.max_evidence) {
           f.evidence.push_back(evidence_of(x, d.loan->entry, "flash loan asked of the lender"));
           f.evidence.push_back(evidence_of(x, d.frame, "deposit into the lender inside the loan's callback"));
