@@ -423,6 +423,9 @@ Result<std::uint64_t> Follower::poll(const std::function<void(const Event&)>& em
     }
     for (std::size_t i = 0; i < drains_.size(); ++i) {
       auto bal = source_.balance(drains_[i].holder(), drains_[i].asset(), b.number);
+      // A token whose balanceOf reverts at this block has no balance to watch there: skipped, not retried
+      // (retrying would hold the follower at this block for good).
+      if (!bal && bal.error().code == ErrorCode::kFailedPrecondition) continue;
       if (!bal) {
         loaded_ = false;  // the watches observed this block: back to the committed state
         return std::unexpected(bal.error());

@@ -48,7 +48,8 @@ class BlockSource {
   virtual Result<std::optional<double>> feed_price(const Address& feed, unsigned decimals,
                                                    std::uint64_t n) = 0;
   /// `holder`'s balance of `asset` (the native coin, or an ERC-20's balanceOf) at block `n`; zero for a
-  /// token with no code there yet.
+  /// token with no code there yet. Errors: kFailedPrecondition when balanceOf reverts (the block is
+  /// skipped for that watch), a node fault otherwise (the block is retried).
   virtual Result<U256> balance(const Address& holder, const detect::AssetRef& asset, std::uint64_t n) = 0;
 };
 

@@ -62,11 +62,13 @@ class ScriptedChain final : public BlockSource {
     return std::optional<double>{it->second};
   }
   std::map<std::pair<int, std::uint64_t>, U256> held;  // (fork, block) -> the watched balance
+  std::set<std::uint64_t> reverts;                     // blocks where the token's balanceOf reverts
   Result<U256> balance(const Address&, const detect::AssetRef&, std::uint64_t n) override {
     if (fail_next > 0) {
       --fail_next;
       return fail(ErrorCode::kUnavailable, "node restarting");
     }
+    if (reverts.contains(n)) return fail(ErrorCode::kFailedPrecondition, "execution reverted");
     auto it = held.find({fork_of(n), n});
     return it == held.end() ? U256{} : it->second;
   }
@@ -272,6 +274,22 @@ TEST_F(FollowerTest, ADrainAcrossBlocksSpanningARestartIsReportedOnceFromTheStor
   EXPECT_NE(found[0].finding.rule.find("fell 60%"), std::string::npos) << found[0].finding.rule;
   // The finding is stored with its block.
   EXPECT_EQ(statuses()["active"], 1);
+}
+
+TEST_F(FollowerTest, AWatchedBalanceThatCannotBeReadIsSkippedNotRetried) {
+  for (std::uint64_t n = 1; n <= 4; ++n) chain_.held[{0, n}] = U256(n == 4 ? 100 : 1000);
+  chain_.reverts = {2, 3};
+  auto cfg = config();
+  cfg.balances = {BalanceWatch{*Address::parse(bulwark::testing::addr(3)),
+                               detect::AssetRef{*Address::parse(bulwark::testing::addr(4)), false}}};
+  Follower f(chain_, *store_, cfg);
+  chain_.tip = 4;
+  std::vector<Event> ev;
+  auto r = f.poll([&](const Event& e) { ev.push_back(e); });
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, 4u);  // every block processed, none held back
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].block, 4u);  // the fall from block 1's 1,000 is still seen
 }
 
 TEST_F(FollowerTest, NodeFaultsLeaveTheCheckpointWhereItWas) {
