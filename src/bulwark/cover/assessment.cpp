@@ -235,8 +235,8 @@ Result<U256> Assessment::withdraw_rewards(const RewardWithdrawal& w) {
 }
 
 Result<U256> Assessment::rewards(const Address& assessor, const std::string& asset) {
-  // Votes that have ended are decided first, as the next write will decide them, so that the
-  // rewards they earn count (a withdrawal of "all held" signs this amount). The transaction is then
+  // Votes whose cooldown has passed are decided first, as the next write will decide them, so that
+  // the rewards they earn count (a withdrawal of "all held" signs this amount). The transaction is then
   // rolled back: asking writes nothing.
   std::optional<U256> out;
   const Status s = store_.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Status {

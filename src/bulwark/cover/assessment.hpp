@@ -1,7 +1,8 @@
 #pragma once
 /// Assessment of discretionary incidents: registered assessors vote accept or deny with signed
 /// messages, weighted by stake, over a voting period with Nexus Mutual v2's silent-ending
-/// extension; the result is decided by advance_incidents (incidents.hpp) once the vote has ended.
+/// extension; the result is decided by advance_incidents (incidents.hpp) once the vote and the
+/// cooldown after it have passed.
 
 #include <functional>
 #include <string_view>
@@ -76,8 +77,9 @@ class Assessment {
   /// amount, kAlreadyExists for a replayed signature, kFailedPrecondition for an expired one or an
   /// amount above the rewards held.
   Result<U256> withdraw_rewards(const RewardWithdrawal& request);
-  /// The rewards `assessor` holds in `asset` (smallest units), counting those of votes that have
-  /// ended but are not yet decided (the next write decides them). Writes nothing.
+  /// The rewards `assessor` holds in `asset` (smallest units), counting those of votes whose
+  /// cooldown has passed but that are not yet decided (the next write decides them); a vote still in
+  /// its cooldown counts nothing. Writes nothing.
   Result<U256> rewards(const Address& assessor, const std::string& asset);
 
   Result<std::vector<Assessor>> assessors();
