@@ -621,6 +621,19 @@ TEST_P(ClaimsTest, PoliciesKeepTheCoolingOffAndTriggerTheyWereSoldUnder) {
   expect_verifies();
 }
 
+TEST(ClaimsSettings, AreReadAndAStakeLockShorterThanAReopenedVoteIsRefused) {
+  auto c = claims_config_from_json(nlohmann::json::parse(R"({"cooldown": 7200, "stake_lock": 100000})"));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->cooldown, 7200);
+  EXPECT_EQ(c->stake_lock, 100000);
+  // 1 day of cooldown + 1 day of silent extension (the defaults) outlast a 1-day lock.
+  EXPECT_FAILS_WITH(claims_config_from_json(nlohmann::json::parse(R"({"stake_lock": 86400})")),
+                    "must be at least claims.cooldown + claims.silent_extension");
+  EXPECT_FAILS_WITH(claims_config_from_json(nlohmann::json::parse(R"({"stake_lock": -1})")), ">= 0");
+  EXPECT_FAILS_WITH(claims_config_from_json(nlohmann::json::parse(R"({"stake_locks": 1})")),
+                    "unknown claims setting");
+}
+
 TEST(FrozenTerms, TermsSoldBeforeCoolingOffWasAProductTermFollowTheDeployment) {
   const auto legacy = nlohmann::json::parse(
       R"({"cover_type":"smart_contract","parametric":false,"grace_days":30,"deductible":"0","base_rate_bps":200})");

@@ -175,6 +175,14 @@ Result<ClaimsConfig> claims_config_from_json(const json& j) {
       return fail(ErrorCode::kInvalidArgument, "unknown claims setting '" + key + "'");
     }
   }
+  // A vote reversed in its cooldown reopens for silent_extension; its voters' stakes, locked for
+  // stake_lock from the original end, must still be locked when it decides again.
+  if (c.stake_lock < c.cooldown + c.silent_extension)
+    return fail(ErrorCode::kInvalidArgument,
+                "claims.stake_lock (" + std::to_string(c.stake_lock) +
+                    " s) must be at least claims.cooldown + claims.silent_extension (" +
+                    std::to_string(c.cooldown + c.silent_extension) +
+                    " s): a vote reopened in its cooldown must find its voters' stakes still locked");
   return c;
 }
 
