@@ -476,7 +476,7 @@ simdjson::error_code od_key(od::field& field, std::string_view& key) {
   return field.unescaped_key().get(key);
 }
 
-Status od_quantity(Builder& b, od::value v, U256& out, std::string_view field) {
+Status od_quantity(Builder& b, od::value& v, U256& out, std::string_view field) {
   // The common case first: a hex string of at most 16 digits (gas, most values).
   if (std::string_view raw; od_raw_text(v, raw) && has_hex_prefix(raw) && raw.size() > 2 &&
                             raw.size() <= 18 && all_hex(raw.substr(2))) {
@@ -506,15 +506,15 @@ Status od_quantity(Builder& b, od::value v, U256& out, std::string_view field) {
 
 /// A string value read in place, without unescaping, when it holds no escapes (calldata never does):
 /// saves a copy of most of a trace's bytes. Falls back to od_string otherwise.
-Status od_string(Builder& b, od::value v, std::string_view& out, std::string_view field);
-Status od_raw_string(Builder& b, od::value v, std::string_view& out, std::string_view field) {
+Status od_string(Builder& b, od::value& v, std::string_view& out, std::string_view field);
+Status od_raw_string(Builder& b, od::value& v, std::string_view& out, std::string_view field) {
   if (od_raw_text(v, out) && out.find('\\') == std::string_view::npos) return {};
   return od_string(b, v, out, field);
 }
 
 /// An address member: read in place when its text is 40 hex digits (no escape can be among them), else
 /// through od_raw_string and Builder::address, with their errors.
-Status od_address(Builder& b, od::value v, Address& out, std::string_view field) {
+Status od_address(Builder& b, od::value& v, Address& out, std::string_view field) {
   std::string_view s;
   if (od_raw_text(v, s) && Builder::plain_address(s, out)) return {};
   BULWARK_CHECK(od_raw_string(b, v, s, field));
@@ -522,7 +522,7 @@ Status od_address(Builder& b, od::value v, Address& out, std::string_view field)
 }
 
 /// The frame's type: read in place when its text names a kind (no escape can be in one), else as a string.
-Status od_kind(Builder& b, od::value v, CallKind& out) {
+Status od_kind(Builder& b, od::value& v, CallKind& out) {
   std::string_view s;
   if (od_raw_text(v, s) && Builder::kind_of(s, out)) return {};
   BULWARK_CHECK(od_raw_string(b, v, s, "type"));
@@ -532,7 +532,7 @@ Status od_kind(Builder& b, od::value v, CallKind& out) {
 /// A hex byte string (input, output, log data) kept in place: when the source text is an even number of
 /// hex digits it holds no escape and is the value itself, so it needs no scan for backslashes; anything
 /// else takes the general path (od_raw_string, then Builder::bytes, with their errors).
-Status od_hex_bytes(Builder& b, od::value v, std::uint32_t& offset, std::uint32_t& size,
+Status od_hex_bytes(Builder& b, od::value& v, std::uint32_t& offset, std::uint32_t& size,
                     std::string_view field) {
   std::string_view s;
   if (od_raw_text(v, s) && b.bytes_in_place(s, offset, size)) return {};
@@ -540,7 +540,7 @@ Status od_hex_bytes(Builder& b, od::value v, std::uint32_t& offset, std::uint32_
   return b.bytes(s, offset, size, field);
 }
 
-Status od_string(Builder& b, od::value v, std::string_view& out, std::string_view field) {
+Status od_string(Builder& b, od::value& v, std::string_view& out, std::string_view field) {
   if (v.get_string().get(out) != simdjson::SUCCESS) return b.fail_at(std::string(field) + " is not a string");
   return {};
 }
@@ -601,8 +601,8 @@ Status od_logs(Builder& b, od::array logs) {
     if (le.get_object().get(lo) != simdjson::SUCCESS) return b.fail_at("a log is not an object");
     TraceLog log;
     for (auto fr : lo) {
-      od::field field;
-      if (auto e = std::move(fr).get(field)) return od_fail(b, e);
+      if (auto e = fr.error()) return od_fail(b, e);
+      od::field& field = fr.value_unsafe();
       std::string_view key;
       if (auto e = od_key(field, key)) return od_fail(b, e);
       const Key ck = classify_key(key);
@@ -633,12 +633,14 @@ Status od_frame(Builder& b, od::object o, std::int32_t parent, std::uint32_t dep
   BULWARK_TRY(i, b.open(parent, depth));
   bool typed = false;
   for (auto fr : o) {
-    od::field field;
-    if (auto e = std::move(fr).get(field)) return od_fail(b, e);
+    // The field and its value are used where the iterator made them, not copied: a copy of
+    // simdjson's value iterator just after it was stored stalls on store forwarding.
+    if (auto e = fr.error()) return od_fail(b, e);
+    od::field& field = fr.value_unsafe();
     std::string_view key;
     if (auto e = od_key(field, key)) return od_fail(b, e);
     const Key ck = classify_key(key);
-    od::value v = field.value();
+    od::value& v = field.value();
     if (ck == Key::kType) {
       BULWARK_CHECK(od_kind(b, v, b.trace.frames[i].kind));
       typed = true;
