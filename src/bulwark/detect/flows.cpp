@@ -1,5 +1,7 @@
 #include "bulwark/detect/flows.hpp"
 
+#include <algorithm>
+
 namespace bulwark::detect {
 namespace {
 
@@ -65,6 +67,41 @@ ChainTables ChainTables::defaults() {
     t.usd_tokens[*Address::parse(a)] = d;
   }
   return t;
+}
+
+NetChanges::const_iterator NetChanges::lower_bound(const key_type& key) const {
+  return std::lower_bound(entries_.begin(), entries_.end(), key,
+                          [](const value_type& e, const key_type& k) { return e.first < k; });
+}
+
+NetChanges::const_iterator NetChanges::find(const key_type& key) const {
+  const auto it = lower_bound(key);
+  return it != entries_.end() && it->first == key ? it : entries_.end();
+}
+
+void NetChanges::assign(std::span<const Flow> flows) {
+  // One entry per side of each flow, sorted by key, then the entries of one key summed. A saturating sum
+  // of unsigned amounts does not depend on their order.
+  entries_.clear();
+  entries_.reserve(2 * flows.size());
+  for (const Flow& fl : flows) {
+    entries_.push_back({{fl.from, fl.asset}, NetAmount{U256{}, fl.amount}});
+    entries_.push_back({{fl.to, fl.asset}, NetAmount{fl.amount, U256{}}});
+  }
+  std::sort(entries_.begin(), entries_.end(),
+            [](const value_type& a, const value_type& b) { return a.first < b.first; });
+  std::size_t out = 0;
+  for (std::size_t k = 0; k < entries_.size(); ++k) {
+    if (out > 0 && entries_[out - 1].first == entries_[k].first) {
+      NetAmount& sum = entries_[out - 1].second;
+      sum.in = sat_add(sum.in, entries_[k].second.in);
+      sum.out = sat_add(sum.out, entries_[k].second.out);
+    } else {
+      if (out != k) entries_[out] = entries_[k];
+      ++out;
+    }
+  }
+  entries_.resize(out);
 }
 
 NetAmount FlowSummary::net_of(const Address& holder, const AssetRef& asset) const {
@@ -135,12 +172,7 @@ FlowSummary compute_flows(const chain::Trace& t, const ChainTables& tables) {
       default: break;
     }
   }
-  for (const Flow& fl : s.flows) {
-    NetAmount& from = s.net[{fl.from, fl.asset}];
-    from.out = sat_add(from.out, fl.amount);
-    NetAmount& to = s.net[{fl.to, fl.asset}];
-    to.in = sat_add(to.in, fl.amount);
-  }
+  s.net.assign(s.flows);
   return s;
 }
 
