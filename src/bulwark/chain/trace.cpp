@@ -322,11 +322,11 @@ class Builder {
     if (depth > limits_.max_depth)
       return fail(ErrorCode::kInvalidArgument,
                   "trace nests deeper than " + std::to_string(limits_.max_depth) + " calls");
-    Frame f;
+    const bool failed = parent >= 0 && trace.frames[static_cast<std::size_t>(parent)].failed;
+    Frame& f = trace.frames.emplace_back();  // built in place: no 128-byte temporary to zero and copy
     f.parent = parent;
     f.depth = depth;
-    f.failed = parent >= 0 && trace.frames[static_cast<std::size_t>(parent)].failed;
-    trace.frames.push_back(f);
+    f.failed = failed;
     return trace.frames.size() - 1;
   }
 
@@ -595,6 +595,79 @@ Key classify_key(std::string_view k) {
   }
 }
 
+/// The eight bytes at `p` as a number, the first byte lowest (little-endian hosts only).
+inline std::uint64_t load8(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+/// `name` and its closing quote packed as load8 reads them, and the mask of those bytes; `name` holds at
+/// most seven characters.
+struct KeyTag {
+  std::uint64_t bytes = 0, mask = 0;
+  constexpr explicit KeyTag(std::string_view name) {
+    for (std::size_t i = 0; i <= name.size(); ++i) {
+      bytes |= std::uint64_t{static_cast<unsigned char>(i < name.size() ? name[i] : '"')} << (8 * i);
+      mask |= std::uint64_t{0xff} << (8 * i);
+    }
+  }
+  constexpr bool matches(std::uint64_t w) const { return (w & mask) == bytes; }
+};
+
+/// The members od_key_kind recognises in place, by their first three bytes (the closing quote included
+/// for "to"): a perfect hash of those into 16 slots. "gas" shares its first three bytes with "gasUsed"
+/// and is checked aside.
+constexpr std::uint64_t kKeyHashMul = 0x8018079e19842e0dULL;
+constexpr std::size_t key_slot(std::uint64_t w) {
+  return static_cast<std::size_t>(((w & 0xffffff) * kKeyHashMul) >> 60);
+}
+struct KeySlot {
+  KeyTag tag{""};
+  Key key = Key::kOther;
+};
+constexpr std::array<KeySlot, 16> kKeySlots = [] {
+  const std::pair<std::string_view, Key> keys[] = {
+      {"type", Key::kType},   {"to", Key::kTo},         {"topics", Key::kTopics},
+      {"from", Key::kFrom},   {"value", Key::kValue},   {"gasUsed", Key::kGasUsed},
+      {"input", Key::kInput}, {"output", Key::kOutput}, {"error", Key::kError},
+      {"logs", Key::kLogs},   {"calls", Key::kCalls},   {"address", Key::kAddress},
+      {"data", Key::kData}};
+  std::array<KeySlot, 16> t{};
+  for (const auto& [name, key] : keys) {
+    const KeyTag tag(name);
+    KeySlot& slot = t[key_slot(tag.bytes)];
+    if (slot.key != Key::kOther) throw "two keys share a slot: choose another kKeyHashMul";
+    slot = KeySlot{tag, key};
+  }
+  return t;
+}();
+
+/// Which member a field's key names. The keys a frame or log has are recognised in place by one 8-byte
+/// load and one table entry (the key's text and its closing quote: no escape can be among them), without
+/// a branch per key; any other key is read as od_key does (unescaped when it holds an escape) and
+/// classified.
+simdjson::error_code od_key_kind(od::field& field, Key& out) {
+  if constexpr (std::endian::native == std::endian::little) {
+    // Just after the opening quote; the buffer is padded, so eight bytes can always be read.
+    const std::uint64_t w = load8(field.key().raw());
+    const KeySlot& slot = kKeySlots[key_slot(w)];
+    static constexpr KeyTag kGas("gas");
+    if (slot.key != Key::kOther && slot.tag.matches(w)) {
+      out = slot.key;
+      return simdjson::SUCCESS;
+    }
+    if (kGas.matches(w)) {
+      out = Key::kOther;
+      return simdjson::SUCCESS;
+    }
+  }
+  std::string_view key;
+  if (auto e = od_key(field, key)) return e;
+  out = classify_key(key);
+  return simdjson::SUCCESS;
+}
+
 Status od_logs(Builder& b, od::array logs) {
   for (auto le : logs) {
     od::object lo;
@@ -603,9 +676,8 @@ Status od_logs(Builder& b, od::array logs) {
     for (auto fr : lo) {
       if (auto e = fr.error()) return od_fail(b, e);
       od::field& field = fr.value_unsafe();
-      std::string_view key;
-      if (auto e = od_key(field, key)) return od_fail(b, e);
-      const Key ck = classify_key(key);
+      Key ck = Key::kOther;
+      if (auto e = od_key_kind(field, ck)) return od_fail(b, e);
       if (ck == Key::kAddress) {
         BULWARK_CHECK(od_address(b, field.value(), log.address, "log address"));
       } else if (ck == Key::kTopics) {
@@ -637,9 +709,8 @@ Status od_frame(Builder& b, od::object o, std::int32_t parent, std::uint32_t dep
     // simdjson's value iterator just after it was stored stalls on store forwarding.
     if (auto e = fr.error()) return od_fail(b, e);
     od::field& field = fr.value_unsafe();
-    std::string_view key;
-    if (auto e = od_key(field, key)) return od_fail(b, e);
-    const Key ck = classify_key(key);
+    Key ck = Key::kOther;
+    if (auto e = od_key_kind(field, ck)) return od_fail(b, e);
     od::value& v = field.value();
     if (ck == Key::kType) {
       BULWARK_CHECK(od_kind(b, v, b.trace.frames[i].kind));
