@@ -80,28 +80,40 @@ NetChanges::const_iterator NetChanges::find(const key_type& key) const {
 }
 
 void NetChanges::assign(std::span<const Flow> flows) {
-  // One entry per side of each flow, sorted by key, then the entries of one key summed. A saturating sum
-  // of unsigned amounts does not depend on their order.
+  // Each flow's two sides (sender, receiver), sorted by key as small handles (the holder's first eight
+  // bytes, then the whole key), then summed per key. A saturating sum of unsigned amounts does not
+  // depend on their order.
+  struct Side {
+    std::uint64_t prefix;  // the holder's first eight bytes, big-endian: orders as the holder does
+    std::uint32_t flow;
+    bool receives;
+  };
+  auto holder = [&](const Side& s) -> const Address& {
+    return s.receives ? flows[s.flow].to : flows[s.flow].from;
+  };
+  std::vector<Side> sides;
+  sides.reserve(2 * flows.size());
+  for (std::uint32_t i = 0; i < flows.size(); ++i) {
+    sides.push_back({detail::load_be64(flows[i].from.bytes().data()), i, false});
+    sides.push_back({detail::load_be64(flows[i].to.bytes().data()), i, true});
+  }
+  std::sort(sides.begin(), sides.end(), [&](const Side& a, const Side& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    if (const auto c = holder(a) <=> holder(b); c != 0) return c < 0;
+    return flows[a.flow].asset < flows[b.flow].asset;
+  });
   entries_.clear();
-  entries_.reserve(2 * flows.size());
-  for (const Flow& fl : flows) {
-    entries_.push_back({{fl.from, fl.asset}, NetAmount{U256{}, fl.amount}});
-    entries_.push_back({{fl.to, fl.asset}, NetAmount{fl.amount, U256{}}});
+  for (const Side& s : sides) {
+    const Flow& fl = flows[s.flow];
+    if (entries_.empty() || entries_.back().first.first != holder(s) ||
+        entries_.back().first.second != fl.asset)
+      entries_.push_back({{holder(s), fl.asset}, NetAmount{}});
+    NetAmount& sum = entries_.back().second;
+    if (s.receives)
+      sum.in = sat_add(sum.in, fl.amount);
+    else
+      sum.out = sat_add(sum.out, fl.amount);
   }
-  std::sort(entries_.begin(), entries_.end(),
-            [](const value_type& a, const value_type& b) { return a.first < b.first; });
-  std::size_t out = 0;
-  for (std::size_t k = 0; k < entries_.size(); ++k) {
-    if (out > 0 && entries_[out - 1].first == entries_[k].first) {
-      NetAmount& sum = entries_[out - 1].second;
-      sum.in = sat_add(sum.in, entries_[k].second.in);
-      sum.out = sat_add(sum.out, entries_[k].second.out);
-    } else {
-      if (out != k) entries_[out] = entries_[k];
-      ++out;
-    }
-  }
-  entries_.resize(out);
 }
 
 NetAmount FlowSummary::net_of(const Address& holder, const AssetRef& asset) const {
