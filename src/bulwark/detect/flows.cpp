@@ -14,9 +14,9 @@ constexpr std::uint32_t kMintTo = 0x40c10f19;        // mint(address,uint256)
 /// A call's boolean return of false (an ERC-20 that reports failure instead of reverting).
 bool returned_false(const chain::Trace& t, const chain::Frame& f) {
   if (!f.has_output || f.output_size != 32) return false;
-  for (const char c : t.output_hex(f))
-    if (c != '0') return false;
-  return true;
+  static constexpr std::string_view kZeroWord =
+      "0000000000000000000000000000000000000000000000000000000000000000";
+  return t.output_hex(f) == kZeroWord;  // one memcmp, not a loop a character at a time
 }
 
 U256 sat_add(const U256& a, const U256& b) {
@@ -80,34 +80,44 @@ NetChanges::const_iterator NetChanges::find(const key_type& key) const {
 }
 
 void NetChanges::assign(std::span<const Flow> flows) {
-  // Each flow's two sides (sender, receiver), sorted by key as small handles (the holder's first eight
-  // bytes, then the whole key), then summed per key. A saturating sum of unsigned amounts does not
-  // depend on their order.
+  // Each flow's two sides (sender, receiver) as a 32-byte handle that orders as its key does: the
+  // holder's bytes, big-endian, then the asset's rank among the flows' assets (a transaction moves few
+  // assets); sorted, then summed per key. A saturating sum of unsigned amounts does not depend on order.
+  std::vector<AssetRef> assets;
+  assets.reserve(flows.size());
+  for (const Flow& fl : flows) assets.push_back(fl.asset);
+  std::sort(assets.begin(), assets.end());
+  assets.erase(std::unique(assets.begin(), assets.end()), assets.end());
   struct Side {
-    std::uint64_t prefix;  // the holder's first eight bytes, big-endian: orders as the holder does
+    std::uint64_t k0, k1, k2;  // holder bytes 0-7, 8-15, then 16-19 above the asset's rank
     std::uint32_t flow;
     bool receives;
-  };
-  auto holder = [&](const Side& s) -> const Address& {
-    return s.receives ? flows[s.flow].to : flows[s.flow].from;
+    bool operator<(const Side& o) const {
+      return k0 != o.k0 ? k0 < o.k0 : k1 != o.k1 ? k1 < o.k1 : k2 < o.k2;
+    }
+    bool same_key(const Side& o) const { return k0 == o.k0 && k1 == o.k1 && k2 == o.k2; }
   };
   std::vector<Side> sides;
   sides.reserve(2 * flows.size());
   for (std::uint32_t i = 0; i < flows.size(); ++i) {
-    sides.push_back({detail::load_be64(flows[i].from.bytes().data()), i, false});
-    sides.push_back({detail::load_be64(flows[i].to.bytes().data()), i, true});
+    const auto rank = static_cast<std::uint64_t>(
+        std::lower_bound(assets.begin(), assets.end(), flows[i].asset) - assets.begin());
+    for (const bool receives : {false, true}) {
+      const std::uint8_t* h = (receives ? flows[i].to : flows[i].from).bytes().data();
+      sides.push_back({detail::load_be64(h), detail::load_be64(h + 8),
+                       std::uint64_t{detail::load_be32(h + 16)} << 32 | rank, i, receives});
+    }
   }
-  std::sort(sides.begin(), sides.end(), [&](const Side& a, const Side& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    if (const auto c = holder(a) <=> holder(b); c != 0) return c < 0;
-    return flows[a.flow].asset < flows[b.flow].asset;
-  });
+  std::sort(sides.begin(), sides.end());
   entries_.clear();
-  for (const Side& s : sides) {
+  for (std::size_t k = 0; k < sides.size(); ++k) {
+    const Side& s = sides[k];
     const Flow& fl = flows[s.flow];
-    if (entries_.empty() || entries_.back().first.first != holder(s) ||
-        entries_.back().first.second != fl.asset)
-      entries_.push_back({{holder(s), fl.asset}, NetAmount{}});
+    if (k == 0 || !s.same_key(sides[k - 1])) {
+      value_type& e = entries_.emplace_back();  // in place: a temporary key stalls on store forwarding
+      e.first.first = s.receives ? fl.to : fl.from;
+      e.first.second = fl.asset;
+    }
     NetAmount& sum = entries_.back().second;
     if (s.receives)
       sum.in = sat_add(sum.in, fl.amount);
