@@ -246,7 +246,8 @@ class Builder {
     trace.source = text.buffer();
     source_begin_ = trace.source->data();
     source_end_ = source_begin_ + text.size();
-    trace.frames.reserve(text.size() / 1024 + 4);  // real traces: one frame per 1-2 kB of JSON
+    trace.frames.reserve(text.size() / 512 +
+                         4);  // real traces: one frame per 0.5-2 kB of JSON (0.7 on average)
     return simdjson::padded_string_view(source_begin_, text.size(), text.size() + TraceText::kPadding);
   }
 

@@ -139,6 +139,8 @@ FlowSummary compute_flows(const chain::Trace& t, const ChainTables& tables) {
     s.flows.push_back(Flow{frame, asset, from, to, amount, src});
   };
   const AssetRef native{Address{}, true};
+  // At most a native and a token flow per frame, or a native flow per frame and one per log: one allocation.
+  s.flows.reserve(2 * t.frames.size() + (t.has_logs ? t.logs.size() : 0));
   for (std::uint32_t i = 0; i < t.frames.size(); ++i) {
     const chain::Frame& f = t.frames[i];
     if (f.failed) continue;
