@@ -64,7 +64,7 @@ struct ChainTables {
 };
 
 /// The net change per (holder, asset) of one transaction, ordered by holder, then asset: a sorted
-/// vector with a std::map's reading interface (iteration in key order, find, lower_bound, contains)
+/// vector with a std::map's reading interface (iteration in key order, find, lower_bound, contains, count)
 /// and none of its per-entry nodes. Built once from the flows; read-only afterwards.
 class NetChanges {
  public:
@@ -82,6 +82,7 @@ class NetChanges {
   /// The entry of `key`, or end().
   const_iterator find(const key_type& key) const;
   bool contains(const key_type& key) const { return find(key) != end(); }
+  std::size_t count(const key_type& key) const { return contains(key) ? 1 : 0; }
 
   /// Replaces the contents with the sums of `flows`: each flow's amount is sent by (from, asset) and
   /// received by (to, asset), saturating at 2^256 - 1.
