@@ -246,7 +246,8 @@ class Builder {
     trace.source = text.buffer();
     source_begin_ = trace.source->data();
     source_end_ = source_begin_ + text.size();
-    trace.frames.reserve(text.size() / 1024 + 4);  // real traces: one frame per 1-2 kB of JSON
+    trace.frames.reserve(text.size() / 512 +
+                         4);  // real traces: one frame per 0.5-2 kB of JSON (0.7 on average)
     return simdjson::padded_string_view(source_begin_, text.size(), text.size() + TraceText::kPadding);
   }
 
@@ -322,11 +323,14 @@ class Builder {
     if (depth > limits_.max_depth)
       return fail(ErrorCode::kInvalidArgument,
                   "trace nests deeper than " + std::to_string(limits_.max_depth) + " calls");
-    Frame f;
+    const bool failed = parent >= 0 && trace.frames[static_cast<std::size_t>(parent)].failed;
+    // Built in place, as a copy of a blank frame: GCC zeroes a value-initialised Frame with `rep stos`,
+    // whose start-up costs more than the sixteen-byte stores of a copy.
+    static const Frame kBlank{};
+    Frame& f = trace.frames.emplace_back(kBlank);
     f.parent = parent;
     f.depth = depth;
-    f.failed = parent >= 0 && trace.frames[static_cast<std::size_t>(parent)].failed;
-    trace.frames.push_back(f);
+    f.failed = failed;
     return trace.frames.size() - 1;
   }
 
@@ -336,6 +340,13 @@ class Builder {
   }
 
   void close(std::size_t i) { trace.frames[i].end = static_cast<std::uint32_t>(trace.frames.size()); }
+
+  /// Back to an empty trace with no source, as constructed.
+  void reset() {
+    trace = Trace{};
+    path_.clear();
+    source_begin_ = source_end_ = nullptr;
+  }
 
   void mark_reverted(std::size_t i) {
     trace.frames[i].reverted = true;
@@ -476,7 +487,7 @@ simdjson::error_code od_key(od::field& field, std::string_view& key) {
   return field.unescaped_key().get(key);
 }
 
-Status od_quantity(Builder& b, od::value v, U256& out, std::string_view field) {
+Status od_quantity(Builder& b, od::value& v, U256& out, std::string_view field) {
   // The common case first: a hex string of at most 16 digits (gas, most values).
   if (std::string_view raw; od_raw_text(v, raw) && has_hex_prefix(raw) && raw.size() > 2 &&
                             raw.size() <= 18 && all_hex(raw.substr(2))) {
@@ -506,15 +517,15 @@ Status od_quantity(Builder& b, od::value v, U256& out, std::string_view field) {
 
 /// A string value read in place, without unescaping, when it holds no escapes (calldata never does):
 /// saves a copy of most of a trace's bytes. Falls back to od_string otherwise.
-Status od_string(Builder& b, od::value v, std::string_view& out, std::string_view field);
-Status od_raw_string(Builder& b, od::value v, std::string_view& out, std::string_view field) {
+Status od_string(Builder& b, od::value& v, std::string_view& out, std::string_view field);
+Status od_raw_string(Builder& b, od::value& v, std::string_view& out, std::string_view field) {
   if (od_raw_text(v, out) && out.find('\\') == std::string_view::npos) return {};
   return od_string(b, v, out, field);
 }
 
 /// An address member: read in place when its text is 40 hex digits (no escape can be among them), else
 /// through od_raw_string and Builder::address, with their errors.
-Status od_address(Builder& b, od::value v, Address& out, std::string_view field) {
+Status od_address(Builder& b, od::value& v, Address& out, std::string_view field) {
   std::string_view s;
   if (od_raw_text(v, s) && Builder::plain_address(s, out)) return {};
   BULWARK_CHECK(od_raw_string(b, v, s, field));
@@ -522,7 +533,7 @@ Status od_address(Builder& b, od::value v, Address& out, std::string_view field)
 }
 
 /// The frame's type: read in place when its text names a kind (no escape can be in one), else as a string.
-Status od_kind(Builder& b, od::value v, CallKind& out) {
+Status od_kind(Builder& b, od::value& v, CallKind& out) {
   std::string_view s;
   if (od_raw_text(v, s) && Builder::kind_of(s, out)) return {};
   BULWARK_CHECK(od_raw_string(b, v, s, "type"));
@@ -532,7 +543,7 @@ Status od_kind(Builder& b, od::value v, CallKind& out) {
 /// A hex byte string (input, output, log data) kept in place: when the source text is an even number of
 /// hex digits it holds no escape and is the value itself, so it needs no scan for backslashes; anything
 /// else takes the general path (od_raw_string, then Builder::bytes, with their errors).
-Status od_hex_bytes(Builder& b, od::value v, std::uint32_t& offset, std::uint32_t& size,
+Status od_hex_bytes(Builder& b, od::value& v, std::uint32_t& offset, std::uint32_t& size,
                     std::string_view field) {
   std::string_view s;
   if (od_raw_text(v, s) && b.bytes_in_place(s, offset, size)) return {};
@@ -540,7 +551,7 @@ Status od_hex_bytes(Builder& b, od::value v, std::uint32_t& offset, std::uint32_
   return b.bytes(s, offset, size, field);
 }
 
-Status od_string(Builder& b, od::value v, std::string_view& out, std::string_view field) {
+Status od_string(Builder& b, od::value& v, std::string_view& out, std::string_view field) {
   if (v.get_string().get(out) != simdjson::SUCCESS) return b.fail_at(std::string(field) + " is not a string");
   return {};
 }
@@ -595,17 +606,89 @@ Key classify_key(std::string_view k) {
   }
 }
 
+/// The eight bytes at `p` as a number, the first byte lowest (little-endian hosts only).
+inline std::uint64_t load8(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+/// `name` and its closing quote packed as load8 reads them, and the mask of those bytes; `name` holds at
+/// most seven characters.
+struct KeyTag {
+  std::uint64_t bytes = 0, mask = 0;
+  constexpr explicit KeyTag(std::string_view name) {
+    for (std::size_t i = 0; i <= name.size(); ++i) {
+      bytes |= std::uint64_t{static_cast<unsigned char>(i < name.size() ? name[i] : '"')} << (8 * i);
+      mask |= std::uint64_t{0xff} << (8 * i);
+    }
+  }
+  constexpr bool matches(std::uint64_t w) const { return (w & mask) == bytes; }
+};
+
+/// The members od_key_kind recognises in place, by their first three bytes (the closing quote included
+/// for "to"): a perfect hash of those into 16 slots. "gas" shares its first three bytes with "gasUsed"
+/// and is checked aside.
+constexpr std::uint64_t kKeyHashMul = 0x8018079e19842e0dULL;
+constexpr std::size_t key_slot(std::uint64_t w) {
+  return static_cast<std::size_t>(((w & 0xffffff) * kKeyHashMul) >> 60);
+}
+struct KeySlot {
+  KeyTag tag{""};
+  Key key = Key::kOther;
+};
+constexpr std::array<KeySlot, 16> kKeySlots = [] {
+  const std::pair<std::string_view, Key> keys[] = {
+      {"type", Key::kType},   {"to", Key::kTo},         {"topics", Key::kTopics},
+      {"from", Key::kFrom},   {"value", Key::kValue},   {"gasUsed", Key::kGasUsed},
+      {"input", Key::kInput}, {"output", Key::kOutput}, {"error", Key::kError},
+      {"logs", Key::kLogs},   {"calls", Key::kCalls},   {"address", Key::kAddress},
+      {"data", Key::kData}};
+  std::array<KeySlot, 16> t{};
+  for (const auto& [name, key] : keys) {
+    const KeyTag tag(name);
+    KeySlot& slot = t[key_slot(tag.bytes)];
+    if (slot.key != Key::kOther) throw "two keys share a slot: choose another kKeyHashMul";
+    slot = KeySlot{tag, key};
+  }
+  return t;
+}();
+
+/// Which member a field's key names. The keys a frame or log has are recognised in place by one 8-byte
+/// load and one table entry (the key's text and its closing quote: no escape can be among them), without
+/// a branch per key; any other key is read as od_key does (unescaped when it holds an escape) and
+/// classified.
+simdjson::error_code od_key_kind(od::field& field, Key& out) {
+  if constexpr (std::endian::native == std::endian::little) {
+    // Just after the opening quote; the buffer is padded, so eight bytes can always be read.
+    const std::uint64_t w = load8(field.key().raw());
+    const KeySlot& slot = kKeySlots[key_slot(w)];
+    static constexpr KeyTag kGas("gas");
+    if (slot.key != Key::kOther && slot.tag.matches(w)) {
+      out = slot.key;
+      return simdjson::SUCCESS;
+    }
+    if (kGas.matches(w)) {
+      out = Key::kOther;
+      return simdjson::SUCCESS;
+    }
+  }
+  std::string_view key;
+  if (auto e = od_key(field, key)) return e;
+  out = classify_key(key);
+  return simdjson::SUCCESS;
+}
+
 Status od_logs(Builder& b, od::array logs) {
   for (auto le : logs) {
     od::object lo;
     if (le.get_object().get(lo) != simdjson::SUCCESS) return b.fail_at("a log is not an object");
     TraceLog log;
     for (auto fr : lo) {
-      od::field field;
-      if (auto e = std::move(fr).get(field)) return od_fail(b, e);
-      std::string_view key;
-      if (auto e = od_key(field, key)) return od_fail(b, e);
-      const Key ck = classify_key(key);
+      if (auto e = fr.error()) return od_fail(b, e);
+      od::field& field = fr.value_unsafe();
+      Key ck = Key::kOther;
+      if (auto e = od_key_kind(field, ck)) return od_fail(b, e);
       if (ck == Key::kAddress) {
         BULWARK_CHECK(od_address(b, field.value(), log.address, "log address"));
       } else if (ck == Key::kTopics) {
@@ -633,12 +716,13 @@ Status od_frame(Builder& b, od::object o, std::int32_t parent, std::uint32_t dep
   BULWARK_TRY(i, b.open(parent, depth));
   bool typed = false;
   for (auto fr : o) {
-    od::field field;
-    if (auto e = std::move(fr).get(field)) return od_fail(b, e);
-    std::string_view key;
-    if (auto e = od_key(field, key)) return od_fail(b, e);
-    const Key ck = classify_key(key);
-    od::value v = field.value();
+    // The field and its value are used where the iterator made them, not copied: a copy of
+    // simdjson's value iterator just after it was stored stalls on store forwarding.
+    if (auto e = fr.error()) return od_fail(b, e);
+    od::field& field = fr.value_unsafe();
+    Key ck = Key::kOther;
+    if (auto e = od_key_kind(field, ck)) return od_fail(b, e);
+    od::value& v = field.value();
     if (ck == Key::kType) {
       BULWARK_CHECK(od_kind(b, v, b.trace.frames[i].kind));
       typed = true;
@@ -873,10 +957,33 @@ bool Trace::hex_word(std::uint32_t offset, std::uint32_t size, std::size_t skip,
   const std::size_t off = skip + 32 * i;
   if (size < off + 32) return false;
   const char* p = at(offset) + 2 * off;  // validated when parsed
+#if defined(__SSE2__)
+  // 32 digits at a time: each digit's value from its low nibble (plus 9 for a letter, which has bit 6
+  // set), the pairs of a 16-bit lane joined into a byte, the bytes of both halves packed in order; each
+  // eight of them are a limb, most significant byte first.
+  auto limbs = [](const char* q, std::uint64_t& hi, std::uint64_t& lo) {
+    const __m128i low_nibble = _mm_set1_epi8(0x0f), one = _mm_set1_epi8(1), low_byte = _mm_set1_epi16(0x00ff);
+    auto pairs = [&](const char* r) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r));
+      const __m128i letter = _mm_and_si128(_mm_srli_epi16(x, 6), one);
+      const __m128i nib =
+          _mm_add_epi8(_mm_and_si128(x, low_nibble), _mm_or_si128(_mm_slli_epi16(letter, 3), letter));
+      return _mm_and_si128(_mm_or_si128(_mm_slli_epi16(nib, 4), _mm_srli_epi16(nib, 8)), low_byte);
+    };
+    const __m128i bytes = _mm_packus_epi16(pairs(q), pairs(q + 16));
+    hi = std::byteswap(static_cast<std::uint64_t>(_mm_cvtsi128_si64(bytes)));
+    lo = std::byteswap(static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(bytes, bytes))));
+  };
+  std::uint64_t l3, l2, l1, l0;
+  limbs(p, l3, l2);
+  limbs(p + 32, l1, l0);
+  out = U256::from_limbs({l0, l1, l2, l3});
+#else
   auto limb = [&](std::size_t k) {
     return std::uint64_t{hex8_value(p + 16 * k)} << 32 | hex8_value(p + 16 * k + 8);
   };
   out = U256::from_limbs({limb(3), limb(2), limb(1), limb(0)});
+#endif
   return true;
 }
 
@@ -891,6 +998,369 @@ bool Trace::data_word(const TraceLog& l, std::size_t i, U256& out) const {
 }
 
 namespace {
+
+// ---- callTracer's common shape straight from simdjson's stage 1: the fast path ----
+
+/// Reads a bare callTracer frame (no JSON-RPC envelope) by walking the structural indexes of simdjson's
+/// stage 1 (every token's first byte: brackets, colons, commas and the start of each scalar and string)
+/// instead of On-Demand's per-field iterators. It reads only the common shape: keys and values without
+/// escapes, addresses of 40 hex digits, quantities as hex strings, byte strings of whole hex bytes in
+/// place, and unknown members of any (checked) JSON. On anything else, malformed or merely unusual, it
+/// gives up and the caller parses the text again through On-Demand, which gives the same tree or the
+/// error: what the walk accepts, the On-Demand parse reads the same way (same Builder calls, in the same
+/// order), and it is stricter about what it skips.
+class StructuralWalk {
+ public:
+  StructuralWalk(Builder& b, const char* text, const std::uint32_t* index, std::uint32_t tokens)
+      : b_(b), text_(text), index_(index), tokens_(tokens) {}
+
+  /// True when the whole text is one frame object read into the builder; false to give up.
+  bool root() {
+    std::uint32_t i = 0;
+    return frame(i, -1, 0) && i == tokens_;
+  }
+
+  /// True when the whole text is a JSON-RPC response whose first `result` member is a frame object, read
+  /// into the builder; false to give up (an error member that is not null, a result of another kind).
+  bool envelope() {
+    std::uint32_t i = 0;
+    if (at(i++) != '{' || at(i) == '}') return false;
+    bool read = false;
+    for (;;) {
+      std::string_view key;
+      if (!plain_string_at(i, key) || at(i + 1) != ':') return false;
+      i += 2;
+      if (key == "result" && !read) {
+        if (!frame(i, -1, 0)) return false;
+        read = true;
+      } else if (key == "error" && !null_at(i)) {
+        return false;
+      } else if (!skip(i)) {
+        return false;
+      }
+      if (at(i) == '}') break;
+      if (at(i++) != ',') return false;
+    }
+    ++i;
+    return read && i == tokens_;
+  }
+
+ private:
+  static constexpr std::uint32_t kMaxSkipDepth = 64;  // deeper unknown members: left to On-Demand
+
+  char at(std::uint32_t i) const { return i < tokens_ ? text_[index_[i]] : '\0'; }
+
+  /// The text of token `i` when it is a string, quotes removed (escapes not resolved).
+  bool string_at(std::uint32_t i, std::string_view& out) const {
+    if (at(i) != '"') return false;
+    const char* p = text_ + index_[i];
+    const char* e = text_ + index_[i + 1];  // the next token, or the end of the text (stage 1's sentinel)
+    while (e > p + 1 && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t')) --e;
+    if (e - p < 2 || e[-1] != '"') return false;
+    out = std::string_view(p + 1, static_cast<std::size_t>(e - p - 2));
+    return true;
+  }
+  /// A string token that holds no escape.
+  bool plain_string_at(std::uint32_t i, std::string_view& out) const {
+    return string_at(i, out) && out.find('\\') == std::string_view::npos;
+  }
+  /// Token `i` is the literal null (nothing after it but whitespace).
+  bool null_at(std::uint32_t i) const { return at(i) == 'n' && atom_at(i, "null"); }
+  bool atom_at(std::uint32_t i, std::string_view atom) const {
+    if (i >= tokens_) return false;
+    const char* p = text_ + index_[i];
+    const char* e = text_ + index_[i + 1];
+    while (e > p && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t')) --e;
+    return std::string_view(p, static_cast<std::size_t>(e - p)) == atom;
+  }
+  /// Token `i` is a JSON number.
+  bool number_at(std::uint32_t i) const {
+    if (i >= tokens_) return false;
+    const char* p = text_ + index_[i];
+    const char* e = text_ + index_[i + 1];
+    while (e > p && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t')) --e;
+    auto digits = [&] {
+      const char* s = p;
+      while (p < e && *p >= '0' && *p <= '9') ++p;
+      return p > s;
+    };
+    if (p < e && *p == '-') ++p;
+    if (p < e && *p == '0') {
+      ++p;
+    } else if (!digits()) {
+      return false;
+    }
+    if (p < e && *p == '.' && (++p, !digits())) return false;
+    if (p < e && (*p == 'e' || *p == 'E')) {
+      ++p;
+      if (p < e && (*p == '+' || *p == '-')) ++p;
+      if (!digits()) return false;
+    }
+    return p == e;
+  }
+
+  /// Skips the value at `i` (any JSON, checked), leaving `i` after it.
+  bool skip(std::uint32_t& i, std::uint32_t depth = 0) {
+    std::string_view s;
+    switch (at(i)) {
+      case '"': return string_at(i++, s);
+      case '{':
+        if (depth >= kMaxSkipDepth) return false;
+        if (at(++i) == '}') return ++i, true;
+        for (;;) {
+          if (!string_at(i, s) || at(i + 1) != ':') return false;
+          i += 2;
+          if (!skip(i, depth + 1)) return false;
+          if (at(i) == '}') return ++i, true;
+          if (at(i++) != ',') return false;
+        }
+      case '[':
+        if (depth >= kMaxSkipDepth) return false;
+        if (at(++i) == ']') return ++i, true;
+        for (;;) {
+          if (!skip(i, depth + 1)) return false;
+          if (at(i) == ']') return ++i, true;
+          if (at(i++) != ',') return false;
+        }
+      case 't': return atom_at(i++, "true");
+      case 'f': return atom_at(i++, "false");
+      case 'n': return atom_at(i++, "null");
+      default: return number_at(i++);
+    }
+  }
+
+  /// The kind of the key at token `i` (a string followed by a colon), as od_key_kind reads it.
+  bool key_at(std::uint32_t i, Key& out) const {
+    if (at(i) != '"' || at(i + 1) != ':') return false;
+    if constexpr (std::endian::native == std::endian::little) {
+      const std::uint64_t w = load8(text_ + index_[i] + 1);
+      const KeySlot& slot = kKeySlots[key_slot(w)];
+      if (slot.key != Key::kOther && slot.tag.matches(w)) {
+        out = slot.key;
+        return true;
+      }
+    }
+    std::string_view key;
+    if (!plain_string_at(i, key)) return false;
+    out = classify_key(key);
+    return true;
+  }
+
+  /// A quantity member (value, gasUsed): a hex or decimal string, or null.
+  bool quantity(std::uint32_t i, U256& out) const {
+    if (null_at(i)) return true;
+    std::string_view s;
+    if (!string_at(i, s)) return false;
+    if (has_hex_prefix(s) && s.size() > 2 && s.size() <= 18 && all_hex(s.substr(2))) {
+      std::uint64_t n = 0;
+      for (const char c : s.substr(2)) n = n << 4 | kHexTable[static_cast<unsigned char>(c)];
+      out = U256(n);
+      return true;
+    }
+    if (s.find('\\') != std::string_view::npos) return false;
+    if (s.empty() || s == "0x") return true;
+    auto q = U256::parse(s);
+    if (!q) return false;
+    out = *q;
+    return true;
+  }
+
+  bool address(std::uint32_t i, Address& out) const {
+    std::string_view s;
+    if (!string_at(i, s)) return false;
+    // 40 hex digits hold no escape; an empty one is the zero address.
+    return Builder::plain_address(s, out) || strip_hex_prefix(s).empty();
+  }
+
+  bool hex_bytes(std::uint32_t i, std::uint32_t& offset, std::uint32_t& size) const {
+    std::string_view s;
+    return string_at(i, s) && b_.bytes_in_place(s, offset, size);
+  }
+
+  /// The logs array at `i`, each log's address, topics and data.
+  bool logs(std::uint32_t& i) {
+    if (at(i) != '[') return false;
+    if (at(++i) == ']') {
+      ++i;
+      b_.trace.has_logs = true;
+      return true;
+    }
+    for (;;) {
+      if (at(i++) != '{') return false;
+      TraceLog log;
+      if (at(i) == '}') {
+        ++i;
+      } else {
+        for (;;) {
+          Key k = Key::kOther;
+          if (!key_at(i, k)) return false;
+          i += 2;
+          if (k == Key::kAddress) {
+            if (!address(i++, log.address)) return false;
+          } else if (k == Key::kTopics) {
+            if (at(i) != '[') return false;
+            if (at(++i) == ']') {
+              ++i;
+            } else {
+              for (;;) {
+                std::string_view ts;
+                if (!plain_string_at(i++, ts)) return false;
+                auto h = Hash32::parse(ts);
+                if (!h) return false;
+                log.topics.push_back(*h);
+                if (at(i) == ']') break;
+                if (at(i++) != ',') return false;
+              }
+              ++i;
+            }
+          } else if (k == Key::kData) {
+            if (!hex_bytes(i++, log.data_offset, log.data_size)) return false;
+          } else if (!skip(i)) {
+            return false;
+          }
+          if (at(i) == '}') break;
+          if (at(i++) != ',') return false;
+        }
+        ++i;
+      }
+      b_.trace.logs.push_back(std::move(log));
+      if (at(i) == ']') break;
+      if (at(i++) != ',') return false;
+    }
+    ++i;
+    b_.trace.has_logs = true;
+    return true;
+  }
+
+  /// The frame object at `i` and its calls, leaving `i` after it.
+  bool frame(std::uint32_t& i, std::int32_t parent, std::uint32_t depth) {
+    if (at(i++) != '{') return false;
+    auto opened = b_.open(parent, depth);
+    if (!opened) return false;
+    const std::size_t f = *opened;
+    bool typed = false;
+    if (at(i) == '}') return false;  // no type
+    for (;;) {
+      Key k = Key::kOther;
+      if (!key_at(i, k)) return false;
+      i += 2;
+      Frame& fr = b_.trace.frames[f];
+      switch (k) {
+        case Key::kType: {
+          std::string_view s;
+          if (!string_at(i++, s) || !Builder::kind_of(s, fr.kind)) return false;
+          typed = true;
+          break;
+        }
+        case Key::kFrom:
+          if (!address(i++, fr.from)) return false;
+          break;
+        case Key::kTo:
+          if (!address(i++, fr.to)) return false;
+          break;
+        case Key::kValue:
+          if (!quantity(i++, fr.value)) return false;
+          break;
+        case Key::kGasUsed: {
+          U256 gas;
+          if (!quantity(i++, gas)) return false;
+          fr.gas_used = gas.low_u64();
+          break;
+        }
+        case Key::kInput:
+          if (!hex_bytes(i++, fr.input_offset, fr.input_size)) return false;
+          b_.set_selector(f);
+          break;
+        case Key::kOutput:
+          if (null_at(i)) {
+            ++i;
+            break;
+          }
+          if (!hex_bytes(i++, fr.output_offset, fr.output_size)) return false;
+          fr.has_output = true;
+          break;
+        case Key::kError:
+          if (null_at(i)) {
+            ++i;
+            break;
+          }
+          if (at(i) != '"' && at(i) != '{' && at(i) != '[') return false;
+          b_.mark_reverted(f);
+          if (!skip(i)) return false;
+          break;
+        case Key::kLogs: {
+          const auto begin = static_cast<std::uint32_t>(b_.trace.logs.size());
+          if (!logs(i)) return false;
+          b_.trace.frames[f].log_begin = begin;
+          b_.trace.frames[f].log_count = static_cast<std::uint32_t>(b_.trace.logs.size()) - begin;
+          break;
+        }
+        case Key::kCalls:
+          if (null_at(i)) {
+            ++i;
+            break;
+          }
+          if (at(i) != '[') return false;
+          if (at(++i) == ']') {
+            ++i;
+            break;
+          }
+          for (;;) {
+            if (!frame(i, static_cast<std::int32_t>(f), depth + 1)) return false;
+            if (at(i) == ']') break;
+            if (at(i++) != ',') return false;
+          }
+          ++i;
+          break;
+        default:
+          if (!skip(i)) return false;
+      }
+      if (at(i) == '}') break;
+      if (at(i++) != ',') return false;
+    }
+    ++i;
+    if (!typed) return false;
+    b_.close(f);
+    return true;
+  }
+
+  Builder& b_;
+  const char* text_;
+  const std::uint32_t* index_;
+  std::uint32_t tokens_;
+};
+
+/// Parses a callTracer frame, bare or as a JSON-RPC response's result, through StructuralWalk; false (and
+/// `b` as it was given, with no source) when the text is not of the shape it reads, for the On-Demand
+/// parse to take over. The root's first key tells the two apart as parse_root_ondemand does; a root that
+/// starts with "error" is left to On-Demand.
+bool parse_root_fast(Builder& b, const TraceText& text) {
+  const std::string_view json = text.view();
+  const std::string_view k = first_key(json);
+  if (k.empty() || k == "error") return false;
+  const bool envelope = k == "jsonrpc" || k == "id" || k == "result";
+  thread_local std::unique_ptr<simdjson::internal::dom_parser_implementation> stage1;
+  if (!stage1 || stage1->capacity() < json.size()) {
+    const std::size_t capacity =
+        std::max<std::size_t>(json.size(), stage1 ? 2 * stage1->capacity() : 1 << 16);
+    stage1.reset();
+    if (simdjson::get_active_implementation()->create_dom_parser_implementation(
+            capacity, simdjson::DEFAULT_MAX_DEPTH, stage1) != simdjson::SUCCESS) {
+      stage1.reset();
+      return false;
+    }
+  }
+  if (!b.adopt_source(text)) return false;
+  if (stage1->stage1(reinterpret_cast<const std::uint8_t*>(json.data()), json.size(),
+                     simdjson::stage1_mode::regular) == simdjson::SUCCESS &&
+      [&] {
+        StructuralWalk walk(b, json.data(), stage1->structural_indexes.get(), stage1->n_structural_indexes);
+        return envelope ? walk.envelope() : walk.root();
+      }())
+    return true;
+  b.reset();
+  return false;
+}
 
 /// What the On-Demand pass found at the root.
 enum class RootShape { kFrame, kParity };
@@ -980,6 +1450,10 @@ Result<Trace> parse_call_trace(std::string_view json, const ParseLimits& limits)
 
 Result<Trace> parse_call_trace(const TraceText& json, const ParseLimits& limits) {
   Builder b(limits);
+  if (parse_root_fast(b, json)) {
+    propagate_failure(b.trace);
+    return std::move(b.trace);
+  }
   BULWARK_TRY(shape, parse_root_ondemand(b, json));
   if (shape == RootShape::kParity)
     return fail(ErrorCode::kInvalidArgument,
@@ -1255,6 +1729,10 @@ Result<Trace> parse_any_trace(std::string_view json, const ParseLimits& limits) 
 Result<Trace> parse_any_trace(const TraceText& json, const ParseLimits& limits) {
   if (starts_array(json.view())) return parse_parity_trace(json.view(), limits);
   Builder b(limits);
+  if (parse_root_fast(b, json)) {
+    propagate_failure(b.trace);
+    return std::move(b.trace);
+  }
   BULWARK_TRY(shape, parse_root_ondemand(b, json));
   if (shape == RootShape::kParity) return parse_parity_trace(json.view(), limits);
   propagate_failure(b.trace);

@@ -179,6 +179,62 @@ TEST(TraceTest, EscapesInKeysAndValuesAreReadAsTheirMeaning) {
   EXPECT_EQ(w, U256(0xdeadbeefu));
 }
 
+/// Every field of two traces, as text, for comparing them.
+std::string describe(const Trace& t) {
+  std::string s = t.has_logs ? "logs\n" : "no logs\n";
+  for (const Frame& f : t.frames)
+    s += std::string(to_string(f.kind)) + " " + f.from.to_lower_hex() + " " + f.to.to_lower_hex() + " " +
+         f.value.to_dec() + " " + std::string(t.input_hex(f)) + " " + std::string(t.output_hex(f)) + " " +
+         std::to_string(f.has_output) + std::to_string(f.reverted) + std::to_string(f.failed) + " " +
+         std::to_string(f.parent) + " " + std::to_string(f.depth) + " " + std::to_string(f.end) + " " +
+         std::to_string(f.log_begin) + "+" + std::to_string(f.log_count) + " " + std::to_string(f.gas_used) +
+         " " + std::to_string(f.selector) + "\n";
+  for (const TraceLog& l : t.logs) {
+    s += l.address.to_lower_hex();
+    for (const Hash32& h : l.topics) s += " " + h.to_hex();
+    s += " " + std::string(t.at(l.data_offset), 2 * std::size_t{l.data_size}) + "\n";
+  }
+  return s;
+}
+
+TEST(TraceTest, TheStructuralWalkAndOnDemandReadTheSameTree) {
+  // The common shape is read by walking stage 1's structural indexes; a key with an escape sends the same
+  // text to the On-Demand parse instead. Both must give the same tree, whatever the members' order,
+  // spacing, duplicates, unknown members or envelope.
+  const std::string a1 = addr(1), a2 = addr(2), a3 = addr(3);
+  const std::string topic = "0x" + std::string(63, '0') + "7";
+  const std::vector<std::string> texts = {
+      sample().dump(),
+      sample().dump(2),
+      json{{"jsonrpc", "2.0"}, {"id", 7}, {"result", sample()}}.dump(),
+      R"({"id": 7, "result": )" + sample().dump() + R"(, "jsonrpc": "2.0", "error": null})",
+      R"({"type": "CREATE2", "from": ")" + a1 +
+          R"(", "to": "", "value": "12345678901234567890123", )"
+          R"("gas": 21000, "gasUsed": "0x5208", "input": "0x6080", "output": null, "error": "out of gas", )"
+          R"("calls": null, "weird": {"a": [1, -2.5e3, true, false, null, {"b": "c\"d"}], "e": []}})",
+      R"({"from":")" + a1 +
+          R"(","type":"call","to":"0x","input":"0x","error":{"why":1},"calls":[],)"
+          R"("logs":[],"value":"0x0","type":"STATICCALL","revertReason":"nope"})",
+      R"({ "type" : "CALL" , "from" : ")" + a1 + R"(" , "to" : ")" + a2 +
+          R"(" , "input" : "0xa9059cbb00" ,)"
+          R"( "logs" : [ { "address" : ")" +
+          a3 + R"(" , "topics" : [ ")" + topic + R"(" , ")" + topic +
+          R"(" ] , "data" : "0x00ff" } , { "topics" : [ ] , "data" : "0x" } , { } ] ,)"
+          R"( "calls" : [ { "type" : "DELEGATECALL" , "from" : ")" +
+          a2 + R"(" , "to" : ")" + a3 +
+          R"(" , "input" : "0x12345678" , "output" : "0xAbCd" , "value" : "0x10" } ] , "gasUsed" : "77" } )",
+  };
+  for (const std::string& text : texts) {
+    const std::size_t close = text.rfind('}');
+    const std::string escaped = text.substr(0, close) + R"(, "\u0078": 0)" + text.substr(close);
+    auto walked = parse_call_trace(text);
+    auto on_demand = parse_call_trace(escaped);
+    ASSERT_TRUE(walked) << walked.error().message << "\n" << text;
+    ASSERT_TRUE(on_demand) << on_demand.error().message << "\n" << escaped;
+    EXPECT_EQ(describe(*walked), describe(*on_demand)) << text;
+  }
+}
+
 TEST(TraceTest, HeldTextIsSharedNotCopiedAndOutlivedByItsTraces) {
   // Calldata without escapes is kept where the held text has it; an escaped input is copied into the
   // arena; both read the same as from a plain string, and the trace keeps the text alive.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <cstring>
 #include <ostream>
 
 #include "bulwark/core/hex.hpp"
@@ -340,10 +341,12 @@ std::string U256::to_hex() const {
 }
 
 std::array<std::uint8_t, 32> U256::to_be_bytes() const {
-  std::array<std::uint8_t, 32> out{};
-  for (std::size_t i = 0; i < 32; ++i) {
-    const std::size_t byte_from_right = 31 - i;
-    out[i] = static_cast<std::uint8_t>(limbs_[byte_from_right / 8] >> (8 * (byte_from_right % 8)));
+  // A limb at a time, most significant first, each stored big-endian.
+  std::array<std::uint8_t, 32> out;
+  for (std::size_t k = 0; k < 4; ++k) {
+    std::uint64_t limb = limbs_[3 - k];
+    if constexpr (std::endian::native == std::endian::little) limb = std::byteswap(limb);
+    std::memcpy(out.data() + 8 * k, &limb, 8);
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "bulwark/detect/flows.hpp"
 
+#include <algorithm>
+
 namespace bulwark::detect {
 namespace {
 
@@ -12,9 +14,9 @@ constexpr std::uint32_t kMintTo = 0x40c10f19;        // mint(address,uint256)
 /// A call's boolean return of false (an ERC-20 that reports failure instead of reverting).
 bool returned_false(const chain::Trace& t, const chain::Frame& f) {
   if (!f.has_output || f.output_size != 32) return false;
-  for (const char c : t.output_hex(f))
-    if (c != '0') return false;
-  return true;
+  static constexpr std::string_view kZeroWord =
+      "0000000000000000000000000000000000000000000000000000000000000000";
+  return t.output_hex(f) == kZeroWord;  // one memcmp, not a loop a character at a time
 }
 
 U256 sat_add(const U256& a, const U256& b) {
@@ -67,6 +69,63 @@ ChainTables ChainTables::defaults() {
   return t;
 }
 
+NetChanges::const_iterator NetChanges::lower_bound(const key_type& key) const {
+  return std::lower_bound(entries_.begin(), entries_.end(), key,
+                          [](const value_type& e, const key_type& k) { return e.first < k; });
+}
+
+NetChanges::const_iterator NetChanges::find(const key_type& key) const {
+  const auto it = lower_bound(key);
+  return it != entries_.end() && it->first == key ? it : entries_.end();
+}
+
+void NetChanges::assign(std::span<const Flow> flows) {
+  // Each flow's two sides (sender, receiver) as a 32-byte handle that orders as its key does: the
+  // holder's bytes, big-endian, then the asset's rank among the flows' assets (a transaction moves few
+  // assets); sorted, then summed per key. A saturating sum of unsigned amounts does not depend on order.
+  std::vector<AssetRef> assets;
+  assets.reserve(flows.size());
+  for (const Flow& fl : flows) assets.push_back(fl.asset);
+  std::sort(assets.begin(), assets.end());
+  assets.erase(std::unique(assets.begin(), assets.end()), assets.end());
+  struct Side {
+    std::uint64_t k0, k1, k2;  // holder bytes 0-7, 8-15, then 16-19 above the asset's rank
+    std::uint32_t flow;
+    bool receives;
+    bool operator<(const Side& o) const {
+      return k0 != o.k0 ? k0 < o.k0 : k1 != o.k1 ? k1 < o.k1 : k2 < o.k2;
+    }
+    bool same_key(const Side& o) const { return k0 == o.k0 && k1 == o.k1 && k2 == o.k2; }
+  };
+  std::vector<Side> sides;
+  sides.reserve(2 * flows.size());
+  for (std::uint32_t i = 0; i < flows.size(); ++i) {
+    const auto rank = static_cast<std::uint64_t>(
+        std::lower_bound(assets.begin(), assets.end(), flows[i].asset) - assets.begin());
+    for (const bool receives : {false, true}) {
+      const std::uint8_t* h = (receives ? flows[i].to : flows[i].from).bytes().data();
+      sides.push_back({detail::load_be64(h), detail::load_be64(h + 8),
+                       std::uint64_t{detail::load_be32(h + 16)} << 32 | rank, i, receives});
+    }
+  }
+  std::sort(sides.begin(), sides.end());
+  entries_.clear();
+  for (std::size_t k = 0; k < sides.size(); ++k) {
+    const Side& s = sides[k];
+    const Flow& fl = flows[s.flow];
+    if (k == 0 || !s.same_key(sides[k - 1])) {
+      value_type& e = entries_.emplace_back();  // in place: a temporary key stalls on store forwarding
+      e.first.first = s.receives ? fl.to : fl.from;
+      e.first.second = fl.asset;
+    }
+    NetAmount& sum = entries_.back().second;
+    if (s.receives)
+      sum.in = sat_add(sum.in, fl.amount);
+    else
+      sum.out = sat_add(sum.out, fl.amount);
+  }
+}
+
 NetAmount FlowSummary::net_of(const Address& holder, const AssetRef& asset) const {
   auto it = net.find({holder, asset});
   return it == net.end() ? NetAmount{} : it->second;
@@ -80,6 +139,8 @@ FlowSummary compute_flows(const chain::Trace& t, const ChainTables& tables) {
     s.flows.push_back(Flow{frame, asset, from, to, amount, src});
   };
   const AssetRef native{Address{}, true};
+  // At most a native and a token flow per frame, or a native flow per frame and one per log: one allocation.
+  s.flows.reserve(2 * t.frames.size() + (t.has_logs ? t.logs.size() : 0));
   for (std::uint32_t i = 0; i < t.frames.size(); ++i) {
     const chain::Frame& f = t.frames[i];
     if (f.failed) continue;
@@ -135,12 +196,7 @@ FlowSummary compute_flows(const chain::Trace& t, const ChainTables& tables) {
       default: break;
     }
   }
-  for (const Flow& fl : s.flows) {
-    NetAmount& from = s.net[{fl.from, fl.asset}];
-    from.out = sat_add(from.out, fl.amount);
-    NetAmount& to = s.net[{fl.to, fl.asset}];
-    to.in = sat_add(to.in, fl.amount);
-  }
+  s.net.assign(s.flows);
   return s;
 }
 

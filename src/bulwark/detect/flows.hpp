@@ -63,9 +63,38 @@ struct ChainTables {
   static ChainTables defaults();
 };
 
+/// The net change per (holder, asset) of one transaction, ordered by holder, then asset: a sorted
+/// vector with a std::map's reading interface (iteration in key order, find, lower_bound, contains, count)
+/// and none of its per-entry nodes. Built once from the flows; read-only afterwards.
+class NetChanges {
+ public:
+  using key_type = std::pair<Address, AssetRef>;
+  using value_type = std::pair<key_type, NetAmount>;
+  using const_iterator = std::vector<value_type>::const_iterator;
+  using iterator = const_iterator;
+
+  const_iterator begin() const { return entries_.begin(); }
+  const_iterator end() const { return entries_.end(); }
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  /// The first entry whose key is not less than `key`.
+  const_iterator lower_bound(const key_type& key) const;
+  /// The entry of `key`, or end().
+  const_iterator find(const key_type& key) const;
+  bool contains(const key_type& key) const { return find(key) != end(); }
+  std::size_t count(const key_type& key) const { return contains(key) ? 1 : 0; }
+
+  /// Replaces the contents with the sums of `flows`: each flow's amount is sent by (from, asset) and
+  /// received by (to, asset), saturating at 2^256 - 1.
+  void assign(std::span<const Flow> flows);
+
+ private:
+  std::vector<value_type> entries_;  // sorted by key, one per key
+};
+
 /// The flows of one transaction and the net change per (holder, asset).
 struct FlowSummary {
-  using Net = std::map<std::pair<Address, AssetRef>, NetAmount>;
+  using Net = NetChanges;
   std::vector<Flow> flows;  ///< In frame order.
   Net net;                  ///< By holder, then asset.
   /// Net change of one holder in one asset (zero when it never moved).
