@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
     std::cerr << "trace_bench: no traces under " << data << "\n";
     return 1;
   }
-  std::cerr << "trace_bench: " << g_files.size() << " traces, " << g_bytes / 1e6 << " MB\n";
+  std::cerr << "trace_bench: " << g_files.size() << " traces, " << static_cast<double>(g_bytes) / 1e6
+            << " MB\n";
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

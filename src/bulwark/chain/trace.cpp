@@ -196,7 +196,10 @@ class Builder {
 
   Status fail_at(std::string_view what) {
     std::string path = "root";
-    for (std::uint32_t k : path_) path += "." + std::to_string(k);
+    for (std::uint32_t k : path_) {
+      path += '.';
+      path += std::to_string(k);
+    }
     return fail(ErrorCode::kInvalidArgument, "trace frame " + path + ": " + std::string(what));
   }
 

@@ -1,5 +1,8 @@
 #include "bulwark/core/transaction.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "bulwark/core/keccak.hpp"
 
 namespace bulwark {
@@ -134,11 +137,13 @@ Result<SignedTx> sign_eip155(const PrivateKey& key, const TxFields& tx) {
 }
 
 std::vector<std::uint8_t> erc20_transfer_data(const Address& to, const U256& amount) {
-  std::vector<std::uint8_t> d{0xa9, 0x05, 0x9c, 0xbb};
-  d.insert(d.end(), 12, 0);
-  d.insert(d.end(), to.bytes().begin(), to.bytes().end());
+  // transfer(address,uint256): the selector, the address left-padded to a word, the amount.
+  std::vector<std::uint8_t> d(4 + 32 + 32, 0);
+  constexpr std::uint8_t kSelector[] = {0xa9, 0x05, 0x9c, 0xbb};
+  std::copy(std::begin(kSelector), std::end(kSelector), d.begin());
+  std::copy(to.bytes().begin(), to.bytes().end(), d.begin() + 4 + 12);
   const auto a = amount.to_be_bytes();
-  d.insert(d.end(), a.begin(), a.end());
+  std::copy(a.begin(), a.end(), d.begin() + 4 + 32);
   return d;
 }
 

@@ -62,9 +62,10 @@ Result<std::optional<double>> NodeBlockSource::feed_price(const Address& feed, u
 
 Result<U256> NodeBlockSource::balance(const Address& holder, const detect::AssetRef& asset, std::uint64_t n) {
   if (asset.native) return node_.get_balance(holder, chain::BlockTag::number(n));
-  std::vector<std::uint8_t> call{0x70, 0xa0, 0x82, 0x31};  // balanceOf(address)
-  call.resize(4 + 12);
-  call.insert(call.end(), holder.bytes().begin(), holder.bytes().end());
+  std::vector<std::uint8_t> call(4 + 32, 0);  // balanceOf(address): the selector, the holder as a word
+  constexpr std::uint8_t kBalanceOf[] = {0x70, 0xa0, 0x82, 0x31};
+  std::copy(std::begin(kBalanceOf), std::end(kBalanceOf), call.begin());
+  std::copy(holder.bytes().begin(), holder.bytes().end(), call.begin() + 4 + 12);
   BULWARK_TRY(out, node_.eth_call(asset.token, call, chain::BlockTag::number(n)));
   if (out.empty()) return U256{};  // no code at the token's address (yet)
   if (out.size() < 32)
