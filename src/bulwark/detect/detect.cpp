@@ -94,11 +94,13 @@ struct Facts {
   bool liquidation = false;
 
   Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl)
-      : t(tr), cfg(c), flows(fl), contracts(tr.frames.size()) {
+      // Frames call the same few contracts again and again: room for a quarter of them, grown if need be.
+      : t(tr), cfg(c), flows(fl), contracts(tr.frames.size() / 4) {
     for (const Address& w : cfg.tables.wrapped_native) wrapped.insert(w);
     const Frame& root = t.frames[0];
     sender = root.from;
     actors.insert(sender);
+    const Address* last_from = nullptr;  // the caller last inserted into `contracts`
     for (std::size_t i = 0; i < t.frames.size(); ++i) {
       const Frame& f = t.frames[i];
       if (f.failed) continue;
@@ -106,7 +108,11 @@ struct Facts {
         created.insert(f.to);
         actors.insert(f.to);
       }
-      if (i > 0) contracts.insert(f.from);
+      // Sibling calls share their caller: insert it once per run of them.
+      if (i > 0 && (last_from == nullptr || f.from != *last_from)) {
+        contracts.insert(f.from);
+        last_from = &f.from;
+      }
       if (f.input_size > 0 || f.kind == CallKind::kDelegateCall) contracts.insert(f.to);
       if (in(t.selector(f), kLiquidationSelectors)) liquidation = true;
     }
@@ -247,9 +253,12 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
   const auto& frames = x.t.frames;
   const auto& flows = x.flows.flows;
   std::set<std::pair<std::size_t, AssetRef>> seen;
+  // A borrower is paid before its callback: only calls into accounts some flow pays can be callbacks.
+  AddressSet paid(flows.size());
+  for (const Flow& fl : flows) paid.insert(fl.to);
   for (std::size_t y = 1; y < frames.size(); ++y) {
     const Frame& cb = frames[y];
-    if (cb.failed || cb.kind != CallKind::kCall || cb.input_size < 4) continue;
+    if (cb.failed || cb.kind != CallKind::kCall || cb.input_size < 4 || !paid.contains(cb.to)) continue;
     // The nearest enclosing frame running in the caller's context that was entered from outside.
     std::int32_t p = cb.parent;
     std::int32_t entry = -1;
@@ -420,8 +429,11 @@ bool passed_later(const Facts& x, std::size_t i, const Address& holder, const U2
 
 /// For (holder, token) pairs whose balance the trace reveals (a successful balanceOf with output),
 /// the balance before the transaction: observed value + what it sent before − what it received before.
-std::map<std::pair<Address, AssetRef>, PreBalance> observed_pre_balances(const Facts& x) {
+std::map<std::pair<Address, AssetRef>, PreBalance> observed_pre_balances(const Facts& x,
+                                                                         const std::vector<Victim>& victims) {
   std::map<std::pair<Address, AssetRef>, PreBalance> pre;
+  // Only a victim's balance is ever asked for (the drain rule): the others are not worked out.
+  if (victims.empty()) return pre;
   const auto& frames = x.t.frames;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const Frame& f = frames[i];
@@ -430,6 +442,8 @@ std::map<std::pair<Address, AssetRef>, PreBalance> observed_pre_balances(const F
     if (!x.t.word(f, 0, w) || w.bit_length() > 160) continue;
     const auto b = w.to_be_bytes();
     const Address holder = Address::from_bytes(std::span<const std::uint8_t, 20>(b.data() + 12, 20));
+    if (std::none_of(victims.begin(), victims.end(), [&](const Victim& v) { return v.holder == holder; }))
+      continue;
     const AssetRef asset{f.to, false};
     U256 bal;
     x.t.output_word(f, 0, bal);
@@ -1084,7 +1098,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   const auto reentries = find_reentries(x);
   const auto moves = find_price_moves(x);
   const auto trips = find_round_trips(x);
-  const auto pre = observed_pre_balances(x);
+  const auto pre = observed_pre_balances(x, victims);
   const auto outsized = find_outsized_returns(x);
 
   std::vector<std::string> signals;
