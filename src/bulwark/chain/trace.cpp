@@ -68,20 +68,28 @@ constexpr std::uint64_t bytes_between(std::uint64_t x, std::uint64_t m, std::uin
 }
 
 #if BULWARK_TRACE_AVX2
-// The AVX2 kernel is chosen at run time (the build targets baseline x86-64). Only this function is
-// compiled for AVX2, through the target attribute: it has internal linkage and calls nothing but
-// intrinsics, so no AVX2-compiled copy of a shared inline or template function (which the linker could
-// pick for the whole program) is made. The rest of the parser, simdjson On-Demand's walk included, stays
-// portable: compiled for AVX2 (simdjson's haswell kernel) the walk measured no faster on the real traces
-// (docs/detection.md), while simdjson's stage 1 is dispatched to its AVX2 kernel by the library itself.
+// The AVX2 and AVX-512BW kernels are chosen at run time (the build targets baseline x86-64). Only these
+// functions are compiled for them, through the target attribute: they have internal linkage and call
+// nothing but intrinsics, so no AVX-compiled copy of a shared inline or template function (which the
+// linker could pick for the whole program) is made. The rest of the parser, simdjson On-Demand's walk
+// included, stays portable: compiled for AVX2 (simdjson's haswell kernel) the walk measured no faster on
+// the real traces (docs/detection.md), while simdjson's stage 1 is dispatched to its widest kernel by the
+// library itself.
 
 /// True when the CPU and the OS support AVX2.
 bool cpu_has_avx2() {
   __builtin_cpu_init();  // may run before libgcc's own constructor
   return __builtin_cpu_supports("avx2");
 }
-const bool kCpuAvx2 = cpu_has_avx2();
-std::atomic<bool> g_avx2{kCpuAvx2};  // use_avx2() may turn it off
+/// True when the CPU and the OS support AVX-512BW (byte compares into mask registers).
+bool cpu_has_avx512bw() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512bw");
+}
+const Kernels kCpuKernels = !cpu_has_avx2()       ? Kernels::kPortable
+                            : !cpu_has_avx512bw() ? Kernels::kAvx2
+                                                  : Kernels::kAvx512;
+std::atomic<Kernels> g_kernels{kCpuKernels};  // use_kernels() may narrow it
 
 /// A bit per character of the 32 at `p`: set where it is a hex digit. (c - '0') <= 9 unsigned, or
 /// ((c | 0x20) - 'a') <= 5; min_epu8(t, k) == t is the unsigned t <= k.
@@ -105,14 +113,44 @@ __attribute__((target("avx2"))) bool all_hex_avx2(const char* p, std::size_t n) 
   }
   return i == n || hex_mask32(p + n - 32) == 0xffffffffu;
 }
+
+/// A bit per character of the 64 at `p` under `mask` (a masked load reads no byte outside it): set where
+/// it is no hex digit (the same unsigned range tests as hex_mask32).
+__attribute__((target("avx512bw"))) inline std::uint64_t not_hex_mask64(const char* p, __mmask64 mask) {
+  const __m512i x = _mm512_maskz_loadu_epi8(mask, p);
+  const __mmask64 digit =
+      _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8('0')), _mm512_set1_epi8(9));
+  const __mmask64 letter = _mm512_cmple_epu8_mask(
+      _mm512_sub_epi8(_mm512_or_si512(x, _mm512_set1_epi8(0x20)), _mm512_set1_epi8('a')),
+      _mm512_set1_epi8(5));
+  return ~(digit | letter) & mask;
+}
+
+/// all_hex with AVX-512BW, for n >= 1: 64 characters a compare, the tail as one masked load, so nothing
+/// past the string is read.
+__attribute__((target("avx512bw"))) bool all_hex_avx512(const char* p, std::size_t n) {
+  std::size_t i = 0;
+  std::uint64_t bad = 0;
+  for (; i + 128 <= n; i += 128) bad |= not_hex_mask64(p + i, ~0ULL) | not_hex_mask64(p + i + 64, ~0ULL);
+  if (i + 64 <= n) {
+    bad |= not_hex_mask64(p + i, ~0ULL);
+    i += 64;
+  }
+  if (i < n) bad |= not_hex_mask64(p + i, ~0ULL >> (64 - (n - i)));
+  return bad == 0;
+}
 #endif
 
-/// True when every character is a hex digit: with AVX2 where the CPU has it and the string is long
-/// enough, else 64, 32 and 16 at a time with SSE2 (the x86-64 baseline), then eight at a time (most of
-/// a trace's bytes are hex).
+/// True when every character is a hex digit: with AVX-512BW or AVX2 where the CPU has it and the string
+/// is long enough, else 64, 32 and 16 at a time with SSE2 (the x86-64 baseline), then eight at a time (most
+/// of a trace's bytes are hex).
 bool all_hex(std::string_view s) {
 #if BULWARK_TRACE_AVX2
-  if (s.size() >= 32 && g_avx2.load(std::memory_order_relaxed)) return all_hex_avx2(s.data(), s.size());
+  if (s.size() >= 32) switch (g_kernels.load(std::memory_order_relaxed)) {
+      case Kernels::kAvx512: return all_hex_avx512(s.data(), s.size());
+      case Kernels::kAvx2: return all_hex_avx2(s.data(), s.size());
+      case Kernels::kPortable: break;
+    }
 #endif
   std::size_t i = 0;
 #if defined(__SSE2__)
@@ -926,13 +964,14 @@ Status parse_parity(Builder& b, array entries) {
 
 }  // namespace
 
-bool use_avx2(bool on) {
+Kernels use_kernels(Kernels widest) {
 #if BULWARK_TRACE_AVX2
-  g_avx2.store(on && kCpuAvx2, std::memory_order_relaxed);
-  return on && kCpuAvx2;
+  const Kernels k = std::min(widest, kCpuKernels);
+  g_kernels.store(k, std::memory_order_relaxed);
+  return k;
 #else
-  (void)on;
-  return false;
+  (void)widest;
+  return Kernels::kPortable;
 #endif
 }
 
@@ -1154,11 +1193,19 @@ class StructuralWalk {
     if (null_at(i)) return true;
     std::string_view s;
     if (!string_at(i, s)) return false;
-    if (has_hex_prefix(s) && s.size() > 2 && s.size() <= 18 && all_hex(s.substr(2))) {
+    if (has_hex_prefix(s) && s.size() > 2 && s.size() <= 18) {
+      // Read and checked in one pass: a non-digit's table entry (0xff) has high bits a digit's lacks.
       std::uint64_t n = 0;
-      for (const char c : s.substr(2)) n = n << 4 | kHexTable[static_cast<unsigned char>(c)];
-      out = U256(n);
-      return true;
+      unsigned seen = 0;
+      for (const char c : s.substr(2)) {
+        const unsigned v = kHexTable[static_cast<unsigned char>(c)];
+        seen |= v;
+        n = n << 4 | (v & 0xfu);
+      }
+      if ((seen & 0xf0u) == 0) {
+        out = U256(n);
+        return true;
+      }
     }
     if (s.find('\\') != std::string_view::npos) return false;
     if (s.empty() || s == "0x") return true;

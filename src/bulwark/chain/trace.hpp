@@ -150,10 +150,13 @@ Result<Trace> parse_call_trace(std::string_view json, const ParseLimits& limits 
 /// The same, in place: the trace shares `json` instead of copying it.
 Result<Trace> parse_call_trace(const TraceText& json, const ParseLimits& limits = {});
 
-/// Lets the parsers use their AVX2 kernels (the default where the CPU has AVX2) or only the portable
-/// ones (`on` false), with the same results either way; for tests and comparisons. Returns whether AVX2
-/// kernels are now used. Safe to call from any thread; a parse already running may see either setting.
-bool use_avx2(bool on);
+/// The widest vector kernels the parsers may use (for the hex checks of calldata, outputs and addresses):
+/// the x86-64 baseline's SSE2, AVX2, or AVX-512BW.
+enum class Kernels { kPortable, kAvx2, kAvx512 };
+/// Lets the parsers use kernels up to `widest` (by default: the widest the CPU and the OS support), with
+/// the same results whichever is used; for tests and comparisons. Returns the widest now in use, which is
+/// never wider than the CPU has. Safe to call from any thread; a parse already running may see either.
+Kernels use_kernels(Kernels widest);
 
 /// Parses a parity-style `trace_transaction` result (a flat array of `{action, result, traceAddress,
 /// type, subtraces, error}`), or a JSON-RPC response whose result is one, into the same tree.

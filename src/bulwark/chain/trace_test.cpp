@@ -101,11 +101,11 @@ TEST(TraceTest, MalformedInputGivesAnErrorThatSaysWhere) {
 }
 
 TEST(TraceTest, EveryNonHexByteInCalldataIsRejectedWhereverItStands) {
-  // Inputs are validated 64, 32, 16 and eight characters at a time (or with AVX2, 64 and 32 and an
-  // overlapping last 32): try every byte value at every position of each block (120 digits: one block of
-  // each size), with both kernels where the CPU has AVX2.
-  for (const bool avx2 : {true, false}) {
-    if (use_avx2(avx2) != avx2) continue;
+  // Inputs are validated 64, 32, 16 and eight characters at a time (with AVX2, 64 and 32 and an
+  // overlapping last 32; with AVX-512BW, 128 and 64 and a masked last load): try every byte value at
+  // every position of each block (120 digits: one block of each size), with every kernel the CPU has.
+  for (const Kernels k : {Kernels::kAvx512, Kernels::kAvx2, Kernels::kPortable}) {
+    if (use_kernels(k) != k) continue;
     for (int pos = 0; pos < 120; ++pos)
       for (int c = 1; c < 256; ++c) {
         std::string input = "0x" + std::string(120, 'a');
@@ -119,18 +119,22 @@ TEST(TraceTest, EveryNonHexByteInCalldataIsRejectedWhereverItStands) {
         } catch (const json::exception&) {
           continue;  // not valid UTF-8: cannot be written as JSON at all
         }
-        EXPECT_EQ(static_cast<bool>(parse_call_trace(text)), hex) << "byte " << c << " at " << pos;
+        EXPECT_EQ(static_cast<bool>(parse_call_trace(text)), hex)
+            << "byte " << c << " at " << pos << " with kernels " << static_cast<int>(k);
       }
   }
-  use_avx2(true);
+  use_kernels(Kernels::kAvx512);
 }
 
-TEST(TraceTest, EveryNonHexByteIsRejectedByTheAvx2AndThePortableKernels) {
-  // Lengths around the kernels' block sizes (the AVX2 one reads an overlapping last block), with the
-  // AVX2 kernel where the CPU has it and with the portable ones.
-  for (const bool avx2 : {true, false}) {
-    if (use_avx2(avx2) != avx2) continue;
-    for (const std::size_t len : {32u, 40u, 62u, 64u, 66u, 96u, 100u, 128u, 130u})
+TEST(TraceTest, EveryNonHexByteIsRejectedByEveryKernel) {
+  // Lengths around the kernels' block sizes (the AVX2 one reads an overlapping last block, the AVX-512
+  // one a masked last block), with every kernel the CPU has.
+  for (const Kernels k : {Kernels::kAvx512, Kernels::kAvx2, Kernels::kPortable}) {
+    if (use_kernels(k) != k) continue;
+    const char* kernel = k == Kernels::kAvx512 ? " (AVX-512)"
+                         : k == Kernels::kAvx2 ? " (AVX2)"
+                                               : " (portable)";
+    for (const std::size_t len : {32u, 40u, 62u, 64u, 66u, 96u, 100u, 126u, 128u, 130u, 190u, 192u, 200u})
       for (std::size_t pos = 0; pos < len; ++pos)
         for (const int c : {0x01, int{'/'}, int{':'}, int{'@'}, int{'G'}, int{'`'}, int{'g'}, 0x7f, int{' '},
                             int{'F'}, int{'f'}, int{'0'}, int{'9'}}) {
@@ -140,15 +144,15 @@ TEST(TraceTest, EveryNonHexByteIsRejectedByTheAvx2AndThePortableKernels) {
           json j = frame("CALL", 1, 2, "0x");
           j["input"] = input;
           EXPECT_EQ(static_cast<bool>(parse_call_trace(j.dump())), hex)
-              << "byte " << c << " at " << pos << " of " << len << (avx2 ? " (AVX2)" : " (portable)");
+              << "byte " << c << " at " << pos << " of " << len << kernel;
           if (len != 40) continue;
           j = frame("CALL", 1, 2, "0x");
           j["from"] = input;  // an address: 40 digits
           EXPECT_EQ(static_cast<bool>(parse_call_trace(j.dump())), hex)
-              << "address byte " << c << " at " << pos << (avx2 ? " (AVX2)" : " (portable)");
+              << "address byte " << c << " at " << pos << kernel;
         }
   }
-  use_avx2(true);
+  use_kernels(Kernels::kAvx512);
 }
 
 TEST(TraceTest, EscapesInKeysAndValuesAreReadAsTheirMeaning) {

@@ -1095,9 +1095,43 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   const auto victims = one_sided_losers(x, issued_by);
   const auto gains = actor_gains(x);
   const bool profit = !gains.empty();
+  const auto pulls = find_approval_pulls(x);
+  const auto batches = find_batch_overflows(x);
+  const auto granted = find_granted_approvals(x);
+  // Whether some contract can end with a loss of value (the only way the profit rule below fires).
+  bool may_lose_value = false;
+  for (const auto& [key, n] : a.flows.net)
+    if (n.loss() &&
+        (x.created.contains(key.first) || (x.contracts.contains(key.first) && !x.is_actor(key.first)))) {
+      may_lose_value = true;
+      break;
+    }
+  for (const auto& fl : a.flows.flows)
+    if (!may_lose_value && x.is_actor(fl.to) &&
+        (fl.source == FlowSource::kMint ||
+         (fl.source == FlowSource::kTransferLog && !fl.asset.native && fl.from == fl.asset.token)))
+      may_lose_value = true;
+  // Every rule below needs one of these signs; most transactions show none, and what the other rules
+  // would compute (re-entries, balances, signals, values) is then never read. The price and round-trip
+  // rules and the spoofed-callback rule fire only with a profit: looked at only when nothing else is
+  // there. (A loss of value needs a contract's loss or a token issued to the sender's side.)
+  bool may_find = !loans.empty() || !victims.empty() || !pulls.empty() || !batches.empty() ||
+                  !granted.empty() || (profit && (may_lose_value || !issued_by.empty()));
+  std::vector<PriceMove> moves;
+  std::vector<RoundTrip> trips;
+  std::optional<std::vector<SpoofedCallback>> spoofed;
+  if (!may_find && profit) {
+    moves = find_price_moves(x);
+    trips = find_round_trips(x);
+    spoofed = find_spoofed_callbacks(x);
+    may_find = !moves.empty() || !trips.empty() || !spoofed->empty();
+  }
+  if (!may_find) return a;
+  if (!spoofed) {  // not looked at above
+    moves = find_price_moves(x);
+    trips = find_round_trips(x);
+  }
   const auto reentries = find_reentries(x);
-  const auto moves = find_price_moves(x);
-  const auto trips = find_round_trips(x);
   const auto pre = observed_pre_balances(x, victims);
   const auto outsized = find_outsized_returns(x);
 
@@ -1146,28 +1180,15 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
         gov_frames.push_back(i);
   }
 
-  // The sender's side's profit in dollars, and the contracts that lost value to it.
-  const auto pulls = find_approval_pulls(x);
-  // Valuing is the dearest step and only matters when a finding is made: when no rule below can fire
-  // without it (none of their signs is present) and no contract can end with a loss of value (the only
-  // way the profit rule fires), the transaction has no finding whatever the values, so none are computed.
-  bool may_lose_value = false;
-  for (const auto& [key, n] : a.flows.net)
-    if (n.loss() &&
-        (x.created.contains(key.first) || (x.contracts.contains(key.first) && !x.is_actor(key.first)))) {
-      may_lose_value = true;
-      break;
-    }
-  for (const auto& fl : a.flows.flows)
-    if (!may_lose_value && x.is_actor(fl.to) &&
-        (fl.source == FlowSource::kMint ||
-         (fl.source == FlowSource::kTransferLog && !fl.asset.native && fl.from == fl.asset.token)))
-      may_lose_value = true;
-  const bool may_find = !gov_frames.empty() || !reentries.empty() || !moves.empty() || !trips.empty() ||
-                        !pulls.empty() || !drained.empty() || !victims.empty() || !loans.empty() ||
-                        may_lose_value;
+  // The sender's side's profit in dollars, and the contracts that lost value to it. Valuing is the dearest
+  // step and only matters when a finding is made: when no rule below can fire without it (none of their
+  // signs is present) and no contract can end with a loss of value (the only way the profit rule fires),
+  // the transaction has no finding whatever the values, so none are computed.
+  const bool may_need_values = !gov_frames.empty() || !reentries.empty() || !moves.empty() ||
+                               !trips.empty() || !pulls.empty() || !drained.empty() || !victims.empty() ||
+                               !loans.empty() || may_lose_value;
   // No gain on the sender's side: nothing to value.
-  const Values values = profit && may_find ? unit_values(x) : Values{};
+  const Values values = profit && may_need_values ? unit_values(x) : Values{};
   double profit_usd = 0;
   bool profit_known = true;  // false when the sender's side gave up something we cannot value
   std::map<Address, double> value_change;
@@ -1409,7 +1430,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     f.attackers = attackers_of(x, gains);
     consider(std::move(f));
   }
-  for (const auto& b : find_batch_overflows(x)) {
+  for (const auto& b : batches) {
     Finding f{FindingKind::kExtraction, Severity::kCritical, 0.9};
     f.rule = fmt::format(
         "a batch transfer of {} to each of {} recipients succeeded although the total overflows 256 bits: "
@@ -1427,13 +1448,13 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     break;
   }
   if (profit) {
-    const auto spoofed = find_spoofed_callbacks(x);
-    if (!spoofed.empty()) {
+    if (!spoofed) spoofed = find_spoofed_callbacks(x);
+    if (!spoofed->empty()) {
       Finding f{FindingKind::kExtraction, Severity::kHigh, 0.8};
       f.rule =
           "the sender's side called a contract's pool or lender callback without that contract having called "
           "it, and accounts lost assets inside the callback";
-      for (const auto& c : spoofed) {
+      for (const auto& c : *spoofed) {
         add_losses(f, c.victims);
         if (f.evidence.size() < cfg.max_evidence)
           f.evidence.push_back(evidence_of(x, c.frame, "callback the callee never asked for"));
@@ -1442,7 +1463,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
       consider(std::move(f));
     }
   }
-  if (const auto granted = find_granted_approvals(x); !granted.empty()) {
+  if (!granted.empty()) {
     Finding f{FindingKind::kExtraction, Severity::kHigh, 0.7};
     f.rule = fmt::format(
         "{} contract(s) off the sender's side approved the sender's side to spend their tokens, inside "

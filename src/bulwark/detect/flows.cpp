@@ -83,8 +83,10 @@ void NetChanges::assign(std::span<const Flow> flows) {
   // Each flow's two sides (sender, receiver) as a 32-byte handle that orders as its key does: the
   // holder's bytes, big-endian, then the asset's rank among the flows' assets (a transaction moves few
   // assets); sorted, then summed per key. A saturating sum of unsigned amounts does not depend on order.
-  std::vector<AssetRef> assets;
-  assets.reserve(flows.size());
+  // Scratch kept per thread: most transactions are small, and two allocations each would cost more
+  // than the sort.
+  thread_local std::vector<AssetRef> assets;
+  assets.clear();
   for (const Flow& fl : flows) assets.push_back(fl.asset);
   std::sort(assets.begin(), assets.end());
   assets.erase(std::unique(assets.begin(), assets.end()), assets.end());
@@ -97,8 +99,8 @@ void NetChanges::assign(std::span<const Flow> flows) {
     }
     bool same_key(const Side& o) const { return k0 == o.k0 && k1 == o.k1 && k2 == o.k2; }
   };
-  std::vector<Side> sides;
-  sides.reserve(2 * flows.size());
+  thread_local std::vector<Side> sides;
+  sides.clear();
   for (std::uint32_t i = 0; i < flows.size(); ++i) {
     const auto rank = static_cast<std::uint64_t>(
         std::lower_bound(assets.begin(), assets.end(), flows[i].asset) - assets.begin());
@@ -109,7 +111,10 @@ void NetChanges::assign(std::span<const Flow> flows) {
     }
   }
   std::sort(sides.begin(), sides.end());
+  std::size_t keys = 0;
+  for (std::size_t k = 0; k < sides.size(); ++k) keys += k == 0 || !sides[k].same_key(sides[k - 1]);
   entries_.clear();
+  entries_.reserve(keys);  // one allocation
   for (std::size_t k = 0; k < sides.size(); ++k) {
     const Side& s = sides[k];
     const Flow& fl = flows[s.flow];
@@ -123,6 +128,10 @@ void NetChanges::assign(std::span<const Flow> flows) {
       sum.in = sat_add(sum.in, fl.amount);
     else
       sum.out = sat_add(sum.out, fl.amount);
+  }
+  if (sides.capacity() > 1 << 14) {  // a very large transaction's scratch is not kept
+    sides = {};
+    assets = {};
   }
 }
 
