@@ -1173,6 +1173,8 @@ class StructuralWalk {
 
   /// The kind of the key at token `i` (a string followed by a colon), as od_key_kind reads it.
   bool key_at(std::uint32_t i, Key& out) const {
+    // The text of a key a few members on: a large trace's text has left the caches since stage 1 read it.
+    if (i + 16 < tokens_) __builtin_prefetch(text_ + index_[i + 16]);
     if (at(i) != '"' || at(i + 1) != ':') return false;
     if constexpr (std::endian::native == std::endian::little) {
       const std::uint64_t w = load8(text_ + index_[i] + 1);

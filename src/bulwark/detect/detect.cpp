@@ -130,12 +130,14 @@ struct Facts {
     AddressSet losing;  // accounts with a net loss in some asset: not pure beneficiaries
     for (const auto& [key, n] : flows.net)
       if (n.loss()) losing.insert(key.first);
-    std::vector<Address> paid;
+    thread_local std::vector<Address> paid;  // scratch: kept per thread, not allocated per transaction
+    paid.clear();
     for (const auto& f2 : flows.flows)
       if (actors.contains(f2.from) && !actors.contains(f2.to) && !contracts.contains(f2.to) &&
           !f2.to.is_zero() && !losing.contains(f2.to) && flows.net_of(f2.to, f2.asset).gain())
         paid.push_back(f2.to);
     for (const auto& p : paid) actors.insert(p);
+    if (paid.capacity() > 1 << 12) paid = {};
   }
 
   bool is_actor(const Address& a) const { return actors.contains(a); }
@@ -200,14 +202,17 @@ std::optional<std::vector<Loss>> one_sided_loss(const Facts& x, const Address& h
 /// Contracts that lost some asset and gained none, other than the actors, in address order. Tokens a
 /// contract had minted to the sender's side count as its loss.
 std::vector<Victim> one_sided_losers(const Facts& x, const std::map<Address, std::vector<Loss>>& issued_by) {
-  std::vector<Address> holders;
-  for (const auto& [key, n] : x.flows.net)
-    if (holders.empty() || holders.back() != key.first) holders.push_back(key.first);
-  for (const auto& [minter, l] : issued_by)
-    if (!std::binary_search(holders.begin(), holders.end(), minter)) holders.push_back(minter);
-  std::sort(holders.begin(), holders.end());
   std::vector<Victim> out;
-  for (const Address& holder : holders) {
+  // The holders of the net changes and the minters, in address order: a merge of the two sorted
+  // sequences (the net changes are by holder), each holder once.
+  auto net = x.flows.net.begin();
+  auto minter = issued_by.begin();
+  while (net != x.flows.net.end() || minter != issued_by.end()) {
+    const bool from_net =
+        net != x.flows.net.end() && (minter == issued_by.end() || !(minter->first < net->first.first));
+    const Address holder = from_net ? net->first.first : minter->first;
+    while (net != x.flows.net.end() && net->first.first == holder) ++net;
+    if (minter != issued_by.end() && minter->first == holder) ++minter;
     if (x.is_actor(holder) || !x.contracts.contains(holder)) continue;
     auto lost = one_sided_loss(x, holder);
     if (!lost) continue;
@@ -716,6 +721,11 @@ class Values {
  public:
   using Entry = std::pair<AssetRef, double>;
   using const_iterator = std::vector<Entry>::const_iterator;
+  Values() = default;
+  /// These values, of distinct assets, in any order.
+  explicit Values(std::vector<Entry> e) : e_(std::move(e)) {
+    std::sort(e_.begin(), e_.end(), [](const Entry& a, const Entry& b) { return a.first < b.first; });
+  }
   const_iterator find(const AssetRef& a) const {
     const auto it = lower(a);
     return it != e_.end() && it->first == a ? it : e_.end();
@@ -728,7 +738,6 @@ class Values {
     if (it == e_.end() || it->first != a) it = e_.insert(it, Entry{a, 0.0});
     return it->second;
   }
-  void reserve(std::size_t n) { e_.reserve(n); }
 
  private:
   const_iterator lower(const AssetRef& a) const {
@@ -752,10 +761,12 @@ Values unit_values(const Facts& x) {
     for (std::size_t d = 0; d < u.size(); ++d) u[d] = std::pow(10.0, -double(d));
     return u;
   }();
-  Values v;
-  v.reserve(x.cfg.tables.usd_tokens.size() + 8);
+  std::vector<Values::Entry> dollars;
+  dollars.reserve(x.cfg.tables.usd_tokens.size() + 8);  // room for the assets the swaps value
   for (const auto& [token, dec] : x.cfg.tables.usd_tokens)
-    v[AssetRef{token, false}] = dec < kUnit.size() ? kUnit[dec] : std::pow(10.0, -double(dec));
+    dollars.emplace_back(AssetRef{token, false},
+                         dec < kUnit.size() ? kUnit[dec] : std::pow(10.0, -double(dec)));
+  Values v(std::move(dollars));
   // Two-asset swap venues: (asset in, amount in, asset out, amount out).
   struct Swap {
     AssetRef in, out;
@@ -1093,8 +1104,9 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   // (a pool drained through its own flash loan) is.
   const auto issued_by = mints_to_actors(x);
   const auto victims = one_sided_losers(x, issued_by);
-  const auto gains = actor_gains(x);
-  const bool profit = !gains.empty();
+  const bool profit = std::any_of(a.flows.net.begin(), a.flows.net.end(), [&](const auto& e) {
+    return e.second.gain() && x.is_actor(e.first.first);
+  });
   const auto pulls = find_approval_pulls(x);
   const auto batches = find_batch_overflows(x);
   const auto granted = find_granted_approvals(x);
@@ -1131,6 +1143,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     moves = find_price_moves(x);
     trips = find_round_trips(x);
   }
+  const auto gains = actor_gains(x);  // not empty exactly when there is a profit
   const auto reentries = find_reentries(x);
   const auto pre = observed_pre_balances(x, victims);
   const auto outsized = find_outsized_returns(x);
