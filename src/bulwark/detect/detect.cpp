@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <ranges>
 #include <set>
@@ -619,6 +620,31 @@ bool names_word(std::string_view input, std::string_view addr) {
   return false;
 }
 
+/// True when hex text `outer` holds the hex text `inner` at a byte boundary (an even offset), compared
+/// without regard to case. Where `inner` starts with a digit (a selector mostly does), the candidates are
+/// found with memchr, which skips the text a vector at a time, instead of comparing at every offset.
+bool holds_calldata(std::string_view outer, std::string_view inner) {
+  if (inner.empty() || inner.size() > outer.size()) return false;
+  auto same_at = [&](std::size_t at) {
+    return std::equal(inner.begin(), inner.end(), outer.begin() + static_cast<std::ptrdiff_t>(at),
+                      [](char a, char b) { return (a | 0x20) == (b | 0x20); });
+  };
+  const std::size_t last = outer.size() - inner.size();  // the last offset it can start at
+  if (inner[0] < '0' || inner[0] > '9') {
+    for (std::size_t at = 0; at <= last; at += 2)
+      if (same_at(at)) return true;
+    return false;
+  }
+  for (std::size_t at = 0; at <= last;) {
+    const void* hit = std::memchr(outer.data() + at, inner[0], last - at + 1);
+    if (hit == nullptr) return false;
+    at = static_cast<std::size_t>(static_cast<const char*>(hit) - outer.data());
+    if (at % 2 == 0 && same_at(at)) return true;
+    ++at;
+  }
+  return false;
+}
+
 /// True when the subtree of frame `i` verifies a signature: a call to the ecrecover precompile (0x01) or an
 /// ERC-1271 `isValidSignature(bytes32,bytes)` (0x1626ba7e). An order, permit or meta-transaction signed
 /// by the owner names the owner too, with the owner's consent.
@@ -672,11 +698,7 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
          p = x.t.frames[static_cast<std::size_t>(p)].parent) {
       const Frame& pf = x.t.frames[static_cast<std::size_t>(p)];
       if (!x.is_actor(pf.from)) continue;
-      // Byte-aligned occurrences only (an even hex offset), compared without regard to case.
-      const std::string_view outer = x.t.input_hex(pf);
-      for (std::size_t at = 0; at + inner.size() <= outer.size() && !forwarded; at += 2)
-        forwarded = std::equal(inner.begin(), inner.end(), outer.begin() + static_cast<std::ptrdiff_t>(at),
-                               [](char a, char b) { return (a | 0x20) == (b | 0x20); });
+      forwarded = holds_calldata(x.t.input_hex(pf), inner);
     }
     // Or the owner was named by the sender's side: its address is an argument of a call the sender's side
     // made into the spending contract (an unchecked `from` parameter: the contract moves whoever's tokens
