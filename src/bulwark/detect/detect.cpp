@@ -46,9 +46,46 @@ constexpr std::uint32_t kGovernanceSelectors[] = {
     0x0d61b519,  // execute(uint256) variants: ...
 };
 
+// Callbacks a pool or lender makes into the contract that called it: swap callbacks (Uniswap v3,
+// PancakeSwap v3, Algebra), flash-swap callbacks (Uniswap v2, PancakeSwap), flash-loan callbacks
+// (Uniswap v3 and PancakeSwap v3 flash, Balancer, Aave v2 and v3, ERC-3156, dYdX, DODO).
+constexpr std::array<std::uint32_t, 13> kCallbackSelectors = {
+    0xfa461e33,  // uniswapV3SwapCallback(int256,int256,bytes)
+    0x23a69e75,  // pancakeV3SwapCallback(int256,int256,bytes)
+    0x2c8958f6,  // algebraSwapCallback(int256,int256,bytes)
+    0x10d1e85c,  // uniswapV2Call(address,uint256,uint256,bytes)
+    0x84800812,  // pancakeCall(address,uint256,uint256,bytes)
+    0xe9cbafb0,  // uniswapV3FlashCallback(uint256,uint256,bytes)
+    0xa1d48336,  // pancakeV3FlashCallback(uint256,uint256,bytes)
+    0xf04f2707,  // receiveFlashLoan(address[],uint256[],uint256[],bytes)
+    0x920f5c84,  // executeOperation(address[],uint256[],uint256[],address,bytes)
+    0x1b11d0ff,  // executeOperation(address,uint256,uint256,address,bytes)
+    0x23e30c8b,  // onFlashLoan(address,address,uint256,uint256,bytes)
+    0x8b418713,  // callFunction(address,(address,uint256),bytes)
+    0x7ed1f1dd,  // DPPFlashLoanCall(address,uint256,uint256,bytes)
+};
+constexpr std::uint32_t kApprove = 0x095ea7b3;            // approve(address,uint256)
+constexpr std::uint32_t kIncreaseAllowance = 0x39509351;  // increaseAllowance(address,uint256)
+
 bool in(std::uint32_t sel, std::span<const std::uint32_t> set) {
   return std::find(set.begin(), set.end(), sel) != set.end();
 }
+
+/// A 256-bit filter of every selector above by its low byte: a frame whose selector is not in it calls
+/// none of them, which most frames show with one bit test instead of the list scans.
+struct SelectorFilter {
+  std::array<std::uint64_t, 4> bits{};
+  constexpr void add(std::uint32_t sel) { bits[(sel >> 6) & 3] |= std::uint64_t{1} << (sel & 63); }
+  constexpr bool may_hold(std::uint32_t sel) const { return (bits[(sel >> 6) & 3] >> (sel & 63)) & 1; }
+};
+constexpr SelectorFilter kRuleSelectors = [] {
+  SelectorFilter f;
+  for (std::uint32_t sel : kLiquidationSelectors) f.add(sel);
+  for (std::uint32_t sel : kGovernanceSelectors) f.add(sel);
+  for (std::uint32_t sel : kCallbackSelectors) f.add(sel);
+  for (std::uint32_t sel : {kApprove, kIncreaseAllowance, kBalanceOf, kGetReserves}) f.add(sel);
+  return f;
+}();
 
 /// The account whose storage a frame runs in: the callee, except under DELEGATECALL/CALLCODE.
 const Address& context_of(const Frame& f) {
@@ -93,6 +130,14 @@ struct Facts {
   AddressSet issued;
   AddressSet wrapped;  // cfg.tables.wrapped_native, for the many lookups of neutral()
   bool liquidation = false;
+  // Whether the calls some rules look for are made at all (by frames that did not fail): those rules skip
+  // their pass over the frames when they are not.
+  bool governance = false;     // kGovernanceSelectors
+  bool callbacks = false;      // kCallbackSelectors, a CALL below the root
+  bool approvals = false;      // approve or increaseAllowance, a CALL below the root
+  bool balance_reads = false;  // balanceOf
+  bool reserve_reads = false;  // getReserves
+  bool batch_shaped = false;   // a CALL with a selector and at least five whole words
 
   Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl)
       // Frames call the same few contracts again and again: room for a quarter of them, grown if need be.
@@ -115,7 +160,17 @@ struct Facts {
         last_from = &f.from;
       }
       if (f.input_size > 0 || f.kind == CallKind::kDelegateCall) contracts.insert(f.to);
-      if (in(t.selector(f), kLiquidationSelectors)) liquidation = true;
+      batch_shaped = batch_shaped || (f.kind == CallKind::kCall && f.input_size >= 4 + 32 * 5 &&
+                                      (f.input_size - 4) % 32 == 0);
+      if (const std::uint32_t sel = t.selector(f); kRuleSelectors.may_hold(sel)) {
+        const bool call_below = i > 0 && f.kind == CallKind::kCall;
+        liquidation = liquidation || in(sel, kLiquidationSelectors);
+        governance = governance || in(sel, kGovernanceSelectors);
+        callbacks = callbacks || (call_below && in(sel, kCallbackSelectors));
+        approvals = approvals || (call_below && (sel == kApprove || sel == kIncreaseAllowance));
+        balance_reads = balance_reads || sel == kBalanceOf;
+        reserve_reads = reserve_reads || sel == kGetReserves;
+      }
     }
     if (root.kind == CallKind::kCall && root.input_size > 0) actors.insert(root.to);
     for (const Frame& f : t.frames)
@@ -439,7 +494,7 @@ std::map<std::pair<Address, AssetRef>, PreBalance> observed_pre_balances(const F
                                                                          const std::vector<Victim>& victims) {
   std::map<std::pair<Address, AssetRef>, PreBalance> pre;
   // Only a victim's balance is ever asked for (the drain rule): the others are not worked out.
-  if (victims.empty()) return pre;
+  if (victims.empty() || !x.balance_reads) return pre;
   const auto& frames = x.t.frames;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const Frame& f = frames[i];
@@ -572,6 +627,7 @@ std::vector<PriceMove> find_price_moves(const Facts& x) {
     double price;
     Address reader;
   };
+  if (!x.reserve_reads) return {};
   std::map<Address, std::vector<Obs>> by_pool;
   const auto& frames = x.t.frames;
   for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -862,25 +918,6 @@ double value_of(const Values& v, const AssetRef& a, const NetAmount& n) {
 
 // ---- callbacks called by someone the callee never called: a spoofed callback ----
 
-// Callbacks a pool or lender makes into the contract that called it: swap callbacks (Uniswap v3,
-// PancakeSwap v3, Algebra), flash-swap callbacks (Uniswap v2, PancakeSwap), flash-loan callbacks
-// (Uniswap v3 and PancakeSwap v3 flash, Balancer, Aave v2 and v3, ERC-3156, dYdX, DODO).
-constexpr std::array<std::uint32_t, 13> kCallbackSelectors = {
-    0xfa461e33,  // uniswapV3SwapCallback(int256,int256,bytes)
-    0x23a69e75,  // pancakeV3SwapCallback(int256,int256,bytes)
-    0x2c8958f6,  // algebraSwapCallback(int256,int256,bytes)
-    0x10d1e85c,  // uniswapV2Call(address,uint256,uint256,bytes)
-    0x84800812,  // pancakeCall(address,uint256,uint256,bytes)
-    0xe9cbafb0,  // uniswapV3FlashCallback(uint256,uint256,bytes)
-    0xa1d48336,  // pancakeV3FlashCallback(uint256,uint256,bytes)
-    0xf04f2707,  // receiveFlashLoan(address[],uint256[],uint256[],bytes)
-    0x920f5c84,  // executeOperation(address[],uint256[],uint256[],address,bytes)
-    0x1b11d0ff,  // executeOperation(address,uint256,uint256,address,bytes)
-    0x23e30c8b,  // onFlashLoan(address,address,uint256,uint256,bytes)
-    0x8b418713,  // callFunction(address,(address,uint256),bytes)
-    0x7ed1f1dd,  // DPPFlashLoanCall(address,uint256,uint256,bytes)
-};
-
 /// A callback into contract C from the sender's side, where C has no open call into the caller: a pool
 /// or lender calls back the contract that called it, so a callback nobody asked for is the caller
 /// impersonating a pool, and C then acts on what the caller wrote (pays it, or pulls from those who
@@ -892,6 +929,7 @@ struct SpoofedCallback {
 
 std::vector<SpoofedCallback> find_spoofed_callbacks(const Facts& x) {
   std::vector<SpoofedCallback> out;
+  if (!x.callbacks) return out;
   const Trace& t = x.t;
   for (std::size_t i = 1; i < t.frames.size(); ++i) {
     const Frame& f = t.frames[i];
@@ -929,9 +967,6 @@ std::vector<SpoofedCallback> find_spoofed_callbacks(const Facts& x) {
 
 // ---- approvals handed to the sender's side ----
 
-constexpr std::uint32_t kApprove = 0x095ea7b3;            // approve(address,uint256)
-constexpr std::uint32_t kIncreaseAllowance = 0x39509351;  // increaseAllowance(address,uint256)
-
 /// A contract off the sender's side that, inside a call the sender's side made into it, approves a
 /// contract of the sender's side to spend its tokens without limit, and the allowance is not spent in
 /// the transaction: the caller took the allowance of the contract's holdings (an unprotected approve or
@@ -944,6 +979,7 @@ struct GrantedApproval {
 
 std::vector<GrantedApproval> find_granted_approvals(const Facts& x) {
   std::vector<GrantedApproval> out;
+  if (!x.approvals) return out;
   const Trace& t = x.t;
   AddressSet owners;
   for (std::size_t i = 1; i < t.frames.size(); ++i) {
@@ -1001,6 +1037,7 @@ struct BatchOverflow {
 
 std::vector<BatchOverflow> find_batch_overflows(const Facts& x) {
   std::vector<BatchOverflow> out;
+  if (!x.batch_shaped) return out;
   const Trace& t = x.t;
   for (std::size_t i = 0; i < t.frames.size(); ++i) {
     const Frame& f = t.frames[i];
@@ -1207,7 +1244,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
 
   // Governance actions taken with borrowed voting power: inside a flash-loan callback.
   std::vector<std::size_t> gov_frames;
-  for (std::size_t i = 0; i < trace.frames.size(); ++i) {
+  for (std::size_t i = 0; x.governance && !loans.empty() && i < trace.frames.size(); ++i) {
     const Frame& f = trace.frames[i];
     if (f.failed || !in(trace.selector(f), kGovernanceSelectors)) continue;
     for (const auto& l : loans)

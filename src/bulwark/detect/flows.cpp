@@ -87,7 +87,8 @@ void NetChanges::assign(std::span<const Flow> flows) {
   // than the sort.
   thread_local std::vector<AssetRef> assets;
   assets.clear();
-  for (const Flow& fl : flows) assets.push_back(fl.asset);
+  for (const Flow& fl : flows)  // runs of one asset are common: each run listed once before the sort
+    if (assets.empty() || assets.back() != fl.asset) assets.push_back(fl.asset);
   std::sort(assets.begin(), assets.end());
   assets.erase(std::unique(assets.begin(), assets.end()), assets.end());
   struct Side {
