@@ -1172,8 +1172,8 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   // Whether some contract can end with a loss of value (the only way the profit rule below fires).
   bool may_lose_value = false;
   for (const auto& [key, n] : a.flows.net)
-    if (n.loss() &&
-        (x.created.contains(key.first) || (x.contracts.contains(key.first) && !x.is_actor(key.first)))) {
+    if (n.loss() && ((!x.created.empty() && x.created.contains(key.first)) ||
+                     (x.contracts.contains(key.first) && !x.is_actor(key.first)))) {
       may_lose_value = true;
       break;
     }
@@ -1268,7 +1268,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   for (const auto& [key, n] : a.flows.net) {
     // A contract deployed in this transaction started with nothing: tokens it gave away beyond what it
     // was seen to receive were minted to it unseen (no logs in the trace), at the token holders' expense.
-    if (x.created.contains(key.first) && n.loss() && !key.second.native &&
+    if (!x.created.empty() && x.created.contains(key.first) && n.loss() && !key.second.native &&
         !x.neutral(key.first, key.second)) {
       if (auto it = values.find(key.second); it != values.end()) {
         value_change[key.second.token] -= it->second * to_double(n.magnitude());
