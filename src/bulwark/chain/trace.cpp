@@ -225,6 +225,15 @@ inline void decode_valid_hex(const char* p, std::size_t n, std::uint8_t* out) {
   }
 }
 
+/// Empties `t`, keeping the capacity of its buffers.
+void recycle(Trace& t) {
+  t.frames.clear();
+  t.logs.clear();
+  t.hex.clear();
+  t.source.reset();
+  t.has_logs = false;
+}
+
 /// Builds one Trace; every parser feeds it frames in pre-order.
 class Builder {
  public:
@@ -384,7 +393,7 @@ class Builder {
 
   /// Back to an empty trace with no source, as constructed.
   void reset() {
-    trace = Trace{};
+    recycle(trace);
     path_.clear();
     source_begin_ = source_end_ = nullptr;
   }
@@ -1779,16 +1788,41 @@ Result<Trace> parse_any_trace(std::string_view json, const ParseLimits& limits) 
 }
 
 Result<Trace> parse_any_trace(const TraceText& json, const ParseLimits& limits) {
-  if (starts_array(json.view())) return parse_parity_trace(json.view(), limits);
+  Trace t;
+  BULWARK_CHECK(parse_any_trace_into(json, t, limits));
+  return t;
+}
+
+Status parse_any_trace_into(const TraceText& json, Trace& out, const ParseLimits& limits) {
+  if (starts_array(json.view())) {
+    recycle(out);
+    BULWARK_TRY(t, parse_parity_trace(json.view(), limits));
+    out = std::move(t);
+    return {};
+  }
   Builder b(limits);
+  b.trace = std::move(out);  // its buffers, emptied
+  b.reset();
+  auto give_back = [&] {  // `out` gets the buffers back, holding this trace or (after an error) nothing
+    out = std::move(b.trace);
+  };
   if (parse_root_fast(b, json)) {
     propagate_failure(b.trace);
-    return std::move(b.trace);
+    give_back();
+    return {};
   }
-  BULWARK_TRY(shape, parse_root_ondemand(b, json));
-  if (shape == RootShape::kParity) return parse_parity_trace(json.view(), limits);
+  auto shape = parse_root_ondemand(b, json);
+  if (!shape || *shape == RootShape::kParity) {
+    b.reset();
+    give_back();
+    if (!shape) return std::unexpected(std::move(shape.error()));
+    BULWARK_TRY(t, parse_parity_trace(json.view(), limits));
+    out = std::move(t);
+    return {};
+  }
   propagate_failure(b.trace);
-  return std::move(b.trace);
+  give_back();
+  return {};
 }
 
 }  // namespace bulwark::chain

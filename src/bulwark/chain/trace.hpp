@@ -186,5 +186,8 @@ Result<Trace> parse_struct_logs(std::string_view json, const TxCall& tx, const P
 Result<Trace> parse_any_trace(std::string_view json, const ParseLimits& limits = {});
 /// The same, in place for callTracer results: the trace shares `json` instead of copying it.
 Result<Trace> parse_any_trace(const TraceText& json, const ParseLimits& limits = {});
+/// The same, into `out`, whose buffers (frames, logs, hex) are reused: a caller parsing many traces in
+/// turn allocates only for one larger than any before it. On an error `out` is left empty.
+Status parse_any_trace_into(const TraceText& json, Trace& out, const ParseLimits& limits = {});
 
 }  // namespace bulwark::chain

@@ -44,10 +44,11 @@ struct AnalyzeOptions {
 };
 
 /// The JSON line of one analysed trace, counting incident-grade results in `incidents`.
+/// `a` holds the analysis afterwards; passing the same one for every trace reuses its buffers.
 nlohmann::json analysis_line(std::string tx, const chain::Trace& trace, const detect::DetectConfig& cfg,
-                             std::size_t max_flows, std::size_t& incidents) {
+                             std::size_t max_flows, std::size_t& incidents, detect::Analysis& a) {
   nlohmann::json line{{"tx", std::move(tx)}};
-  const auto a = detect::analyze(trace, cfg);
+  detect::analyze_into(trace, cfg, a);
   line["findings"] = nlohmann::json::array();
   for (const auto& f : a.findings) line["findings"].push_back(detect::to_json(f));
   line["flows"] = detect::flows_to_json(a.flows, max_flows);
@@ -127,7 +128,8 @@ int run_analyze_tx(const AnalyzeTxOptions& o) {
       rc = exit_code(trace.error().code);
       continue;
     }
-    std::cout << analysis_line(h.to_hex(), *trace, cfg, o.max_flows, incidents).dump() << '\n';
+    detect::Analysis a;
+    std::cout << analysis_line(h.to_hex(), *trace, cfg, o.max_flows, incidents, a).dump() << '\n';
   }
   return rc;
 }
@@ -140,18 +142,20 @@ int run_analyze_trace(const AnalyzeOptions& o) {
   cfg.profit_usd = o.profit_usd;
   cfg.profit_usd_alone = o.profit_usd_alone;
   std::size_t done = 0, failed = 0, incidents = 0;
+  chain::Trace trace;  // one trace and one analysis for all the files: their buffers are reused
+  detect::Analysis analysis;
   for (const auto& path : o.files) {
     const std::string name = std::filesystem::path(path).stem().string();
     auto text = read_text(path, "trace file");
-    auto trace = text ? chain::parse_any_trace(chain::TraceText(std::move(*text)))
-                      : Result<chain::Trace>(std::unexpected(text.error()));
-    if (!trace) {
+    const Status parsed = text ? chain::parse_any_trace_into(chain::TraceText(std::move(*text)), trace)
+                               : Status(std::unexpected(text.error()));
+    if (!parsed) {
       ++failed;
-      std::cout << error_line(name, trace.error()).dump() << '\n';
-      std::cerr << "error: " << path << ": " << trace.error().message << '\n';
+      std::cout << error_line(name, parsed.error()).dump() << '\n';
+      std::cerr << "error: " << path << ": " << parsed.error().message << '\n';
       continue;
     }
-    std::cout << analysis_line(name, *trace, cfg, o.max_flows, incidents).dump() << '\n';
+    std::cout << analysis_line(name, trace, cfg, o.max_flows, incidents, analysis).dump() << '\n';
     ++done;
     if (!o.quiet && o.files.size() >= 200 && done % 500 == 0)
       std::cerr << "analyze-trace: " << done << "/" << o.files.size() << " files, " << incidents

@@ -1154,8 +1154,14 @@ std::string frame_path(const Trace& t, std::size_t i) {
 
 Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
   Analysis a;
-  a.flows = compute_flows(trace, cfg.tables);
-  if (trace.frames.empty() || trace.frames[0].reverted) return a;  // a reverted transaction changes nothing
+  analyze_into(trace, cfg, a);
+  return a;
+}
+
+void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
+  a.findings.clear();
+  compute_flows_into(trace, cfg.tables, a.flows);
+  if (trace.frames.empty() || trace.frames[0].reverted) return;  // a reverted transaction changes nothing
   const Facts x(trace, cfg, a.flows);
 
   const auto loans = find_flash_loans(x);
@@ -1197,7 +1203,7 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     spoofed = find_spoofed_callbacks(x);
     may_find = !moves.empty() || !trips.empty() || !spoofed->empty();
   }
-  if (!may_find) return a;
+  if (!may_find) return;
   if (!spoofed) {  // not looked at above
     moves = find_price_moves(x);
     trips = find_round_trips(x);
@@ -1566,7 +1572,6 @@ Analysis analyze(const Trace& trace, const DetectConfig& cfg) {
     name_proxy_code(x, *best);
     a.findings.push_back(std::move(*best));
   }
-  return a;
 }
 
 std::optional<std::uint64_t> depeg_first_block(const Finding& f) {

@@ -99,6 +99,9 @@ struct Analysis {
 
 /// Runs every transaction-level detector and the combiner on `trace`.
 Analysis analyze(const chain::Trace& trace, const DetectConfig& config);
+/// The same, into `out` (replacing what it held), whose buffers are reused: a monitor or a batch run
+/// analysing many transactions in turn allocates less.
+void analyze_into(const chain::Trace& trace, const DetectConfig& config, Analysis& out);
 
 /// The path of frame `i` from the root, e.g. "0.2.1".
 std::string frame_path(const chain::Trace& trace, std::size_t i);

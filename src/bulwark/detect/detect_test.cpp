@@ -605,3 +605,38 @@ TEST(DepegWatchTest, ReportsOnceAfterTheDurationAndResetsInsideTheBand) {
 
 }  // namespace
 }  // namespace bulwark::detect
+
+namespace bulwark::detect {
+namespace {
+
+// One trace and one analysis reused across transactions (as analyze-trace uses them) give what fresh ones
+// give, whatever came before: a larger trace, a malformed one, a transaction with a finding.
+TEST(DetectTest, ReusedTraceAndAnalysisGiveWhatFreshOnesGive) {
+  const std::vector<std::string> texts = {
+      reentrancy_trace(4).dump(), reentrancy_trace(1).dump(), "{\"type\": \"CALL\", \"from\": \"0x12\"",
+      reentrancy_trace(3).dump(), frame("CALL", 1, 2, "0x", {}, U256(5)).dump()};
+  chain::Trace reused;
+  Analysis reused_analysis;
+  const DetectConfig cfg;
+  for (const auto& text : texts) {
+    const chain::TraceText held(text);
+    auto fresh = chain::parse_any_trace(held);
+    const Status into = chain::parse_any_trace_into(held, reused);
+    ASSERT_EQ(static_cast<bool>(fresh), static_cast<bool>(into)) << text;
+    if (!fresh) {
+      EXPECT_EQ(fresh.error().message, into.error().message);
+      EXPECT_TRUE(reused.frames.empty());  // left empty after an error
+      continue;
+    }
+    ASSERT_EQ(fresh->frames.size(), reused.frames.size());
+    analyze_into(reused, cfg, reused_analysis);
+    const Analysis a = analyze(*fresh, cfg);
+    EXPECT_EQ(flows_to_json(a.flows, 1000).dump(), flows_to_json(reused_analysis.flows, 1000).dump());
+    ASSERT_EQ(a.findings.size(), reused_analysis.findings.size());
+    for (std::size_t k = 0; k < a.findings.size(); ++k)
+      EXPECT_EQ(to_json(a.findings[k]).dump(), to_json(reused_analysis.findings[k]).dump());
+  }
+}
+
+}  // namespace
+}  // namespace bulwark::detect

@@ -143,6 +143,12 @@ NetAmount FlowSummary::net_of(const Address& holder, const AssetRef& asset) cons
 
 FlowSummary compute_flows(const chain::Trace& t, const ChainTables& tables) {
   FlowSummary s;
+  compute_flows_into(t, tables, s);
+  return s;
+}
+
+void compute_flows_into(const chain::Trace& t, const ChainTables& tables, FlowSummary& s) {
+  s.flows.clear();
   auto add = [&](std::uint32_t frame, AssetRef asset, const Address& from, const Address& to,
                  const U256& amount, FlowSource src) {
     if (amount.is_zero() || from == to) return;
@@ -207,7 +213,6 @@ FlowSummary compute_flows(const chain::Trace& t, const ChainTables& tables) {
     }
   }
   s.net.assign(s.flows);
-  return s;
 }
 
 }  // namespace bulwark::detect

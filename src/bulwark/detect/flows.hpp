@@ -106,6 +106,8 @@ extern const Hash32 kTransferTopic;
 
 /// Computes the flows of `trace`. Pure; never fails (an undecodable call is simply not a flow).
 FlowSummary compute_flows(const chain::Trace& trace, const ChainTables& tables);
+/// The same, into `out`, whose buffers are reused (for a caller analysing many transactions in turn).
+void compute_flows_into(const chain::Trace& trace, const ChainTables& tables, FlowSummary& out);
 
 /// The address in the low 20 bytes of an ABI word.
 inline Address word_address(const U256& w) {
