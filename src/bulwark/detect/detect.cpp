@@ -64,6 +64,11 @@ constexpr std::array<std::uint32_t, 13> kCallbackSelectors = {
     0x8b418713,  // callFunction(address,(address,uint256),bytes)
     0x7ed1f1dd,  // DPPFlashLoanCall(address,uint256,uint256,bytes)
 };
+// A pool's swap entry points.
+constexpr std::uint32_t kPoolSwapSelectors[] = {
+    0x128acb08,  // swap(address,bool,int256,uint160,bytes): Uniswap v3, PancakeSwap v3, Algebra
+    0x022c0d9f,  // swap(uint256,uint256,address,bytes): Uniswap v2 pairs and their forks
+};
 constexpr std::uint32_t kApprove = 0x095ea7b3;            // approve(address,uint256)
 constexpr std::uint32_t kIncreaseAllowance = 0x39509351;  // increaseAllowance(address,uint256)
 
@@ -83,6 +88,7 @@ constexpr SelectorFilter kRuleSelectors = [] {
   for (std::uint32_t sel : kLiquidationSelectors) f.add(sel);
   for (std::uint32_t sel : kGovernanceSelectors) f.add(sel);
   for (std::uint32_t sel : kCallbackSelectors) f.add(sel);
+  for (std::uint32_t sel : kPoolSwapSelectors) f.add(sel);
   for (std::uint32_t sel : {kApprove, kIncreaseAllowance, kBalanceOf, kGetReserves}) f.add(sel);
   return f;
 }();
@@ -138,6 +144,7 @@ struct Facts {
   bool balance_reads = false;  // balanceOf
   bool reserve_reads = false;  // getReserves
   bool batch_shaped = false;   // a CALL with a selector and at least five whole words
+  bool pool_swaps = false;     // kPoolSwapSelectors, a CALL below the root
 
   Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl)
       // Frames call the same few contracts again and again: room for a quarter of them, grown if need be.
@@ -170,6 +177,7 @@ struct Facts {
         approvals = approvals || (call_below && (sel == kApprove || sel == kIncreaseAllowance));
         balance_reads = balance_reads || sel == kBalanceOf;
         reserve_reads = reserve_reads || sel == kGetReserves;
+        pool_swaps = pool_swaps || (call_below && in(sel, kPoolSwapSelectors));
       }
     }
     if (root.kind == CallKind::kCall && root.input_size > 0) actors.insert(root.to);
@@ -554,6 +562,27 @@ std::vector<OutsizedReturn> find_outsized_returns(const Facts& x) {
     if (io.first > 0 && io.second >= x.cfg.outsized_return * io.first &&
         x.flows.net_of(key.first, key.second).loss())
       out.push_back(OutsizedReturn{key.first, key.second, io.second / io.first});
+  return out;
+}
+
+// ---- a contract of the sender's side posing as a pool ----
+
+/// Calls from a contract off the sender's side into a pool's swap entry point on a contract of the
+/// sender's side (its entry contract or one it deployed): the caller (a router, an aggregator, a vault)
+/// took the sender's contract for a pool, as a router that trusts a pool address from its calldata does.
+/// No pool is the sender's own; a pool a third-party factory deploys in the transaction is not counted.
+std::vector<std::size_t> find_posed_pools(const Facts& x) {
+  std::vector<std::size_t> out;
+  if (!x.pool_swaps) return out;
+  const Trace& t = x.t;
+  const Frame& root = t.frames[0];
+  for (std::size_t i = 1; i < t.frames.size(); ++i) {
+    const Frame& f = t.frames[i];
+    if (f.failed || f.kind != CallKind::kCall || !in(t.selector(f), kPoolSwapSelectors)) continue;
+    const bool own_contract =
+        (root.kind == CallKind::kCall && root.input_size > 0 && f.to == root.to) || x.issued.contains(f.to);
+    if (own_contract && !x.is_actor(f.from) && x.contracts.contains(f.from)) out.push_back(i);
+  }
   return out;
 }
 
@@ -1192,8 +1221,9 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   // would compute (re-entries, balances, signals, values) is then never read. The price and round-trip
   // rules and the spoofed-callback rule fire only with a profit: looked at only when nothing else is
   // there. (A loss of value needs a contract's loss or a token issued to the sender's side.)
+  const auto posed = find_posed_pools(x);
   bool may_find = !loans.empty() || !victims.empty() || !pulls.empty() || !batches.empty() ||
-                  !granted.empty() || (profit && (may_lose_value || !issued_by.empty()));
+                  !granted.empty() || !posed.empty() || (profit && (may_lose_value || !issued_by.empty()));
   std::vector<PriceMove> moves;
   std::vector<RoundTrip> trips;
   std::optional<std::vector<SpoofedCallback>> spoofed;
@@ -1226,6 +1256,9 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   for (const auto& o : outsized)
     signals.push_back(fmt::format("{} paid the sender's side {:.0f}x what it was paid in {}",
                                   o.holder.to_checksum(), o.ratio, o.asset.to_string()));
+  for (std::size_t i : posed)
+    signals.push_back(fmt::format("{} called a pool's swap on the sender's side's {}",
+                                  trace.frames[i].from.to_checksum(), trace.frames[i].to.to_checksum()));
   if (x.liquidation) signals.push_back("liquidation call");
   if (!x.created.empty())
     signals.push_back(fmt::format("{} contract(s) deployed in the transaction", x.created.size()));
@@ -1265,8 +1298,9 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   const bool may_need_values = !gov_frames.empty() || !reentries.empty() || !moves.empty() ||
                                !trips.empty() || !pulls.empty() || !drained.empty() || !victims.empty() ||
                                !loans.empty() || may_lose_value;
-  // No gain on the sender's side: nothing to value.
-  const Values values = profit && may_need_values ? unit_values(x) : Values{};
+  // No gain on the sender's side: nothing to value, unless a contract took the sender's for a pool (the
+  // posed-pool rule asks what that contract lost in value).
+  const Values values = (profit && may_need_values) || !posed.empty() ? unit_values(x) : Values{};
   double profit_usd = 0;
   bool profit_known = true;  // false when the sender's side gave up something we cannot value
   std::map<Address, double> value_change;
@@ -1507,6 +1541,37 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     add_losses(f, value_losers);
     f.attackers = attackers_of(x, gains);
     consider(std::move(f));
+  }
+  // A contract that took a contract of the sender's side for a pool (called its swap) and ended the
+  // transaction down in value: the sender's side wrote the pool it trusted. Without a profit too: what
+  // such a router pays out may be taken in a later transaction (paid to a pair the sender's side skims).
+  if (!posed.empty()) {
+    std::vector<Victim> hurt;
+    std::vector<std::size_t> where;
+    for (std::size_t i : posed) {
+      const Address& c = trace.frames[i].from;
+      if (std::any_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == c; })) continue;
+      const auto change = value_change.find(c);
+      if (change == value_change.end() || !(change->second < 0)) continue;
+      Victim v{c, {}};
+      for (const auto& [key, n] : holder_net(a.flows, c))
+        if (n.loss() && !x.neutral(c, key.second)) v.losses.push_back(Loss{c, key.second, n.magnitude()});
+      if (v.losses.empty()) continue;
+      hurt.push_back(std::move(v));
+      where.push_back(i);
+    }
+    if (!hurt.empty()) {
+      Finding f{FindingKind::kExtraction, Severity::kHigh, 0.75};
+      f.rule =
+          "a contract called a pool's swap on a contract of the sender's side, taking it for a pool, and "
+          "ended "
+          "the transaction down in value";
+      add_losses(f, hurt);
+      f.attackers = attackers_of(x, gains);
+      for (std::size_t i : where)
+        f.evidence.push_back(evidence_of(x, i, "pool swap called on the sender's side's contract"));
+      consider(std::move(f));
+    }
   }
   for (const auto& b : batches) {
     Finding f{FindingKind::kExtraction, Severity::kCritical, 0.9};

@@ -186,6 +186,32 @@ TEST(DetectTest, FlashLoanFundedExtractionIsIncidentGrade) {
   EXPECT_EQ(f->loss[0].amount, U256(5000));
 }
 
+TEST(DetectTest, ARouterThatTakesTheSendersContractForAPoolAndLosesIsIncidentGrade) {
+  // The attack contract calls a router with a "pool" that is itself: the router calls swap on it, then
+  // pays a real pool out of its own balance, whose output goes elsewhere (no profit in this transaction).
+  DetectConfig cfg;
+  cfg.tables.usd_tokens[a(kToken)] = 6;
+  const unsigned pool = 11;
+  const std::string swap = "0x128acb08" + word_addr(kAttack) + word_num(1) + word_num(5000) + word_num(0);
+  auto attack = [&](unsigned swapped) {
+    return frame("CALL", kEoa, kAttack, "0x01",
+                 {frame("CALL", kAttack, kRouter, "0x22222222",
+                        {frame("CALL", kRouter, swapped, swap),
+                         frame("CALL", kRouter, kToken, transfer_input(pool, 5'000'000'000))})});
+  };
+  const auto an = run(attack(kAttack), cfg);
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kExtraction);
+  EXPECT_TRUE(names(f->victims, kRouter));
+  EXPECT_TRUE(names(f->attackers, kEoa));
+  ASSERT_EQ(f->loss.size(), 1u);
+  EXPECT_EQ(f->loss[0].amount, U256(5'000'000'000));
+  ASSERT_EQ(f->evidence.size(), 1u);
+  // The same router swapping through a pool off the sender's side is no incident.
+  EXPECT_EQ(incident(run(attack(pool), cfg)), nullptr);
+}
+
 TEST(DetectTest, AFlashLoanRepaidByADepositIntoTheLenderIsIncidentGrade) {
   // A vault that lends its own tokens takes them back, inside the loan's callback, as the borrower's
   // deposit; the borrower sells the shares it was issued to a pool for another token.
