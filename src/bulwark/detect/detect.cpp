@@ -263,6 +263,15 @@ std::optional<std::vector<Loss>> one_sided_loss(const Facts& x, const Address& h
   return losses;
 }
 
+/// A holder's net losses, in address order of the assets, leaving out what is no one's loss
+/// (`Facts::neutral`).
+std::vector<Loss> net_losses(const Facts& x, const Address& holder) {
+  std::vector<Loss> out;
+  for (const auto& [key, n] : holder_net(x.flows, holder))
+    if (n.loss() && !x.neutral(holder, key.second)) out.push_back(Loss{holder, key.second, n.magnitude()});
+  return out;
+}
+
 /// Contracts that lost some asset and gained none, other than the actors, in address order. Tokens a
 /// contract had minted to the sender's side count as its loss.
 std::vector<Victim> one_sided_losers(const Facts& x, const std::map<Address, std::vector<Loss>>& issued_by) {
@@ -1341,9 +1350,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     lost_usd -= usd;
     Victim v{holder, minted[holder]};
     for (const auto& l : unseen_mints[holder]) v.losses.push_back(l);
-    for (const auto& [key, n] : holder_net(a.flows, holder))
-      if (n.loss() && !x.neutral(holder, key.second))
-        v.losses.push_back(Loss{holder, key.second, n.magnitude()});
+    for (auto& l : net_losses(x, holder)) v.losses.push_back(std::move(l));
     value_losers.push_back(std::move(v));
   }
   if (!profit_known) profit_usd = 0;
@@ -1418,9 +1425,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     std::vector<Victim> hurt = victims;
     for (const auto& r : m->readers) {
       if (std::any_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == r; })) continue;
-      Victim v{r, {}};
-      for (const auto& [key, n] : holder_net(a.flows, r))
-        if (n.loss() && !x.neutral(r, key.second)) v.losses.push_back(Loss{r, key.second, n.magnitude()});
+      Victim v{r, net_losses(x, r)};
       if (!v.losses.empty()) hurt.push_back(std::move(v));
     }
     if (m->read_by_other && !hurt.empty()) {
@@ -1448,10 +1453,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
         r.pool.to_checksum(), 100 * r.gain);
     std::vector<Victim> hurt = victims;
     if (std::none_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == r.pool; })) {
-      Victim v{r.pool, {}};
-      for (const auto& [key, n] : holder_net(a.flows, r.pool))
-        if (n.loss() && !x.neutral(r.pool, key.second))
-          v.losses.push_back(Loss{r.pool, key.second, n.magnitude()});
+      Victim v{r.pool, net_losses(x, r.pool)};
       if (!v.losses.empty()) hurt.push_back(std::move(v));
     }
     add_losses(f, hurt);
@@ -1553,9 +1555,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
       if (std::any_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == c; })) continue;
       const auto change = value_change.find(c);
       if (change == value_change.end() || !(change->second < 0)) continue;
-      Victim v{c, {}};
-      for (const auto& [key, n] : holder_net(a.flows, c))
-        if (n.loss() && !x.neutral(c, key.second)) v.losses.push_back(Loss{c, key.second, n.magnitude()});
+      Victim v{c, net_losses(x, c)};
       if (v.losses.empty()) continue;
       hurt.push_back(std::move(v));
       where.push_back(i);
@@ -1563,9 +1563,8 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     if (!hurt.empty()) {
       Finding f{FindingKind::kExtraction, Severity::kHigh, 0.75};
       f.rule =
-          "a contract called a pool's swap on a contract of the sender's side, taking it for a pool, and "
-          "ended "
-          "the transaction down in value";
+          "a contract took a contract of the sender's side for a pool (called its swap) and ended the "
+          "transaction down in value";
       add_losses(f, hurt);
       f.attackers = attackers_of(x, gains);
       for (std::size_t i : where)
