@@ -1794,12 +1794,13 @@ Result<Trace> parse_any_trace(const TraceText& json, const ParseLimits& limits) 
 }
 
 Status parse_any_trace_into(const TraceText& json, Trace& out, const ParseLimits& limits) {
-  if (starts_array(json.view())) {
+  auto parity = [&]() -> Status {  // a parity-style trace: parsed anew (`out` left empty on an error)
     recycle(out);
     BULWARK_TRY(t, parse_parity_trace(json.view(), limits));
     out = std::move(t);
     return {};
-  }
+  };
+  if (starts_array(json.view())) return parity();
   Builder b(limits);
   b.trace = std::move(out);  // its buffers, emptied
   b.reset();
@@ -1816,9 +1817,7 @@ Status parse_any_trace_into(const TraceText& json, Trace& out, const ParseLimits
     b.reset();
     give_back();
     if (!shape) return std::unexpected(std::move(shape.error()));
-    BULWARK_TRY(t, parse_parity_trace(json.view(), limits));
-    out = std::move(t);
-    return {};
+    return parity();
   }
   propagate_failure(b.trace);
   give_back();

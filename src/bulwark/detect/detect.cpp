@@ -297,11 +297,22 @@ std::vector<Victim> one_sided_losers(const Facts& x, const std::map<Address, std
   return out;
 }
 
+/// True when a net change is an actor's gain.
+bool is_actor_gain(const Facts& x, const FlowSummary::Net::value_type& e) {
+  return e.second.gain() && x.is_actor(e.first.first);
+}
+
+/// True when the sender's side gained something: exactly when actor_gains is not empty.
+bool has_profit(const Facts& x) {
+  return std::any_of(x.flows.net.begin(), x.flows.net.end(),
+                     [&](const auto& e) { return is_actor_gain(x, e); });
+}
+
 /// Actors that ended with a net gain, and what they gained.
 std::vector<Loss> actor_gains(const Facts& x) {
   std::vector<Loss> out;
-  for (const auto& [key, n] : x.flows.net)
-    if (x.is_actor(key.first) && n.gain()) out.push_back(Loss{key.first, key.second, n.magnitude()});
+  for (const auto& e : x.flows.net)
+    if (is_actor_gain(x, e)) out.push_back(Loss{e.first.first, e.first.second, e.second.magnitude()});
   return out;
 }
 
@@ -1207,9 +1218,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   // (a pool drained through its own flash loan) is.
   const auto issued_by = mints_to_actors(x);
   const auto victims = one_sided_losers(x, issued_by);
-  const bool profit = std::any_of(a.flows.net.begin(), a.flows.net.end(), [&](const auto& e) {
-    return e.second.gain() && x.is_actor(e.first.first);
-  });
+  const bool profit = has_profit(x);
   const auto pulls = find_approval_pulls(x);
   const auto batches = find_batch_overflows(x);
   const auto granted = find_granted_approvals(x);
