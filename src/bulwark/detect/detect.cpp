@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <ranges>
 #include <set>
@@ -503,18 +504,34 @@ struct PreBalance {
   std::vector<std::pair<std::size_t, U256>> actor_reads;
 };
 
-/// True when a call after frame `i`, from the sender's side into `holder`, carries `w` as an ABI word.
-bool passed_later(const Facts& x, std::size_t i, const Address& holder, const U256& w) {
-  const auto& frames = x.t.frames;
-  for (std::size_t j = i + 1; j < frames.size(); ++j) {
-    const Frame& g = frames[j];
-    if (g.failed || g.kind != CallKind::kCall || g.to != holder || !x.is_actor(g.from)) continue;
-    U256 v;
-    for (std::size_t k = 0; 4 + 32 * (k + 1) <= g.input_size; ++k)
-      if (x.t.word(g, k, v) && v == w) return true;
+/// The ABI words of the calls the sender's side made into one holder, each with the last frame that
+/// passed it: built in one pass over the frames, so that asking about each of many balance reads is a
+/// binary search rather than a scan of every later call (a loop of reads and calls would be quadratic).
+class PassedWords {
+ public:
+  PassedWords(const Facts& x, const Address& holder) {
+    const auto& frames = x.t.frames;
+    for (std::size_t j = 0; j < frames.size(); ++j) {
+      const Frame& g = frames[j];
+      if (g.failed || g.kind != CallKind::kCall || g.to != holder || !x.is_actor(g.from)) continue;
+      U256 v;
+      for (std::size_t k = 0; 4 + 32 * (k + 1) <= g.input_size; ++k)
+        if (x.t.word(g, k, v)) words_.emplace_back(v, j);
+    }
+    std::sort(words_.begin(), words_.end());
   }
-  return false;
-}
+
+  /// True when a call after frame `i` carried `w`.
+  bool after(std::size_t i, const U256& w) const {
+    // The last entry for `w` holds the last frame that passed it.
+    const auto it =
+        std::upper_bound(words_.begin(), words_.end(), std::pair{w, std::numeric_limits<std::size_t>::max()});
+    return it != words_.begin() && std::prev(it)->first == w && std::prev(it)->second > i;
+  }
+
+ private:
+  std::vector<std::pair<U256, std::size_t>> words_;
+};
 
 /// For (holder, token) pairs whose balance the trace reveals (a successful balanceOf with output),
 /// the balance before the transaction: observed value + what it sent before − what it received before.
@@ -1286,14 +1303,17 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   bool measured_drain = false;  // the sender's side read a balance, passed it to its holder, then took it
   for (const auto& v : victims) {
     Victim d{v.holder, {}};
+    std::optional<PassedWords> passed;  // built when first asked
     for (const auto& l : v.losses) {
       auto it = pre.find({v.holder, l.asset});
       if (it == pre.end() || it->second.amount.is_zero()) continue;
       const double share = to_double(l.amount) / to_double(it->second.amount);
       if (share >= cfg.drain_fraction || 1.0 - share <= cfg.drain_floor) {
         d.losses.push_back(l);
+        if (measured_drain || it->second.actor_reads.empty()) continue;
+        if (!passed) passed.emplace(x, v.holder);
         for (const auto& [frame, seen] : it->second.actor_reads)
-          measured_drain = measured_drain || passed_later(x, frame, v.holder, seen);
+          measured_drain = measured_drain || passed->after(frame, seen);
       }
     }
     if (!d.losses.empty()) drained.push_back(std::move(d));

@@ -315,6 +315,23 @@ TEST(DetectTest, ADrainSizedByTheCallerToTheBalanceItReadIsIncidentGrade) {
   ASSERT_EQ(an.findings.size(), 1u);
   EXPECT_EQ(an.findings[0].kind, FindingKind::kDrain);
   EXPECT_EQ(an.findings[0].severity, Severity::kMedium);
+  // The balance's value passed only before it was read is no sizing: still medium.
+  json early = take("0x55555555" + word_addr(kUser));
+  early["calls"].insert(early["calls"].begin(),
+                        frame("CALL", kAttack, kVault, "0x66666666" + word_num(1000)));
+  an = run(early);
+  ASSERT_EQ(an.findings.size(), 1u);
+  EXPECT_EQ(an.findings[0].severity, Severity::kMedium);
+  // Nor when the sender's side passed it to another contract than the holder; passed to the holder in a
+  // later call that pays nothing, it is.
+  json elsewhere = take("0x55555555" + word_addr(kUser));
+  elsewhere["calls"].push_back(frame("CALL", kAttack, kUser, "0x66666666" + word_num(1000)));
+  an = run(elsewhere);
+  ASSERT_EQ(an.findings.size(), 1u);
+  EXPECT_EQ(an.findings[0].severity, Severity::kMedium);
+  json later = take("0x55555555" + word_addr(kUser));
+  later["calls"].push_back(frame("CALL", kAttack, kVault, "0x66666666" + word_num(1000)));
+  ASSERT_NE(incident(run(later)), nullptr);
 }
 
 TEST(DetectTest, PaidBackAThousandTimesWhatWasPaidInCorroboratesADrain) {
