@@ -4,9 +4,8 @@
 // traces are held padded (chain::TraceText), so Bulwark's parse shares them instead of copying them;
 // the floor parses the same bytes with simdjson's own copy into its padded buffer, as it always has.
 //
-// Also, on a generated trace, what the rules pay where an attack contract loops: BM_LoopParse and
-// BM_LoopParseAndDetect read a trace of kLoopRounds rounds, each a balanceOf read of a vault and a call into
-// it, ended by a sweep of the vault (the drain rule asks of each read whether a later call passed its value).
+// Also, on generated traces that repeat one pattern thousands of times (BM_Shape/<shape>/Parse and
+// .../ParseAndDetect), whether some rule's work grows faster than the trace it reads.
 //
 //   ./build/release/bench/trace_bench [--data DIR] [--kernels portable|avx2|avx512]
 //   (default: the shared data beside the repo, and the widest hex kernels the CPU has)
@@ -19,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -90,58 +90,193 @@ BENCHMARK(BM_SimdjsonFloor)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_ParseTrace)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_ParseAndDetect)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
-// ---- a generated attack loop ----
+// ---- generated traces: the shapes a crafted transaction can repeat ----
 
-constexpr int kLoopRounds = 3000;
-bulwark::chain::TraceText g_loop;
+// An attacker may send a transaction that repeats one pattern many thousand times (the gas limit allows
+// tens of thousands of calls), to slow a monitor down ahead of its exploit. Each shape below repeats, for
+// kRounds rounds, a pattern that one rule looks at; Parse and ParseAndDetect of each show whether that
+// rule's work grows faster than the trace.
+constexpr int kRounds = 3000;
 
-std::string loop_trace() {
-  auto addr = [](unsigned n) { return fmt::format("0x{:040x}", n); };
-  auto word = [](std::uint64_t v) { return fmt::format("{:064x}", v); };
-  auto call = [&](const char* type, unsigned from, unsigned to, const std::string& input, std::string rest) {
-    return fmt::format(R"({{"type":"{}","from":"{}","to":"{}","value":"0x0","input":"{}"{}}})", type,
-                       addr(from), addr(to), input, rest);
-  };
-  constexpr unsigned kSender = 1, kAttack = 2, kVault = 3, kToken = 4, kUser = 5;
-  std::string calls;
-  for (int i = 0; i < kLoopRounds; ++i) {
-    const auto k = static_cast<std::uint64_t>(i);
-    calls += call("STATICCALL", kAttack, kToken, "0x70a08231" + word(kVault),
-                  fmt::format(R"(,"output":"0x{}")", word(1000000 + k))) +
-             ",";
-    calls += call("CALL", kAttack, kVault, "0x55555555" + word(kUser) + word(k + 1) + word(5), "") + ",";
+/// One callTracer frame, written as JSON.
+struct Gen {
+  std::string type = "CALL";
+  unsigned from = 0, to = 0;
+  std::string input = "0x";
+  std::string output;  // empty: none
+  std::vector<Gen> calls;
+
+  std::string json() const {
+    std::string s = fmt::format(R"({{"type":"{}","from":"{}","to":"{}","value":"0x0","input":"{}")", type,
+                                address(from), address(to), input);
+    if (!output.empty()) s += fmt::format(R"(,"output":"{}")", output);
+    if (!calls.empty()) {
+      s += R"(,"calls":[)";
+      for (std::size_t k = 0; k < calls.size(); ++k) s += (k ? "," : "") + calls[k].json();
+      s += "]";
+    }
+    return s + "}";
   }
-  calls += call(
-      "CALL", kAttack, kVault, "0x55555555" + word(kUser),
-      R"(,"calls":[)" + call("CALL", kVault, kToken, "0xa9059cbb" + word(kAttack) + word(1000000), "") + "]");
-  return call("CALL", kSender, kAttack, "0x01", R"(,"calls":[)" + calls + "]");
+  static std::string address(unsigned n) { return fmt::format("0x{:040x}", n); }
+};
+
+std::string word(std::uint64_t v) {
+  return fmt::format("{:064x}", v);
+}
+std::string transfer(unsigned to, std::uint64_t amount) {
+  return "0xa9059cbb" + word(to) + word(amount);
 }
 
-void BM_LoopParse(benchmark::State& state) {
+constexpr unsigned kSender = 1, kAttack = 2, kVault = 3, kToken = 4, kUser = 5, kLender = 6, kPool = 7,
+                   kOther = 8, kSpender = 9;
+constexpr unsigned kMany = 1000;  // kMany + i: the i-th of many distinct accounts
+
+/// What a shape repeats, by name.
+const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
+    // The drain rule asks of each balance read whether a later call passed its value to the holder.
+    {"balance_reads_and_calls",
+     [] {
+       Gen root{"CALL", kSender, kAttack, "0x01"};
+       for (int i = 0; i < kRounds; ++i) {
+         const auto k = static_cast<std::uint64_t>(i);
+         root.calls.push_back(
+             {"STATICCALL", kAttack, kToken, "0x70a08231" + word(kVault), "0x" + word(1000000 + k)});
+         root.calls.push_back({"CALL", kAttack, kVault, "0x55555555" + word(kUser) + word(k + 1) + word(5)});
+       }
+       root.calls.push_back({"CALL",
+                             kAttack,
+                             kVault,
+                             "0x55555555" + word(kUser),
+                             "",
+                             {{"CALL", kVault, kToken, transfer(kAttack, 1000000)}}});
+       return root;
+     }},
+    // Many victims, each with its balance read: the drain rule's pre-balances.
+    {"many_victims_read",
+     [] {
+       Gen root{"CALL", kSender, kAttack, "0x01"};
+       for (unsigned i = 0; i < kRounds; ++i) {
+         root.calls.push_back(
+             {"STATICCALL", kAttack, kToken, "0x70a08231" + word(kMany + i), "0x" + word(100)});
+         root.calls.push_back({"CALL",
+                               kAttack,
+                               kMany + i,
+                               "0x55555555",
+                               "",
+                               {{"CALL", kMany + i, kToken, transfer(kAttack, 100)}}});
+       }
+       return root;
+     }},
+    // Callbacks nobody asked for, each paid out of: the spoofed-callback rule.
+    {"spoofed_callbacks",
+     [] {
+       Gen root{"CALL", kSender, kAttack, "0x01"};
+       for (int i = 0; i < kRounds; ++i)
+         root.calls.push_back({"CALL",
+                               kAttack,
+                               kVault,
+                               "0xfa461e33" + word(1) + word(2),
+                               "",
+                               {{"CALL", kVault, kToken, transfer(kAttack, 1)}}});
+       return root;
+     }},
+    // A lender that calls its borrower back again and again, paid a little in each callback.
+    {"loan_callbacks",
+     [] {
+       Gen loan{"CALL", kAttack, kLender, "0x5cffe9de" + word(1000)};
+       loan.calls.push_back({"CALL", kLender, kToken, transfer(kAttack, 1000)});
+       for (int i = 0; i < kRounds; ++i)
+         loan.calls.push_back({"CALL",
+                               kLender,
+                               kAttack,
+                               "0x23e30c8b" + word(1),
+                               "",
+                               {{"CALL", kAttack, kToken, transfer(kLender, 1)}}});
+       loan.calls.push_back({"CALL", kAttack, kToken, transfer(kLender, 1000)});
+       return Gen{"CALL", kSender, kAttack, "0x01", "", {loan}};
+     }},
+    // Many contracts approving the sender's side without limit: the granted-approvals rule.
+    {"granted_approvals",
+     [] {
+       Gen root{"CALL", kSender, kAttack, "0x01"};
+       const std::string unlimited = "0x095ea7b3" + word(kAttack) + std::string(64, 'f');
+       for (unsigned i = 0; i < kRounds; ++i)
+         root.calls.push_back(
+             {"CALL", kAttack, kMany + i, "0x11111111", "", {{"CALL", kMany + i, kToken, unlimited}}});
+       return root;
+     }},
+    // Many owners pulled from by a spender at the sender's side's word: the approval-pull rule.
+    {"named_pulls",
+     [] {
+       Gen root{"CALL", kSender, kAttack, "0x01"};
+       for (unsigned i = 0; i < kRounds; ++i)
+         root.calls.push_back(
+             {"CALL",
+              kAttack,
+              kSpender,
+              "0x22222222" + word(kMany + i) + word(kAttack),
+              "",
+              {{"CALL", kSpender, kToken, "0x23b872dd" + word(kMany + i) + word(kAttack) + word(5)}}});
+       return root;
+     }},
+    // Many trades through one pool: the round-trip rule.
+    {"pool_trades",
+     [] {
+       Gen root{"CALL", kSender, kAttack, "0x01"};
+       for (int i = 0; i < kRounds; ++i) {
+         root.calls.push_back({"CALL", kAttack, kToken, transfer(kPool, 10)});
+         root.calls.push_back({"CALL",
+                               kAttack,
+                               kPool,
+                               "0x022c0d9f" + word(0) + word(10) + word(kAttack) + word(128),
+                               "",
+                               {{"CALL", kPool, kOther, transfer(kAttack, 10)}}});
+       }
+       return root;
+     }},
+};
+
+struct Shape {
+  std::string name;
+  bulwark::chain::TraceText text;
+};
+std::vector<Shape> g_shapes;
+
+void BM_ShapeParse(benchmark::State& state, const Shape* shape) {
   bulwark::chain::Trace t;
   for (auto _ : state) {
-    if (auto s = bulwark::chain::parse_any_trace_into(g_loop, t); !s)
+    if (auto s = bulwark::chain::parse_any_trace_into(shape->text, t); !s)
       state.SkipWithError(s.error().message.c_str());
     benchmark::DoNotOptimize(t);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * g_loop.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * shape->text.size()));
 }
 
-void BM_LoopParseAndDetect(benchmark::State& state) {
+void BM_ShapeParseAndDetect(benchmark::State& state, const Shape* shape) {
   const bulwark::detect::DetectConfig cfg;
   bulwark::chain::Trace t;
   bulwark::detect::Analysis a;
   for (auto _ : state) {
-    if (auto s = bulwark::chain::parse_any_trace_into(g_loop, t); !s)
+    if (auto s = bulwark::chain::parse_any_trace_into(shape->text, t); !s)
       state.SkipWithError(s.error().message.c_str());
     bulwark::detect::analyze_into(t, cfg, a);
-    if (a.findings.empty()) state.SkipWithError("the loop's sweep gave no finding");
     benchmark::DoNotOptimize(a);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * g_loop.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * shape->text.size()));
 }
-BENCHMARK(BM_LoopParse)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_LoopParseAndDetect)->Unit(benchmark::kMillisecond);
+
+void register_shapes() {
+  g_shapes.reserve(kShapes.size());
+  for (const auto& [name, gen] : kShapes) {
+    g_shapes.push_back({name, bulwark::chain::TraceText(gen().json())});
+    const Shape* shape = &g_shapes.back();
+    benchmark::RegisterBenchmark(("BM_Shape/" + name + "/Parse").c_str(), BM_ShapeParse, shape)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BM_Shape/" + name + "/ParseAndDetect").c_str(), BM_ShapeParseAndDetect,
+                                 shape)
+        ->Unit(benchmark::kMillisecond);
+  }
+}
 
 }  // namespace
 
@@ -165,7 +300,7 @@ int main(int argc, char** argv) {
               << " kernels\n";
     return 2;
   }
-  g_loop = bulwark::chain::TraceText(loop_trace());
+  register_shapes();
   load(data);
   if (g_files.empty()) {
     std::cerr << "trace_bench: no traces under " << data << "\n";

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <random>
 #include <vector>
 
 #include "bulwark/core/address.hpp"
@@ -85,15 +86,29 @@ class AddressSet {
     return Address::from_bytes(std::span<const std::uint8_t, kSize>(small_ + kSize * k, kSize));
   }
 
+  /// The slot an address starts probing at. Every byte reaches the low bits the mask keeps (addresses that
+  /// differ only in their last bytes must not share a slot), and the mix is keyed with a number drawn
+  /// once per process: the addresses of a transaction are the sender's choice (CREATE2 lets it grind
+  /// them), and a fixed hash would let it pick thousands that collide and make every lookup a scan.
   std::size_t index(const Address& a) const {
     std::uint64_t x, y;
     std::uint32_t z;
     std::memcpy(&x, a.bytes().data(), 8);
     std::memcpy(&y, a.bytes().data() + 8, 8);
     std::memcpy(&z, a.bytes().data() + 16, 4);
-    std::uint64_t h = (x ^ (y * 0x9e3779b97f4a7c15ULL) ^ (std::uint64_t{z} << 29)) * 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 31;
+    std::uint64_t h = (x ^ key()) * 0x9e3779b97f4a7c15ULL;
+    h = (h ^ (h >> 32) ^ y) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 29) ^ z) * 0x94d049bb133111ebULL;
+    h ^= h >> 32;
     return static_cast<std::size_t>(h) & mask_;
+  }
+
+  static std::uint64_t key() {
+    static const std::uint64_t k = [] {
+      std::random_device rd;
+      return std::uint64_t{rd()} << 32 | rd();
+    }();
+    return k;
   }
 
   /// Moves every address (the short array's or the table's) into a table of `capacity` slots. The zero

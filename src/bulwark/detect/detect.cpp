@@ -10,6 +10,8 @@
 #include <map>
 #include <ranges>
 #include <set>
+#include <span>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -104,6 +106,13 @@ double to_double(const U256& v) {
   const auto& l = v.limbs();
   for (std::size_t i = 4; i-- > 0;) r = r * 18446744073709551616.0 + static_cast<double>(l[i]);
   return r;
+}
+
+/// The first of `flows` (in frame order) moved at frame `frame` or after it: the flows of a subtree
+/// [i, frames[i].end) are the adjacent run from first_flow_at(flows, i).
+std::vector<Flow>::const_iterator first_flow_at(const std::vector<Flow>& flows, std::size_t frame) {
+  return std::lower_bound(flows.begin(), flows.end(), frame,
+                          [](const Flow& fl, std::size_t f) { return fl.frame < f; });
 }
 
 /// True when a flow is a mint: a `mint` call (traces without logs) or a `Transfer` from the zero address.
@@ -365,16 +374,14 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
     if (lender == cb.to || x.wrapped.contains(lender) || x.is_actor(lender)) continue;
     // Payments to the borrower inside F before the callback, not inside an earlier callback to it.
     // Flows are in frame order: only those in [F, y) can be the loan.
-    const auto first = std::lower_bound(flows.begin(), flows.end(), F,
-                                        [](const Flow& fl, std::size_t frame) { return fl.frame < frame; });
+    const auto first = first_flow_at(flows, F);
     for (auto it = first; it != flows.end() && it->frame < y; ++it) {
       const Flow& fl = *it;
       if (fl.to != cb.to) continue;
       if (fl.from == cb.to || x.t.within(fl.frame, y)) continue;
       if (!seen.insert({F, fl.asset}).second) continue;
       U256 back;
-      const auto from_y = std::lower_bound(
-          flows.begin(), flows.end(), y, [](const Flow& f2, std::size_t frame) { return f2.frame < frame; });
+      const auto from_y = first_flow_at(flows, y);
       for (auto rt = from_y; rt != flows.end() && rt->frame < frames[F].end; ++rt)
         if (const Flow& r = *rt; r.asset == fl.asset && r.to == fl.from) {
           auto s = back.checked_add(r.amount);
@@ -406,8 +413,7 @@ std::vector<LoanDeposit> find_loans_repaid_as_deposits(const Facts& x, const std
     const std::size_t y = l.callback;
     U256 deposited, back;
     std::optional<std::size_t> first;
-    const auto from_y = std::lower_bound(flows.begin(), flows.end(), y,
-                                         [](const Flow& f, std::size_t frame) { return f.frame < frame; });
+    const auto from_y = first_flow_at(flows, y);
     for (auto it = from_y; it != flows.end() && it->frame < frames[l.entry].end; ++it) {
       const Flow& r = *it;
       if (r.asset != l.asset || r.to != l.holder) continue;
@@ -425,8 +431,7 @@ std::vector<LoanDeposit> find_loans_repaid_as_deposits(const Facts& x, const std
       if (!into) continue;
       // A swap pays the caller another asset for it; a deposit pays nothing but the lender's own token.
       bool paid = false;
-      const auto in_g = std::lower_bound(flows.begin(), flows.end(), *into,
-                                         [](const Flow& f, std::size_t frame) { return f.frame < frame; });
+      const auto in_g = first_flow_at(flows, *into);
       for (auto p = in_g; p != flows.end() && p->frame < frames[*into].end && !paid; ++p)
         paid = x.is_actor(p->to) &&
                (p->asset.native || (p->asset.token != l.lender && p->asset.token != l.holder));
@@ -483,8 +488,7 @@ std::vector<Reentry> find_reentries(const Facts& x) {
     if (!x.is_actor(f.from)) continue;
     // Flows are in frame order: those of the subtree [j, f.end) are adjacent.
     std::size_t outflows = 0;
-    const auto first = std::lower_bound(flows.begin(), flows.end(), j,
-                                        [](const Flow& fl, std::size_t frame) { return fl.frame < frame; });
+    const auto first = first_flow_at(flows, j);
     for (auto it = first; it != flows.end() && it->frame < f.end; ++it)
       if (it->from == c && !x.neutral(c, it->asset)) ++outflows;
     if (outflows == 0) continue;
@@ -504,33 +508,39 @@ struct PreBalance {
   std::vector<std::pair<std::size_t, U256>> actor_reads;
 };
 
-/// The ABI words of the calls the sender's side made into one holder, each with the last frame that
+/// The ABI words of the calls the sender's side made into some holders, each with the last frame that
 /// passed it: built in one pass over the frames, so that asking about each of many balance reads is a
 /// binary search rather than a scan of every later call (a loop of reads and calls would be quadratic).
 class PassedWords {
  public:
-  PassedWords(const Facts& x, const Address& holder) {
+  PassedWords(const Facts& x, const AddressSet& holders) {
     const auto& frames = x.t.frames;
     for (std::size_t j = 0; j < frames.size(); ++j) {
       const Frame& g = frames[j];
-      if (g.failed || g.kind != CallKind::kCall || g.to != holder || !x.is_actor(g.from)) continue;
+      if (g.failed || g.kind != CallKind::kCall || !holders.contains(g.to) || !x.is_actor(g.from)) continue;
       U256 v;
-      for (std::size_t k = 0; 4 + 32 * (k + 1) <= g.input_size; ++k)
-        if (x.t.word(g, k, v)) words_.emplace_back(v, j);
+      for (std::size_t k = 0; x.t.word(g, k, v); ++k) words_.push_back({g.to, v, j});
     }
     std::sort(words_.begin(), words_.end());
   }
 
-  /// True when a call after frame `i` carried `w`.
-  bool after(std::size_t i, const U256& w) const {
-    // The last entry for `w` holds the last frame that passed it.
-    const auto it =
-        std::upper_bound(words_.begin(), words_.end(), std::pair{w, std::numeric_limits<std::size_t>::max()});
-    return it != words_.begin() && std::prev(it)->first == w && std::prev(it)->second > i;
+  /// True when a call into `holder` after frame `i` carried `w`.
+  bool after(const Address& holder, std::size_t i, const U256& w) const {
+    // The last entry for (holder, w) holds the last frame that passed it.
+    const auto it = std::upper_bound(words_.begin(), words_.end(),
+                                     Entry{holder, w, std::numeric_limits<std::size_t>::max()});
+    return it != words_.begin() && std::prev(it)->holder == holder && std::prev(it)->word == w &&
+           std::prev(it)->frame > i;
   }
 
  private:
-  std::vector<std::pair<U256, std::size_t>> words_;
+  struct Entry {
+    Address holder;
+    U256 word;
+    std::size_t frame;
+    auto operator<=>(const Entry&) const = default;
+  };
+  std::vector<Entry> words_;
 };
 
 /// For (holder, token) pairs whose balance the trace reveals (a successful balanceOf with output),
@@ -540,16 +550,21 @@ std::map<std::pair<Address, AssetRef>, PreBalance> observed_pre_balances(const F
   std::map<std::pair<Address, AssetRef>, PreBalance> pre;
   // Only a victim's balance is ever asked for (the drain rule): the others are not worked out.
   if (victims.empty() || !x.balance_reads) return pre;
+  AddressSet victim(victims.size());
+  for (const auto& v : victims) victim.insert(v.holder);
+  // What each victim had sent and received of each asset before the frame being read: the reads and the
+  // flows are both in frame order, so one pass over the flows serves every read.
+  std::map<std::pair<Address, AssetRef>, std::pair<U256, U256>> moved;  // (sent, received)
+  const auto& flows = x.flows.flows;
+  std::size_t next = 0;  // the first flow not yet counted
   const auto& frames = x.t.frames;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const Frame& f = frames[i];
     if (f.failed || !f.has_output || f.output_size != 32 || x.t.selector(f) != kBalanceOf) continue;
     U256 w;
     if (!x.t.word(f, 0, w) || w.bit_length() > 160) continue;
-    const auto b = w.to_be_bytes();
-    const Address holder = Address::from_bytes(std::span<const std::uint8_t, 20>(b.data() + 12, 20));
-    if (std::none_of(victims.begin(), victims.end(), [&](const Victim& v) { return v.holder == holder; }))
-      continue;
+    const Address holder = word_address(w);
+    if (!victim.contains(holder)) continue;
     const AssetRef asset{f.to, false};
     U256 bal;
     x.t.output_word(f, 0, bal);
@@ -560,12 +575,22 @@ std::map<std::pair<Address, AssetRef>, PreBalance> observed_pre_balances(const F
     }
     PreBalance& entry = pre[{holder, asset}];
     if (by_actor) entry.actor_reads.emplace_back(i, bal);
-    for (const auto& fl : x.flows.flows) {
-      if (fl.frame >= i) break;  // flows are in frame order
-      if (fl.asset != asset) continue;
-      if (fl.from == holder) bal = bal.checked_add(fl.amount).value_or(U256::max());
-      if (fl.to == holder) bal = bal.checked_sub(fl.amount).value_or(U256{});
+    for (; next < flows.size() && flows[next].frame < i; ++next) {
+      const Flow& fl = flows[next];
+      if (victim.contains(fl.from)) {
+        U256& sent = moved[{fl.from, fl.asset}].first;
+        sent = sent.checked_add(fl.amount).value_or(U256::max());
+      }
+      if (victim.contains(fl.to)) {
+        U256& received = moved[{fl.to, fl.asset}].second;
+        received = received.checked_add(fl.amount).value_or(U256::max());
+      }
     }
+    if (const auto m = moved.find({holder, asset}); m != moved.end())
+      bal = bal.checked_add(m->second.first)
+                .value_or(U256::max())
+                .checked_sub(m->second.second)
+                .value_or(U256{});
     entry.amount = bal;
   }
   return pre;
@@ -787,9 +812,39 @@ struct Pull {
   bool to_named = false;  // into an account the sender's side named, off the sender's side
 };
 
+/// The calls that carry each address as an ABI word of their input, in frame order: calls that can pass
+/// an address on (not failed; no delegate call, which runs in its caller's context, nor static call, which
+/// pays no one). Built in one pass, so that asking about many addresses does not read every call again.
+class NamingCalls {
+ public:
+  explicit NamingCalls(const Trace& t) {
+    for (std::uint32_t k = 0; k < t.frames.size(); ++k) {
+      const Frame& c = t.frames[k];
+      if (c.failed || c.kind == CallKind::kDelegateCall || c.kind == CallKind::kCallCode ||
+          c.kind == CallKind::kStaticCall)
+        continue;
+      U256 w;
+      for (std::size_t i = 0; t.word(c, i, w); ++i) {
+        if (!is_address_word(w) || w.is_zero()) continue;
+        auto& calls = by_[word_address(w)];
+        if (calls.empty() || calls.back() != k) calls.push_back(k);
+      }
+    }
+  }
+  /// The calls naming `a`, in frame order.
+  std::span<const std::uint32_t> of(const Address& a) const {
+    const auto it = by_.find(a);
+    return it == by_.end() ? std::span<const std::uint32_t>{} : std::span<const std::uint32_t>(it->second);
+  }
+
+ private:
+  std::unordered_map<Address, std::vector<std::uint32_t>> by_;
+};
+
 std::vector<Pull> find_approval_pulls(const Facts& x) {
   std::map<Address, Pull> by;
   std::optional<bool> signature_checked;  // checks_signature(x.t, 0), asked at most once
+  std::optional<NamingCalls> naming;      // built for the first owner it is asked of
   for (const auto& fl : x.flows.flows) {
     if (fl.source != FlowSource::kTokenCall && fl.source != FlowSource::kTransferLog) continue;
     const Frame& f = x.t.frames[fl.frame];
@@ -835,12 +890,10 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
       const std::string owner = fl.from.to_lower_hex().substr(2);
       const std::string recipient = fl.to.to_lower_hex().substr(2);
       bool named = false, passed_on = false;
-      for (std::size_t k = 0; k < x.t.frames.size() && !passed_on; ++k) {
+      if (!naming) naming.emplace(x.t);
+      for (const std::uint32_t k : naming->of(fl.from)) {
+        if (passed_on) break;
         const Frame& c = x.t.frames[k];
-        // A delegate call runs in its caller's context and a static call pays no one: neither passes on.
-        if (c.failed || c.kind == CallKind::kDelegateCall || c.kind == CallKind::kCallCode ||
-            c.kind == CallKind::kStaticCall || !names_word(x.t.input_hex(c), owner))
-          continue;
         if (x.is_actor(c.from))
           named = named || (c.to == f.from && (into_side || names_word(x.t.input_hex(c), recipient)));
         else if (x.t.selector(c) != 0x23b872dd || !x.t.input_hex(c).substr(8, 64).ends_with(owner))
@@ -1010,8 +1063,11 @@ std::vector<SpoofedCallback> find_spoofed_callbacks(const Facts& x) {
     SpoofedCallback s{i, {Victim{f.to, {}}}};
     AddressSet seen;
     seen.insert(f.to);
-    for (const auto& fl : x.flows.flows) {
-      if (!t.within(fl.frame, i) || x.is_actor(fl.from) || x.neutral(fl.from, fl.asset)) continue;
+    // Flows are in frame order: those of the subtree [i, f.end) are adjacent.
+    const auto& flows = x.flows.flows;
+    for (auto it = first_flow_at(flows, i); it != flows.end() && it->frame < f.end; ++it) {
+      const Flow& fl = *it;
+      if (x.is_actor(fl.from) || x.neutral(fl.from, fl.asset)) continue;
       const bool callee = fl.from == f.to;
       if (!callee && seen.contains(fl.from)) continue;
       auto lost = one_sided_loss(x, fl.from);
@@ -1048,6 +1104,9 @@ std::vector<GrantedApproval> find_granted_approvals(const Facts& x) {
   if (!x.approvals) return out;
   const Trace& t = x.t;
   AddressSet owners;
+  // Read once, on the first approval that asks, rather than for each.
+  std::optional<std::map<std::array<Address, 3>, std::size_t>> pulls;
+  std::optional<AddressSet> payers;  // accounts that pay the sender's side
   for (std::size_t i = 1; i < t.frames.size(); ++i) {
     const Frame& f = t.frames[i];
     const std::uint32_t sel = t.selector(f);
@@ -1061,14 +1120,17 @@ std::vector<GrantedApproval> find_granted_approvals(const Facts& x) {
     // an exact amount that the caller then pulls is paying it (a flash-loan repayment, a protocol's pull
     // of what it is owed); an open-ended allowance taken and kept is the caller's for later.
     if (!x.is_actor(to) || !x.contracts.contains(to) || amount.bit_length() <= 128) continue;
-    bool spent = false;
-    for (std::size_t k = i + 1; k < t.frames.size() && !spent; ++k) {
-      const Frame& c = t.frames[k];
-      U256 from;
-      spent = !c.failed && c.from == to && c.to == f.to && t.selector(c) == 0x23b872dd &&
-              t.word(c, 0, from) && word_address(from) == f.from;
+    if (!pulls) {  // the last successful transferFrom of each (spender, token, owner), read once
+      pulls.emplace();
+      for (std::size_t k = 0; k < t.frames.size(); ++k) {
+        const Frame& c = t.frames[k];
+        U256 from;
+        if (!c.failed && t.selector(c) == 0x23b872dd && t.word(c, 0, from))
+          (*pulls)[{c.from, c.to, word_address(from)}] = k;
+      }
     }
-    if (spent) continue;
+    if (const auto spent = pulls->find({to, f.to, f.from}); spent != pulls->end() && spent->second > i)
+      continue;
     // The call that entered the owner's code (not a delegate call inside it) came from the sender's side.
     std::int32_t p = f.parent;
     while (p >= 0 && (t.frames[static_cast<std::size_t>(p)].kind == CallKind::kDelegateCall ||
@@ -1078,10 +1140,13 @@ std::vector<GrantedApproval> find_granted_approvals(const Facts& x) {
     const Frame& entered = t.frames[static_cast<std::size_t>(p)];
     if (entered.to != f.from || !x.is_actor(entered.from)) continue;
     // An owner that also pays the sender's side now is operated by it (a forwarder swept by its owner).
-    const bool pays = std::any_of(x.flows.flows.begin(), x.flows.flows.end(),
-                                  [&](const Flow& fl) { return fl.from == f.from && x.is_actor(fl.to); });
+    if (!payers) {
+      payers.emplace();
+      for (const Flow& fl : x.flows.flows)
+        if (x.is_actor(fl.to)) payers->insert(fl.from);
+    }
     owners.insert(f.from);
-    if (!pays) out.push_back(GrantedApproval{i, f.from, f.to, to});
+    if (!payers->contains(f.from)) out.push_back(GrantedApproval{i, f.from, f.to, to});
   }
   // One contract approving its caller may be the caller's own (a wallet, a vault it controls); several
   // doing it at one caller's call is the caller harvesting allowances.
@@ -1131,14 +1196,23 @@ std::vector<BatchOverflow> find_batch_overflows(const Facts& x) {
 /// implementation, a diamond's facets, a module of a modular protocol): the vulnerable code often lives
 /// there, and covers are often written on it. They are named as victims; the losses stay the holder's.
 void name_proxy_code(const Facts& x, Finding& f) {
+  // The code each victim ran by DELEGATECALL, in frame order: read in one pass over the frames.
+  AddressSet victims(f.victims.size());
+  for (const auto& v : f.victims)
+    if (!x.is_actor(v)) victims.insert(v);
+  std::unordered_map<Address, std::vector<Address>> code;
+  for (const Frame& fr : x.t.frames)
+    if (fr.kind == CallKind::kDelegateCall && !fr.failed && victims.contains(fr.from) && !x.is_actor(fr.to))
+      code[fr.from].push_back(fr.to);
   std::vector<Address> named;
+  AddressSet in_named(f.victims.size());
+  auto name = [&](const Address& a) {
+    if (in_named.insert(a)) named.push_back(a);
+  };
   for (const auto& v : f.victims) {
-    if (std::find(named.begin(), named.end(), v) == named.end()) named.push_back(v);
-    if (x.is_actor(v)) continue;
-    for (const Frame& fr : x.t.frames)
-      if (fr.kind == CallKind::kDelegateCall && !fr.failed && fr.from == v && !x.is_actor(fr.to) &&
-          std::find(named.begin(), named.end(), fr.to) == named.end())
-        named.push_back(fr.to);
+    name(v);
+    if (const auto it = code.find(v); it != code.end() && !x.is_actor(v))
+      for (const auto& c : it->second) name(c);
   }
   f.victims = std::move(named);
 }
@@ -1150,21 +1224,46 @@ void add_losses(Finding& f, const std::vector<Victim>& victims) {
   }
 }
 
+/// Appends to `list`, in order, those of `more` it does not hold yet: a set lookup each, not a scan of the
+/// list (a transaction can name thousands).
+void append_missing(std::vector<Address>& list, const std::vector<Address>& more) {
+  AddressSet held(list.size() + more.size());
+  for (const auto& a : list) held.insert(a);
+  for (const auto& a : more)
+    if (held.insert(a)) list.push_back(a);
+}
+
+/// Whether some victim in `vs` is `holder`, through a set of their holders built once.
+class VictimIndex {
+ public:
+  explicit VictimIndex(const std::vector<Victim>& vs) : holders_(vs.size()) {
+    for (const auto& v : vs) holders_.insert(v.holder);
+  }
+  bool contains(const Address& a) const { return holders_.contains(a); }
+  bool insert(const Address& a) { return holders_.insert(a); }
+
+ private:
+  AddressSet holders_;
+};
+
 std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains) {
-  std::vector<Address> a{x.sender};
-  for (const auto& g : gains)
-    if (std::find(a.begin(), a.end(), g.victim) == a.end()) a.push_back(g.victim);
-  for (const auto& c : x.created)
-    if (std::find(a.begin(), a.end(), c) == a.end()) a.push_back(c);
+  std::vector<Address> a;
+  AddressSet in_a;
+  auto add = [&](const Address& b) {
+    if (in_a.insert(b)) a.push_back(b);
+  };
+  add(x.sender);
+  for (const auto& g : gains) add(g.victim);
+  for (const auto& c : x.created) add(c);
   // Accounts that run no code and were paid by the sender's side, ending with a gain: where the
   // proceeds went.
   for (const auto& fl : x.flows.flows) {
     if (!x.is_actor(fl.from) || x.is_actor(fl.to) || x.contracts.contains(fl.to) || fl.to.is_zero()) continue;
-    if (std::find(a.begin(), a.end(), fl.to) != a.end()) continue;
+    if (in_a.contains(fl.to)) continue;
     bool lost = false;
     for (const auto& [key, n] : holder_net(x.flows, fl.to))
       if (n.loss()) lost = true;
-    if (!lost && x.flows.net_of(fl.to, fl.asset).gain()) a.push_back(fl.to);
+    if (!lost && x.flows.net_of(fl.to, fl.asset).gain()) add(fl.to);
   }
   return a;
 }
@@ -1300,23 +1399,30 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
 
   // Drained victims: an observed balance mostly gone.
   std::vector<Victim> drained;
-  bool measured_drain = false;  // the sender's side read a balance, passed it to its holder, then took it
+  std::vector<std::pair<Address, const PreBalance*>>
+      read_by_actor;  // drained balances the sender's side read
   for (const auto& v : victims) {
     Victim d{v.holder, {}};
-    std::optional<PassedWords> passed;  // built when first asked
     for (const auto& l : v.losses) {
       auto it = pre.find({v.holder, l.asset});
       if (it == pre.end() || it->second.amount.is_zero()) continue;
       const double share = to_double(l.amount) / to_double(it->second.amount);
       if (share >= cfg.drain_fraction || 1.0 - share <= cfg.drain_floor) {
         d.losses.push_back(l);
-        if (measured_drain || it->second.actor_reads.empty()) continue;
-        if (!passed) passed.emplace(x, v.holder);
-        for (const auto& [frame, seen] : it->second.actor_reads)
-          measured_drain = measured_drain || passed->after(frame, seen);
+        if (!it->second.actor_reads.empty()) read_by_actor.emplace_back(v.holder, &it->second);
       }
     }
     if (!d.losses.empty()) drained.push_back(std::move(d));
+  }
+  // Whether the sender's side read a balance, passed it to its holder, then took it.
+  bool measured_drain = false;
+  if (!read_by_actor.empty()) {
+    AddressSet holders(read_by_actor.size());
+    for (const auto& [holder, balance] : read_by_actor) holders.insert(holder);
+    const PassedWords passed(x, holders);
+    for (const auto& [holder, balance] : read_by_actor)
+      for (const auto& [frame, seen] : balance->actor_reads)
+        measured_drain = measured_drain || passed.after(holder, frame, seen);
   }
 
   // Governance actions taken with borrowed voting power: inside a flash-loan callback.
@@ -1404,9 +1510,10 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     consider(std::move(f));
   }
   for (const auto& r : reentries) {
-    const auto v =
-        std::find_if(victims.begin(), victims.end(), [&](const Victim& w) { return w.holder == r.contract; });
-    if (v == victims.end()) continue;
+    // The victims are in address order.
+    const auto v = std::lower_bound(victims.begin(), victims.end(), r.contract,
+                                    [](const Victim& w, const Address& c) { return w.holder < c; });
+    if (v == victims.end() || v->holder != r.contract) continue;
     Finding f{FindingKind::kReentrancy, profit ? Severity::kCritical : Severity::kHigh, profit ? 0.9 : 0.7};
     f.rule =
         "contract re-entered while its outer frame was open, paying out inside the re-entered call, and left "
@@ -1424,9 +1531,9 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
       f.rule =
           "a flash loan repaid by a deposit into the lender made inside the loan's callback: the lender took "
           "its own money back as the borrower's deposit";
+      std::vector<Address> lenders;
       for (const auto& d : deposits) {
-        if (std::find(f.victims.begin(), f.victims.end(), d.loan->lender) == f.victims.end())
-          f.victims.push_back(d.loan->lender);
+        lenders.push_back(d.loan->lender);
         // What the holder lost, where it ended the transaction down (the shares already redeemed); else
         // what the shares issued for its own money are worth: the deposits (one entry per holder and asset).
         const NetAmount n = x.flows.net_of(d.loan->holder, d.loan->asset);
@@ -1442,6 +1549,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
           f.evidence.push_back(evidence_of(x, d.frame, "deposit into the lender inside the loan's callback"));
         }
       }
+      append_missing(f.victims, lenders);
       f.attackers = attackers_of(x, gains);
       consider(std::move(f));
     }
@@ -1452,8 +1560,9 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     // Victims: contracts that acted on the moved price and lost (even if they took something in return,
     // such as over-valued collateral), and contracts that lost without return.
     std::vector<Victim> hurt = victims;
+    VictimIndex in_hurt(hurt);
     for (const auto& r : m->readers) {
-      if (std::any_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == r; })) continue;
+      if (!in_hurt.insert(r)) continue;
       Victim v{r, net_losses(x, r)};
       if (!v.losses.empty()) hurt.push_back(std::move(v));
     }
@@ -1481,7 +1590,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
         "pool's state was changed between the two trades within the transaction",
         r.pool.to_checksum(), 100 * r.gain);
     std::vector<Victim> hurt = victims;
-    if (std::none_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == r.pool; })) {
+    if (!VictimIndex(hurt).contains(r.pool)) {
       Victim v{r.pool, net_losses(x, r.pool)};
       if (!v.losses.empty()) hurt.push_back(std::move(v));
     }
@@ -1512,14 +1621,15 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     add_losses(f, vs);
     // The contracts whose approvals were spent are named too (without a loss of their own): the loss came
     // through them, and a cover on such a router or vault is what its users hold.
-    for (const auto& p : pulls)
-      if (const Address& spender = x.t.frames[p.frame].from;
-          !x.is_actor(spender) && std::find(f.victims.begin(), f.victims.end(), spender) == f.victims.end())
-        f.victims.push_back(spender);
+    std::vector<Address> spenders, recipients;
+    for (const auto& p : pulls) {
+      if (const Address& spender = x.t.frames[p.frame].from; !x.is_actor(spender))
+        spenders.push_back(spender);
+      if (p.to_named) recipients.push_back(p.recipient);
+    }
+    append_missing(f.victims, spenders);
     f.attackers = attackers_of(x, gains);
-    for (const auto& p : pulls)
-      if (p.to_named && std::find(f.attackers.begin(), f.attackers.end(), p.recipient) == f.attackers.end())
-        f.attackers.push_back(p.recipient);
+    append_missing(f.attackers, recipients);
     consider(std::move(f));
   }
   if (!drained.empty() && profit) {
@@ -1579,9 +1689,10 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   if (!posed.empty()) {
     std::vector<Victim> hurt;
     std::vector<std::size_t> where;
+    AddressSet asked;  // each caller once
     for (std::size_t i : posed) {
       const Address& c = trace.frames[i].from;
-      if (std::any_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == c; })) continue;
+      if (!asked.insert(c)) continue;
       const auto change = value_change.find(c);
       if (change == value_change.end() || !(change->second < 0)) continue;
       Victim v{c, net_losses(x, c)};
@@ -1612,8 +1723,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     for (std::size_t k = 0; k < b.recipients.size(); ++k)
       f.loss.push_back(Loss{bf.to, AssetRef{bf.to, false}, b.amount});
     f.attackers = attackers_of(x, gains);
-    for (const auto& r : b.recipients)
-      if (std::find(f.attackers.begin(), f.attackers.end(), r) == f.attackers.end()) f.attackers.push_back(r);
+    append_missing(f.attackers, b.recipients);
     f.evidence.push_back(evidence_of(x, b.frame, "batch transfer with an overflowing total"));
     consider(std::move(f));
     break;
