@@ -7,7 +7,7 @@
 // Also, on generated traces that repeat one pattern thousands of times (BM_Shape/<shape>/Parse and
 // .../ParseAndDetect), whether some rule's work grows faster than the trace it reads.
 //
-//   ./build/release/bench/trace_bench [--data DIR] [--kernels portable|avx2|avx512]
+//   ./build/release/bench/trace_bench [--data DIR] [--kernels portable|avx2|avx512] [--rounds N]
 //   (default: the shared data beside the repo, and the widest hex kernels the CPU has)
 
 #include <benchmark/benchmark.h>
@@ -15,6 +15,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -94,9 +95,9 @@ BENCHMARK(BM_ParseAndDetect)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 // An attacker may send a transaction that repeats one pattern many thousand times (the gas limit allows
 // tens of thousands of calls), to slow a monitor down ahead of its exploit. Each shape below repeats, for
-// kRounds rounds, a pattern that one rule looks at; Parse and ParseAndDetect of each show whether that
-// rule's work grows faster than the trace.
-constexpr int kRounds = 3000;
+// --rounds rounds (3,000 unless told), a pattern that one rule looks at; Parse and ParseAndDetect of each
+// show whether that rule's work grows faster than the trace.
+int g_rounds = 3000;  // --rounds
 
 /// One callTracer frame, written as JSON.
 struct Gen {
@@ -137,7 +138,7 @@ const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
     {"balance_reads_and_calls",
      [] {
        Gen root{"CALL", kSender, kAttack, "0x01"};
-       for (int i = 0; i < kRounds; ++i) {
+       for (int i = 0; i < g_rounds; ++i) {
          const auto k = static_cast<std::uint64_t>(i);
          root.calls.push_back(
              {"STATICCALL", kAttack, kToken, "0x70a08231" + word(kVault), "0x" + word(1000000 + k)});
@@ -155,7 +156,7 @@ const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
     {"many_victims_read",
      [] {
        Gen root{"CALL", kSender, kAttack, "0x01"};
-       for (unsigned i = 0; i < kRounds; ++i) {
+       for (unsigned i = 0; i < static_cast<unsigned>(g_rounds); ++i) {
          root.calls.push_back(
              {"STATICCALL", kAttack, kToken, "0x70a08231" + word(kMany + i), "0x" + word(100)});
          root.calls.push_back({"CALL",
@@ -171,7 +172,7 @@ const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
     {"spoofed_callbacks",
      [] {
        Gen root{"CALL", kSender, kAttack, "0x01"};
-       for (int i = 0; i < kRounds; ++i)
+       for (int i = 0; i < g_rounds; ++i)
          root.calls.push_back({"CALL",
                                kAttack,
                                kVault,
@@ -185,7 +186,7 @@ const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
      [] {
        Gen loan{"CALL", kAttack, kLender, "0x5cffe9de" + word(1000)};
        loan.calls.push_back({"CALL", kLender, kToken, transfer(kAttack, 1000)});
-       for (int i = 0; i < kRounds; ++i)
+       for (int i = 0; i < g_rounds; ++i)
          loan.calls.push_back({"CALL",
                                kLender,
                                kAttack,
@@ -200,7 +201,7 @@ const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
      [] {
        Gen root{"CALL", kSender, kAttack, "0x01"};
        const std::string unlimited = "0x095ea7b3" + word(kAttack) + std::string(64, 'f');
-       for (unsigned i = 0; i < kRounds; ++i)
+       for (unsigned i = 0; i < static_cast<unsigned>(g_rounds); ++i)
          root.calls.push_back(
              {"CALL", kAttack, kMany + i, "0x11111111", "", {{"CALL", kMany + i, kToken, unlimited}}});
        return root;
@@ -209,7 +210,7 @@ const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
     {"named_pulls",
      [] {
        Gen root{"CALL", kSender, kAttack, "0x01"};
-       for (unsigned i = 0; i < kRounds; ++i)
+       for (unsigned i = 0; i < static_cast<unsigned>(g_rounds); ++i)
          root.calls.push_back(
              {"CALL",
               kAttack,
@@ -223,7 +224,7 @@ const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
     {"pool_trades",
      [] {
        Gen root{"CALL", kSender, kAttack, "0x01"};
-       for (int i = 0; i < kRounds; ++i) {
+       for (int i = 0; i < g_rounds; ++i) {
          root.calls.push_back({"CALL", kAttack, kToken, transfer(kPool, 10)});
          root.calls.push_back({"CALL",
                                kAttack,
@@ -286,6 +287,10 @@ int main(int argc, char** argv) {
   std::optional<bulwark::chain::Kernels> kernels;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--data") == 0) data = argv[i + 1];
+    if (std::strcmp(argv[i], "--rounds") == 0 && (g_rounds = std::atoi(argv[i + 1])) <= 0) {
+      std::cerr << "trace_bench: --rounds takes a positive number, not '" << argv[i + 1] << "'\n";
+      return 2;
+    }
     if (std::strcmp(argv[i], "--kernels") != 0) continue;
     const auto k = std::find(std::begin(kKernelNames), std::end(kKernelNames), std::string_view(argv[i + 1]));
     if (k == std::end(kKernelNames)) {

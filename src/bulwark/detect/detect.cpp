@@ -352,6 +352,8 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
   const auto& frames = x.t.frames;
   const auto& flows = x.flows.flows;
   std::set<std::pair<std::size_t, AssetRef>> seen;
+  // Per (entry, borrower): the first flow of the entry not yet looked at for that borrower.
+  std::map<std::pair<std::size_t, Address>, std::vector<Flow>::const_iterator> scanned;
   // A borrower is paid before its callback: only calls into accounts some flow pays can be callbacks.
   AddressSet paid(flows.size());
   for (const Flow& fl : flows) paid.insert(fl.to);
@@ -372,13 +374,14 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
     const Address& lender = context_of(frames[F]);
     // The sender's own contracts moving funds between themselves are not a loan.
     if (lender == cb.to || x.wrapped.contains(lender) || x.is_actor(lender)) continue;
-    // Payments to the borrower inside F before the callback, not inside an earlier callback to it.
-    // Flows are in frame order: only those in [F, y) can be the loan.
-    const auto first = first_flow_at(flows, F);
-    for (auto it = first; it != flows.end() && it->frame < y; ++it) {
-      const Flow& fl = *it;
-      if (fl.to != cb.to) continue;
-      if (fl.from == cb.to || x.t.within(fl.frame, y)) continue;
+    // Payments to the borrower inside F before the callback. Flows are in frame order: only those in
+    // [F, y) can be the loan. Those an earlier callback from F to the same borrower looked at are not
+    // looked at again (a lender calling back thousands of times would make this quadratic): they either
+    // were no payment to it or gave their (F, asset) already.
+    auto& from = scanned.try_emplace({F, cb.to}, first_flow_at(flows, F)).first->second;
+    for (; from != flows.end() && from->frame < y; ++from) {
+      const Flow& fl = *from;
+      if (fl.to != cb.to || fl.from == cb.to) continue;
       if (!seen.insert({F, fl.asset}).second) continue;
       U256 back;
       const auto from_y = first_flow_at(flows, y);
@@ -695,20 +698,58 @@ std::vector<RoundTrip> find_round_trips(const Facts& x) {
       open_in[fl.to] = {true, fl};
     }
   }
+  // Leg b undoes leg a at a profit: the reverse trade, back in at most what it got, out clearly more than
+  // it paid.
+  auto undoes = [](const Leg& a, const Leg& b) {
+    return b.in == a.out && b.out == a.in && a.a_in > 0 && b.a_in > 0 && b.a_in <= a.a_out * 1.001 &&
+           b.a_out >= a.a_in * 1.05;
+  };
   std::vector<RoundTrip> out;
-  for (const auto& [pool, ls] : legs)
-    for (std::size_t i = 0; i < ls.size(); ++i)
-      for (std::size_t j = i + 1; j < ls.size(); ++j) {
-        const Leg& a = ls[i];
-        const Leg& b = ls[j];
-        if (b.in != a.out || b.out != a.in || a.a_in <= 0 || b.a_in <= 0) continue;
-        // Back in: at most what it got; out: clearly more than it paid.
-        if (b.a_in <= a.a_out * 1.001 && b.a_out >= a.a_in * 1.05) {
-          out.push_back(RoundTrip{pool, a.in, a.out, a.frame, b.frame, b.a_out / a.a_in - 1});
-          i = ls.size();
-          break;
-        }
+  for (const auto& [pool, ls] : legs) {
+    // The first leg that some later leg undoes, then the first leg that undoes it. Pairing every leg with
+    // every later one would be quadratic in the legs (a crafted transaction can trade thousands of times
+    // through one pool), so the first is found sweeping back from the last leg, each direction's later legs
+    // kept in a Fenwick tree: for an amount paid in, the most paid out by a later leg paying in at most it.
+    using Direction = std::pair<AssetRef, AssetRef>;
+    std::map<Direction, std::vector<double>> paid_in;  // per direction: the legs' amounts in, sorted
+    for (const Leg& l : ls)
+      if (l.a_in > 0) paid_in[{l.in, l.out}].push_back(l.a_in);
+    std::map<Direction, std::vector<double>> most_out;  // per direction: the tree, by rank of amount in
+    for (auto& [d, v] : paid_in) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+      most_out[d].assign(v.size() + 1, -std::numeric_limits<double>::infinity());
+    }
+    std::optional<std::size_t> first;
+    for (std::size_t i = ls.size(); i-- > 0;) {
+      const Leg& a = ls[i];
+      if (a.a_in <= 0) continue;
+      if (const auto keys = paid_in.find({a.out, a.in}); keys != paid_in.end()) {
+        const auto& tree = most_out[keys->first];
+        double most = -std::numeric_limits<double>::infinity();
+        for (auto n = static_cast<std::size_t>(
+                 std::upper_bound(keys->second.begin(), keys->second.end(), a.a_out * 1.001) -
+                 keys->second.begin());
+             n > 0; n &= n - 1)
+          most = std::max(most, tree[n]);
+        if (most >= a.a_in * 1.05) first = i;
       }
+      const auto& keys = paid_in[{a.in, a.out}];
+      auto& tree = most_out[{a.in, a.out}];
+      for (auto n =
+               static_cast<std::size_t>(std::lower_bound(keys.begin(), keys.end(), a.a_in) - keys.begin()) +
+               1;
+           n < tree.size(); n += n & (~n + 1))
+        tree[n] = std::max(tree[n], a.a_out);
+    }
+    if (!first) continue;
+    const Leg& a = ls[*first];
+    for (std::size_t j = *first + 1; j < ls.size(); ++j)
+      if (const Leg& b = ls[j]; undoes(a, b)) {
+        out.push_back(RoundTrip{pool, a.in, a.out, a.frame, b.frame, b.a_out / a.a_in - 1});
+        break;
+      }
+  }
   return out;
 }
 

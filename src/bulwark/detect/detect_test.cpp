@@ -569,6 +569,22 @@ TEST(DetectTest, ProfitableRoundTripThroughOnePoolIsManipulation) {
   json fair = j;
   fair["calls"][4]["calls"][0]["input"] = transfer_input(kAttack, 99);
   for (const auto& g : run(fair).findings) EXPECT_NE(g.kind, FindingKind::kPriceManipulation);
+  // Of many trades, the first that a later one undoes, and the first later one that undoes it: 10 A for 5 B
+  // bought back as 20 A (not the 100 A sold for 50 B, which 50 B only bought back at cost, nor the later 30
+  // A).
+  auto trade = [&](unsigned in, const U256& a_in, unsigned out, const U256& a_out) {
+    return std::vector<json>{xfer(kAttack, in, pool, a_in),
+                             frame("CALL", kAttack, pool, "0x022c0d9f", {xfer(pool, out, kAttack, a_out)})};
+  };
+  json many = frame("CALL", kEoa, kAttack, "0x01");
+  for (const auto& t : {trade(tokA, 100, tokB, 50), trade(tokA, 10, tokB, 5), trade(tokB, 50, tokA, 100),
+                        trade(tokB, 5, tokA, 20), trade(tokB, 5, tokA, 30)})
+    for (const auto& c : t) many["calls"].push_back(c);
+  const auto trips = run(many);
+  const Finding* g = incident(trips);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->kind, FindingKind::kPriceManipulation);
+  EXPECT_NE(g->rule.find("bought back 100% more"), std::string::npos) << g->rule;
 }
 
 TEST(DetectTest, VotingWithFlashBorrowedTokensIsAGovernanceAttack) {
