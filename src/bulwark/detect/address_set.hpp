@@ -14,6 +14,13 @@
 
 namespace bulwark::detect {
 
+/// The key of AddressSet's hash, drawn once when the program starts (a plain load to read, where a
+/// function's static would be checked on each call).
+inline const std::uint64_t kAddressSetKey = [] {
+  std::random_device rd;
+  return std::uint64_t{rd()} << 32 | rd();
+}();
+
 /// A set of addresses: insert and contains, amortised O(1). Up to kSmall addresses it is a short array
 /// inside the object, scanned (most transactions touch few accounts, and a set is made per transaction:
 /// the array is never cleared, only its first `count_` entries are read); beyond, an open-addressing
@@ -103,13 +110,7 @@ class AddressSet {
     return static_cast<std::size_t>(h) & mask_;
   }
 
-  static std::uint64_t key() {
-    static const std::uint64_t k = [] {
-      std::random_device rd;
-      return std::uint64_t{rd()} << 32 | rd();
-    }();
-    return k;
-  }
+  static std::uint64_t key() { return kAddressSetKey; }
 
   /// Moves every address (the short array's or the table's) into a table of `capacity` slots. The zero
   /// address marks an empty slot there; whether the set holds it is kept aside.
