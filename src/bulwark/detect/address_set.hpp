@@ -21,6 +21,25 @@ inline const std::uint64_t kAddressSetKey = [] {
   return std::uint64_t{rd()} << 32 | rd();
 }();
 
+/// A hash of an address for the tables a transaction fills: every byte reaches the low bits a table keeps
+/// (addresses that differ only in their last bytes must not share a slot), and the mix is keyed with
+/// kAddressSetKey: the addresses of a transaction are the sender's choice (CREATE2 lets it grind them,
+/// and calldata words are whatever it writes), and a fixed hash would let it pick thousands that collide
+/// and make every lookup a scan.
+struct KeyedAddressHash {
+  std::size_t operator()(const Address& a) const noexcept {
+    std::uint64_t x, y;
+    std::uint32_t z;
+    std::memcpy(&x, a.bytes().data(), 8);
+    std::memcpy(&y, a.bytes().data() + 8, 8);
+    std::memcpy(&z, a.bytes().data() + 16, 4);
+    std::uint64_t h = (x ^ kAddressSetKey) * 0x9e3779b97f4a7c15ULL;
+    h = (h ^ (h >> 32) ^ y) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 29) ^ z) * 0x94d049bb133111ebULL;
+    return static_cast<std::size_t>(h ^ (h >> 32));
+  }
+};
+
 /// A set of addresses: insert and contains, amortised O(1). Up to kSmall addresses it is a short array
 /// inside the object, scanned (most transactions touch few accounts, and a set is made per transaction:
 /// the array is never cleared, only its first `count_` entries are read); beyond, an open-addressing
@@ -93,24 +112,7 @@ class AddressSet {
     return Address::from_bytes(std::span<const std::uint8_t, kSize>(small_ + kSize * k, kSize));
   }
 
-  /// The slot an address starts probing at. Every byte reaches the low bits the mask keeps (addresses that
-  /// differ only in their last bytes must not share a slot), and the mix is keyed with a number drawn
-  /// once per process: the addresses of a transaction are the sender's choice (CREATE2 lets it grind
-  /// them), and a fixed hash would let it pick thousands that collide and make every lookup a scan.
-  std::size_t index(const Address& a) const {
-    std::uint64_t x, y;
-    std::uint32_t z;
-    std::memcpy(&x, a.bytes().data(), 8);
-    std::memcpy(&y, a.bytes().data() + 8, 8);
-    std::memcpy(&z, a.bytes().data() + 16, 4);
-    std::uint64_t h = (x ^ key()) * 0x9e3779b97f4a7c15ULL;
-    h = (h ^ (h >> 32) ^ y) * 0xbf58476d1ce4e5b9ULL;
-    h = (h ^ (h >> 29) ^ z) * 0x94d049bb133111ebULL;
-    h ^= h >> 32;
-    return static_cast<std::size_t>(h) & mask_;
-  }
-
-  static std::uint64_t key() { return kAddressSetKey; }
+  std::size_t index(const Address& a) const { return KeyedAddressHash{}(a)&mask_; }
 
   /// Moves every address (the short array's or the table's) into a table of `capacity` slots. The zero
   /// address marks an empty slot there; whether the set holds it is kept aside.

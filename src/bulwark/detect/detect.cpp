@@ -879,7 +879,7 @@ class NamingCalls {
   }
 
  private:
-  std::unordered_map<Address, std::vector<std::uint32_t>> by_;
+  std::unordered_map<Address, std::vector<std::uint32_t>, KeyedAddressHash> by_;  // keys are calldata words
 };
 
 std::vector<Pull> find_approval_pulls(const Facts& x) {
@@ -1241,7 +1241,7 @@ void name_proxy_code(const Facts& x, Finding& f) {
   AddressSet victims(f.victims.size());
   for (const auto& v : f.victims)
     if (!x.is_actor(v)) victims.insert(v);
-  std::unordered_map<Address, std::vector<Address>> code;
+  std::unordered_map<Address, std::vector<Address>, KeyedAddressHash> code;
   for (const Frame& fr : x.t.frames)
     if (fr.kind == CallKind::kDelegateCall && !fr.failed && victims.contains(fr.from) && !x.is_actor(fr.to))
       code[fr.from].push_back(fr.to);
