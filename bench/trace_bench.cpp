@@ -196,6 +196,20 @@ const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
        loan.calls.push_back({"CALL", kAttack, kToken, transfer(kLender, 1000)});
        return Gen{"CALL", kSender, kAttack, "0x01", "", {loan}};
      }},
+    // A flash loan repaid by thousands of small payments inside one deposit into the lender.
+    {"loan_repaid_by_deposit",
+     [] {
+       Gen deposit{"CALL", kAttack, kLender, "0x47e7ef24" + word(kToken) + word(1)};
+       for (int i = 0; i < g_rounds; ++i)
+         deposit.calls.push_back(
+             {"CALL", kLender, kToken, "0x23b872dd" + word(kAttack) + word(kLender) + word(1)});
+       Gen loan{"CALL", kAttack, kLender, "0x5cffe9de" + word(1000)};
+       loan.calls.push_back({"CALL", kLender, kToken, transfer(kAttack, 1000)});
+       loan.calls.push_back({"CALL", kLender, kAttack, "0x23e30c8b" + word(1), "", {deposit}});
+       Gen profit{"CALL",       kAttack, kVault,
+                  "0x11111111", "",      {{"CALL", kVault, kOther, transfer(kAttack, 5)}}};
+       return Gen{"CALL", kSender, kAttack, "0x01", "", {loan, profit}};
+     }},
     // Many contracts approving the sender's side without limit: the granted-approvals rule.
     {"granted_approvals",
      [] {

@@ -414,6 +414,7 @@ std::vector<LoanDeposit> find_loans_repaid_as_deposits(const Facts& x, const std
   const auto& flows = x.flows.flows;
   for (const auto& l : loans) {
     const std::size_t y = l.callback;
+    std::map<std::size_t, bool> paid_in;  // per call into the lender: whether it paid the sender's side
     U256 deposited, back;
     std::optional<std::size_t> first;
     const auto from_y = first_flow_at(flows, y);
@@ -433,12 +434,13 @@ std::vector<LoanDeposit> find_loans_repaid_as_deposits(const Facts& x, const std
       }
       if (!into) continue;
       // A swap pays the caller another asset for it; a deposit pays nothing but the lender's own token.
-      bool paid = false;
-      const auto in_g = first_flow_at(flows, *into);
-      for (auto p = in_g; p != flows.end() && p->frame < frames[*into].end && !paid; ++p)
-        paid = x.is_actor(p->to) &&
-               (p->asset.native || (p->asset.token != l.lender && p->asset.token != l.holder));
-      if (paid) continue;
+      // Asked once per call into the lender, however many repayments it encloses.
+      const auto [known, fresh] = paid_in.try_emplace(*into, false);
+      for (auto p = first_flow_at(flows, *into);
+           fresh && p != flows.end() && p->frame < frames[*into].end && !known->second; ++p)
+        known->second = x.is_actor(p->to) &&
+                        (p->asset.native || (p->asset.token != l.lender && p->asset.token != l.holder));
+      if (known->second) continue;
       deposited = deposited.checked_add(r.amount).value_or(U256::max());
       if (!first) first = *into;
     }
