@@ -210,6 +210,21 @@ const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
                   "0x11111111", "",      {{"CALL", kVault, kOther, transfer(kAttack, 5)}}};
        return Gen{"CALL", kSender, kAttack, "0x01", "", {loan, profit}};
      }},
+    // Thousands of tokens, each bought for dollars from its own pool: the valuation of every asset.
+    {"many_tokens_bought",
+     [] {
+       Gen root{"CALL", kSender, kAttack, "0x01"};
+       for (unsigned i = 0; i < static_cast<unsigned>(g_rounds); ++i) {
+         root.calls.push_back({"CALL", kAttack, kToken, transfer(kMany + i, 10)});
+         root.calls.push_back({"CALL",
+                               kAttack,
+                               kMany + i,
+                               "0x022c0d9f",
+                               "",
+                               {{"CALL", kMany + i, 2 * kMany + i, transfer(kAttack, 7)}}});
+       }
+       return root;
+     }},
     // Many contracts approving the sender's side without limit: the granted-approvals rule.
     {"granted_approvals",
      [] {
@@ -268,7 +283,9 @@ void BM_ShapeParse(benchmark::State& state, const Shape* shape) {
 }
 
 void BM_ShapeParseAndDetect(benchmark::State& state, const Shape* shape) {
-  const bulwark::detect::DetectConfig cfg;
+  // kToken is a dollar token here, so that the valuation runs where the shapes pay in it.
+  bulwark::detect::DetectConfig cfg;
+  cfg.tables.usd_tokens[*bulwark::Address::parse(Gen::address(kToken))] = 18;
   bulwark::chain::Trace t;
   bulwark::detect::Analysis a;
   for (auto _ : state) {
