@@ -5,6 +5,7 @@
 /// while small). Membership only: it promises no iteration order, so nothing that is reported may be
 /// read out of it.
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -16,9 +17,14 @@ namespace bulwark::detect {
 
 /// The key of AddressSet's hash, drawn once when the program starts (a plain load to read, where a
 /// function's static would be checked on each call).
-inline const std::uint64_t kAddressSetKey = [] {
-  std::random_device rd;
-  return std::uint64_t{rd()} << 32 | rd();
+inline const std::uint64_t kAddressSetKey = []() -> std::uint64_t {
+  try {
+    std::random_device rd;
+    return std::uint64_t{rd()} << 32 | rd();
+  } catch (...) {  // no entropy source: the clock, which the sender cannot know either
+    return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) *
+           0x9e3779b97f4a7c15ULL;
+  }
 }();
 
 /// A hash of an address for the tables a transaction fills: every byte reaches the low bits a table keeps

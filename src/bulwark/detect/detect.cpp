@@ -131,6 +131,18 @@ const Address& minter_of(const Trace& t, const Flow& fl) {
   return t.frames[k].from;
 }
 
+/// True when `holder` ends the transaction with a gain in `asset` and a loss in nothing: a pure beneficiary.
+bool only_gains(const FlowSummary& s, const Address& holder, const AssetRef& asset) {
+  bool gained = false;
+  // The net changes are ordered by holder: its entries are adjacent ({zero, false} is the least asset).
+  for (auto it = s.net.lower_bound({holder, AssetRef{}}); it != s.net.end() && it->first.first == holder;
+       ++it) {
+    if (it->second.loss()) return false;
+    gained = gained || (it->first.second == asset && it->second.gain());
+  }
+  return gained;
+}
+
 /// Everything the rules share about one transaction.
 struct Facts {
   const Trace& t;
@@ -201,14 +213,11 @@ struct Facts {
     // Where the sender's side sends what it takes: accounts that run no code in the transaction, are
     // paid by the sender's side and end with a gain (the attacker's other wallets). Only direct
     // payments count, and only once: the set is not grown transitively.
-    AddressSet losing;  // accounts with a net loss in some asset: not pure beneficiaries
-    for (const auto& [key, n] : flows.net)
-      if (n.loss()) losing.insert(key.first);
     thread_local std::vector<Address> paid;  // scratch: kept per thread, not allocated per transaction
     paid.clear();
     for (const auto& f2 : flows.flows)
       if (actors.contains(f2.from) && !actors.contains(f2.to) && !contracts.contains(f2.to) &&
-          !f2.to.is_zero() && !losing.contains(f2.to) && flows.net_of(f2.to, f2.asset).gain())
+          !f2.to.is_zero() && only_gains(flows, f2.to, f2.asset))
         paid.push_back(f2.to);
     for (const auto& p : paid) actors.insert(p);
     if (paid.capacity() > 1 << 12) paid = {};
@@ -1302,11 +1311,7 @@ std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains
   // proceeds went.
   for (const auto& fl : x.flows.flows) {
     if (!x.is_actor(fl.from) || x.is_actor(fl.to) || x.contracts.contains(fl.to) || fl.to.is_zero()) continue;
-    if (in_a.contains(fl.to)) continue;
-    bool lost = false;
-    for (const auto& [key, n] : holder_net(x.flows, fl.to))
-      if (n.loss()) lost = true;
-    if (!lost && x.flows.net_of(fl.to, fl.asset).gain()) add(fl.to);
+    if (!in_a.contains(fl.to) && only_gains(x.flows, fl.to, fl.asset)) add(fl.to);
   }
   return a;
 }

@@ -334,6 +334,26 @@ TEST(DetectTest, ADrainSizedByTheCallerToTheBalanceItReadIsIncidentGrade) {
   ASSERT_NE(incident(run(later)), nullptr);
 }
 
+TEST(DetectTest, TheBalanceBeforeIsWhatWasReadPlusWhatWasSentLessWhatWasReceived) {
+  // The vault is paid 1,000 and forwards 1,000 before its balance is read as 10: it held 10 before the
+  // transaction, and losing those 10 is losing all of it (taking the flows one by one, clamped at zero,
+  // would make it 1,000 and the loss 1%).
+  json read = frame("STATICCALL", kAttack, kToken, "0x70a08231" + word_addr(kVault));
+  read["output"] = "0x" + word_num(10);
+  json j = frame("CALL", kEoa, kAttack, "0x01",
+                 {frame("CALL", kAttack, kUser, "0x77777777",
+                        {frame("CALL", kUser, kToken, transfer_input(kVault, 1000))}),
+                  frame("CALL", kAttack, kVault, "0x88888888",
+                        {frame("CALL", kVault, kToken, transfer_input(kRouter, 1000))}),
+                  read,
+                  frame("CALL", kAttack, kVault, "0x22222222",
+                        {frame("CALL", kVault, kToken, transfer_input(kAttack, 10))})});
+  const auto an = run(j);
+  ASSERT_EQ(an.findings.size(), 1u);
+  EXPECT_EQ(an.findings[0].kind, FindingKind::kDrain);
+  EXPECT_TRUE(names(an.findings[0].victims, kVault));
+}
+
 TEST(DetectTest, PaidBackAThousandTimesWhatWasPaidInCorroboratesADrain) {
   // The attacker's standing contract deposits 1 unit and the vault pays out almost all it holds.
   json j = frame("CALL", kEoa, kAttack, "0x01",
