@@ -168,13 +168,14 @@ struct Facts {
   bool batch_shaped = false;   // a CALL with a selector and at least five whole words
   bool pool_swaps = false;     // kPoolSwapSelectors, a CALL below the root
 
-  Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl)
+  Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl, std::span<const Address> tied = {})
       // Frames call the same few contracts again and again: room for a quarter of them, grown if need be.
       : t(tr), cfg(c), flows(fl), contracts(tr.frames.size() / 4) {
     for (const Address& w : cfg.tables.wrapped_native) wrapped.insert(w);
     const Frame& root = t.frames[0];
     sender = root.from;
     actors.insert(sender);
+    for (const Address& a : tied) actors.insert(a);
     const Address* last_from = nullptr;  // the caller last inserted into `contracts`
     for (std::size_t i = 0; i < t.frames.size(); ++i) {
       const Frame& f = t.frames[i];
@@ -400,6 +401,27 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
           back = s ? *s : U256::max();
         }
       if (back >= fl.amount) out.push_back(FlashLoan{F, y, lender, fl.from, cb.to, fl.asset, fl.amount});
+    }
+  }
+  return out;
+}
+
+/// Contracts that repay, inside the callback, a flash loan the sender's side took, and end the transaction
+/// with no gain in anything: they pass through what the loan bought, for the sender's side (a swap venue
+/// that pays the lender is paid in another asset and keeps it).
+std::vector<Address> loan_repayers(const Facts& x, const std::vector<FlashLoan>& loans) {
+  std::vector<Address> out;
+  AddressSet listed;
+  for (const auto& l : loans) {
+    if (!x.is_actor(l.borrower)) continue;
+    for (auto r = first_flow_at(x.flows.flows, l.callback);
+         r != x.flows.flows.end() && r->frame < x.t.frames[l.callback].end; ++r) {
+      if (r->asset != l.asset || r->to != l.holder || x.is_actor(r->from) || !x.contracts.contains(r->from) ||
+          r->from == l.lender || r->from == l.holder)
+        continue;
+      bool gains = false;
+      for (const auto& [key, n] : holder_net(x.flows, r->from)) gains = gains || n.gain();
+      if (!gains && listed.insert(r->from)) out.push_back(r->from);
     }
   }
   return out;
@@ -1375,9 +1397,13 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   a.findings.clear();
   compute_flows_into(trace, cfg.tables, a.flows);
   if (trace.frames.empty() || trace.frames[0].reverted) return;  // a reverted transaction changes nothing
-  const Facts x(trace, cfg, a.flows);
-
-  const auto loans = find_flash_loans(x);
+  std::optional<Facts> facts(std::in_place, trace, cfg, a.flows);
+  auto loans = find_flash_loans(*facts);
+  if (const auto tied = loan_repayers(*facts, loans); !tied.empty()) {
+    facts.emplace(trace, cfg, a.flows, tied);
+    loans = find_flash_loans(*facts);
+  }
+  const Facts& x = *facts;
   // A lender repaid with its fee ends with a gain and so is never a victim; one that was not made whole
   // (a pool drained through its own flash loan) is.
   const auto issued_by = mints_to_actors(x);

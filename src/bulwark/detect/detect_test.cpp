@@ -186,6 +186,33 @@ TEST(DetectTest, FlashLoanFundedExtractionIsIncidentGrade) {
   EXPECT_EQ(f->loss[0].amount, U256(5000));
 }
 
+TEST(DetectTest, AContractThatRepaysTheSendersFlashLoanForNothingIsOnTheSendersSide) {
+  // The attack contract borrows; a standing helper it calls takes from a vault, pays the proceeds to a
+  // wallet of the attacker's, and repays the loan itself, keeping nothing: only an accomplice pays another's
+  // debt for nothing.
+  const unsigned helper = 44, tokB = 45;
+  auto take = [&](const U256& to_wallet) {
+    json callback = frame("CALL", kLender, kAttack, "0x23e30c8b",
+                          {frame("CALL", kAttack, kToken, transfer_input(helper, 1000)),
+                           frame("CALL", kAttack, helper, "0x99999999",
+                                 {frame("CALL", helper, kVault, "0x55555555",
+                                        {frame("CALL", kVault, tokB, transfer_input(helper, 500))}),
+                                  frame("CALL", helper, tokB, transfer_input(kUser, to_wallet)),
+                                  frame("CALL", helper, kToken, transfer_input(kLender, 1000))})});
+    return frame("CALL", kEoa, kAttack, "0x01",
+                 {frame("CALL", kAttack, kLender, "0x5cffe9de",
+                        {frame("CALL", kLender, kToken, transfer_input(kAttack, 1000)), callback})});
+  };
+  auto an = run(take(500));
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(names(f->victims, kVault));
+  EXPECT_TRUE(names(f->attackers, kUser));
+  // A contract that keeps something of what passed through it is a venue of its own, not the sender's.
+  an = run(take(499));
+  EXPECT_EQ(incident(an), nullptr);
+}
+
 TEST(DetectTest, ARouterThatTakesTheSendersContractForAPoolAndLosesIsIncidentGrade) {
   // The attack contract calls a router with a "pool" that is itself: the router calls swap on it, then
   // pays a real pool out of its own balance, whose output goes elsewhere (no profit in this transaction).
