@@ -8,6 +8,7 @@
 // .../ParseAndDetect), whether some rule's work grows faster than the trace it reads.
 //
 //   ./build/release/bench/trace_bench [--data DIR] [--kernels portable|avx2|avx512] [--rounds N]
+//   ./build/release/bench/trace_bench --once parse|detect     (one untimed pass, for cachegrind)
 //   (default: the shared data beside the repo, and the widest hex kernels the CPU has)
 
 #include <benchmark/benchmark.h>
@@ -337,6 +338,33 @@ int main(int argc, char** argv) {
     return 2;
   }
   register_shapes();
+  // --once parse|detect: one pass over the traces and no timing, for a tool that counts instructions
+  // (valgrind --tool=cachegrind), which the load on the machine does not move.
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--once") != 0) continue;
+    const std::string_view what = argv[i + 1];
+    if (what != "parse" && what != "detect") {
+      std::cerr << "trace_bench: --once takes parse or detect, not '" << what << "'\n";
+      return 2;
+    }
+    load(data);
+    const bulwark::detect::DetectConfig cfg;
+    bulwark::chain::Trace t;
+    bulwark::detect::Analysis a;
+    std::size_t findings = 0;
+    for (const auto& f : g_files) {
+      if (auto s = bulwark::chain::parse_any_trace_into(f, t); !s) {
+        std::cerr << "trace_bench: " << s.error().message << "\n";
+        return 1;
+      }
+      if (what == "detect") {
+        bulwark::detect::analyze_into(t, cfg, a);
+        findings += a.findings.size();
+      }
+    }
+    std::cerr << "trace_bench: " << g_files.size() << " traces, " << findings << " findings\n";
+    return 0;
+  }
   load(data);
   if (g_files.empty()) {
     std::cerr << "trace_bench: no traces under " << data << "\n";
