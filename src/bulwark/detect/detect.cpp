@@ -168,6 +168,7 @@ struct Facts {
   bool batch_shaped = false;   // a CALL with a selector and at least five whole words
   bool pool_swaps = false;     // kPoolSwapSelectors, a CALL below the root
 
+  /// `tied`: contracts a first look found on the sender's side (loan_repayers), counted among the actors.
   Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl, std::span<const Address> tied = {})
       // Frames call the same few contracts again and again: room for a quarter of them, grown if need be.
       : t(tr), cfg(c), flows(fl), contracts(tr.frames.size() / 4) {
