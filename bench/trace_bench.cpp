@@ -226,6 +226,14 @@ const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
        }
        return root;
      }},
+    // A contract minting thousands of tokens to the sender's side: what each minter issued.
+    {"many_tokens_minted",
+     [] {
+       Gen mints{"CALL", kAttack, kVault, "0x33333333"};
+       for (unsigned i = 0; i < static_cast<unsigned>(g_rounds); ++i)
+         mints.calls.push_back({"CALL", kVault, kMany + i, "0x40c10f19" + word(kAttack) + word(1)});
+       return Gen{"CALL", kSender, kAttack, "0x01", "", {mints}};
+     }},
     // Many contracts approving the sender's side without limit: the granted-approvals rule.
     {"granted_approvals",
      [] {

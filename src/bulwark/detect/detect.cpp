@@ -255,16 +255,16 @@ std::ranges::subrange<FlowSummary::Net::const_iterator> holder_net(const FlowSum
 /// the attacker, per minter and asset (summed, saturating).
 std::map<Address, std::vector<Loss>> mints_to_actors(const Facts& x) {
   std::map<Address, std::vector<Loss>> out;
+  std::map<std::pair<Address, AssetRef>, std::size_t> at;  // where each (minter, asset) is in its list
   for (const auto& fl : x.flows.flows) {
     if (!is_mint(fl) || !x.is_actor(fl.to)) continue;
     const Address& minter = minter_of(x.t, fl);
     if (x.is_actor(minter) || minter == fl.asset.token) continue;
     auto& losses = out[minter];
-    auto l = std::find_if(losses.begin(), losses.end(), [&](const Loss& e) { return e.asset == fl.asset; });
-    if (l == losses.end())
+    if (const auto [it, fresh] = at.try_emplace({minter, fl.asset}, losses.size()); fresh)
       losses.push_back(Loss{minter, fl.asset, fl.amount});
     else
-      l->amount = l->amount.checked_add(fl.amount).value_or(U256::max());
+      losses[it->second].amount = losses[it->second].amount.checked_add(fl.amount).value_or(U256::max());
   }
   return out;
 }
