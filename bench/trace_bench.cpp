@@ -61,14 +61,19 @@ void BM_SimdjsonFloor(benchmark::State& state) {
   report(state);
 }
 
+/// Parses `text` into `t`, failing the benchmark with the parser's error if it gives one.
+void parse_or_fail(benchmark::State& state, const bulwark::chain::TraceText& text, bulwark::chain::Trace& t) {
+  if (auto s = bulwark::chain::parse_any_trace_into(text, t); !s)
+    state.SkipWithError(s.error().message.c_str());
+}
+
 // Bulwark's benchmarks reuse one trace (and one analysis) across the files, as the floor reuses its
 // parser's buffers and as `bulwark analyze-trace` does.
 void BM_ParseTrace(benchmark::State& state) {
   bulwark::chain::Trace t;
   for (auto _ : state)
     for (const auto& f : g_files) {
-      if (auto s = bulwark::chain::parse_any_trace_into(f, t); !s)
-        state.SkipWithError(s.error().message.c_str());
+      parse_or_fail(state, f, t);
       benchmark::DoNotOptimize(t);
     }
   report(state);
@@ -80,8 +85,7 @@ void BM_ParseAndDetect(benchmark::State& state) {
   bulwark::detect::Analysis a;
   for (auto _ : state)
     for (const auto& f : g_files) {
-      if (auto s = bulwark::chain::parse_any_trace_into(f, t); !s)
-        state.SkipWithError(s.error().message.c_str());
+      parse_or_fail(state, f, t);
       bulwark::detect::analyze_into(t, cfg, a);
       benchmark::DoNotOptimize(a);
     }
@@ -284,8 +288,7 @@ std::vector<Shape> g_shapes;
 void BM_ShapeParse(benchmark::State& state, const Shape* shape) {
   bulwark::chain::Trace t;
   for (auto _ : state) {
-    if (auto s = bulwark::chain::parse_any_trace_into(shape->text, t); !s)
-      state.SkipWithError(s.error().message.c_str());
+    parse_or_fail(state, shape->text, t);
     benchmark::DoNotOptimize(t);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * shape->text.size()));
@@ -298,8 +301,7 @@ void BM_ShapeParseAndDetect(benchmark::State& state, const Shape* shape) {
   bulwark::chain::Trace t;
   bulwark::detect::Analysis a;
   for (auto _ : state) {
-    if (auto s = bulwark::chain::parse_any_trace_into(shape->text, t); !s)
-      state.SkipWithError(s.error().message.c_str());
+    parse_or_fail(state, shape->text, t);
     bulwark::detect::analyze_into(t, cfg, a);
     benchmark::DoNotOptimize(a);
   }
@@ -325,8 +327,16 @@ int main(int argc, char** argv) {
   std::filesystem::path data = BULWARK_SHARED_DATA;
   static constexpr std::string_view kKernelNames[] = {"portable", "avx2", "avx512"};
   std::optional<bulwark::chain::Kernels> kernels;
+  std::optional<std::string_view> once;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--data") == 0) data = argv[i + 1];
+    if (std::strcmp(argv[i], "--once") == 0) {
+      once = argv[i + 1];
+      if (once != "parse" && once != "detect") {
+        std::cerr << "trace_bench: --once takes parse or detect, not '" << *once << "'\n";
+        return 2;
+      }
+    }
     if (std::strcmp(argv[i], "--rounds") == 0 && (g_rounds = std::atoi(argv[i + 1])) <= 0) {
       std::cerr << "trace_bench: --rounds takes a positive number, not '" << argv[i + 1] << "'\n";
       return 2;
@@ -345,17 +355,14 @@ int main(int argc, char** argv) {
               << " kernels\n";
     return 2;
   }
-  register_shapes();
+  load(data);
+  if (g_files.empty()) {
+    std::cerr << "trace_bench: no traces under " << data << "\n";
+    return 1;
+  }
   // --once parse|detect: one pass over the traces and no timing, for a tool that counts instructions
   // (valgrind --tool=cachegrind), which the load on the machine does not move.
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--once") != 0) continue;
-    const std::string_view what = argv[i + 1];
-    if (what != "parse" && what != "detect") {
-      std::cerr << "trace_bench: --once takes parse or detect, not '" << what << "'\n";
-      return 2;
-    }
-    load(data);
+  if (once) {
     const bulwark::detect::DetectConfig cfg;
     bulwark::chain::Trace t;
     bulwark::detect::Analysis a;
@@ -365,7 +372,7 @@ int main(int argc, char** argv) {
         std::cerr << "trace_bench: " << s.error().message << "\n";
         return 1;
       }
-      if (what == "detect") {
+      if (*once == "detect") {
         bulwark::detect::analyze_into(t, cfg, a);
         findings += a.findings.size();
       }
@@ -373,11 +380,7 @@ int main(int argc, char** argv) {
     std::cerr << "trace_bench: " << g_files.size() << " traces, " << findings << " findings\n";
     return 0;
   }
-  load(data);
-  if (g_files.empty()) {
-    std::cerr << "trace_bench: no traces under " << data << "\n";
-    return 1;
-  }
+  register_shapes();
   std::cerr << "trace_bench: " << g_files.size() << " traces, " << static_cast<double>(g_bytes) / 1e6
             << " MB; " << kKernelNames[static_cast<int>(in_use)] << " hex kernels\n";
   benchmark::Initialize(&argc, argv);

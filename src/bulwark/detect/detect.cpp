@@ -1308,19 +1308,6 @@ void append_missing(std::vector<Address>& list, const std::vector<Address>& more
     if (held.insert(a)) list.push_back(a);
 }
 
-/// Whether some victim in `vs` is `holder`, through a set of their holders built once.
-class VictimIndex {
- public:
-  explicit VictimIndex(const std::vector<Victim>& vs) : holders_(vs.size()) {
-    for (const auto& v : vs) holders_.insert(v.holder);
-  }
-  bool contains(const Address& a) const { return holders_.contains(a); }
-  bool insert(const Address& a) { return holders_.insert(a); }
-
- private:
-  AddressSet holders_;
-};
-
 std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains) {
   std::vector<Address> a;
   AddressSet in_a;
@@ -1474,8 +1461,8 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
 
   // Drained victims: an observed balance mostly gone.
   std::vector<Victim> drained;
-  std::vector<std::pair<Address, const PreBalance*>>
-      read_by_actor;  // drained balances the sender's side read
+  // The drained balances the sender's side read.
+  std::vector<std::pair<Address, const PreBalance*>> read_by_actor;
   for (const auto& v : victims) {
     Victim d{v.holder, {}};
     for (const auto& l : v.losses) {
@@ -1573,16 +1560,22 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     if (!best || f.severity > best->severity) best = std::move(f);
   };
 
+  // A finding naming `vs` with their losses and the sender's side as its attackers, each of `frames` its
+  // evidence with `note`.
+  auto consider_at = [&](Finding f, const std::vector<Victim>& vs, const std::vector<std::size_t>& frames,
+                         const char* note) {
+    add_losses(f, vs);
+    f.attackers = attackers_of(x, gains);
+    for (std::size_t i : frames) f.evidence.push_back(evidence_of(x, i, note));
+    consider(std::move(f));
+  };
+
   if (!gov_frames.empty()) {
     Finding f{FindingKind::kGovernance, Severity::kCritical, 0.9};
     f.rule =
         "a governance action (propose, vote or execute) taken with voting power borrowed in the same "
         "transaction";
-    add_losses(f, victims);
-    f.attackers = attackers_of(x, gains);
-    for (std::size_t i : gov_frames)
-      f.evidence.push_back(evidence_of(x, i, "governance call inside a flash loan"));
-    consider(std::move(f));
+    consider_at(std::move(f), victims, gov_frames, "governance call inside a flash loan");
   }
   for (const auto& r : reentries) {
     // The victims are in address order.
@@ -1635,7 +1628,8 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     // Victims: contracts that acted on the moved price and lost (even if they took something in return,
     // such as over-valued collateral), and contracts that lost without return.
     std::vector<Victim> hurt = victims;
-    VictimIndex in_hurt(hurt);
+    AddressSet in_hurt(hurt.size() + m->readers.size());  // each reader looked at once
+    for (const auto& v : hurt) in_hurt.insert(v.holder);
     for (const auto& r : m->readers) {
       if (!in_hurt.insert(r)) continue;
       Victim v{r, net_losses(x, r)};
@@ -1665,7 +1659,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
         "pool's state was changed between the two trades within the transaction",
         r.pool.to_checksum(), 100 * r.gain);
     std::vector<Victim> hurt = victims;
-    if (!VictimIndex(hurt).contains(r.pool)) {
+    if (std::none_of(hurt.begin(), hurt.end(), [&](const Victim& v) { return v.holder == r.pool; })) {
       Victim v{r.pool, net_losses(x, r.pool)};
       if (!v.losses.empty()) hurt.push_back(std::move(v));
     }
@@ -1780,11 +1774,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
       f.rule =
           "a contract took a contract of the sender's side for a pool (called its swap) and ended the "
           "transaction down in value";
-      add_losses(f, hurt);
-      f.attackers = attackers_of(x, gains);
-      for (std::size_t i : where)
-        f.evidence.push_back(evidence_of(x, i, "pool swap called on the sender's side's contract"));
-      consider(std::move(f));
+      consider_at(std::move(f), hurt, where, "pool swap called on the sender's side's contract");
     }
   }
   for (const auto& b : batches) {
