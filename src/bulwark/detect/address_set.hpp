@@ -27,6 +27,29 @@ inline const std::uint64_t kAddressSetKey = []() -> std::uint64_t {
   }
 }();
 
+namespace detail {
+/// An address as three machine words (bytes 0-7, 8-15, 16-19), the form the tables below compare.
+struct AddressWords {
+  std::uint64_t w0, w1;
+  std::uint32_t w2;
+  static AddressWords of(const Address& a) noexcept {
+    AddressWords k;
+    std::memcpy(&k.w0, a.bytes().data(), 8);
+    std::memcpy(&k.w1, a.bytes().data() + 8, 8);
+    std::memcpy(&k.w2, a.bytes().data() + 16, 4);
+    return k;
+  }
+};
+
+/// The keyed mix of an address's words (see KeyedAddressHash).
+inline std::uint64_t keyed_mix(const AddressWords& k) noexcept {
+  std::uint64_t h = (k.w0 ^ kAddressSetKey) * 0x9e3779b97f4a7c15ULL;
+  h = (h ^ (h >> 32) ^ k.w1) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 29) ^ k.w2) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 32);
+}
+}  // namespace detail
+
 /// A hash of an address for the tables a transaction fills: every byte reaches the low bits a table keeps
 /// (addresses that differ only in their last bytes must not share a slot), and the mix is keyed with
 /// kAddressSetKey: the addresses of a transaction are the sender's choice (CREATE2 lets it grind them,
@@ -34,22 +57,16 @@ inline const std::uint64_t kAddressSetKey = []() -> std::uint64_t {
 /// and make every lookup a scan.
 struct KeyedAddressHash {
   std::size_t operator()(const Address& a) const noexcept {
-    std::uint64_t x, y;
-    std::uint32_t z;
-    std::memcpy(&x, a.bytes().data(), 8);
-    std::memcpy(&y, a.bytes().data() + 8, 8);
-    std::memcpy(&z, a.bytes().data() + 16, 4);
-    std::uint64_t h = (x ^ kAddressSetKey) * 0x9e3779b97f4a7c15ULL;
-    h = (h ^ (h >> 32) ^ y) * 0xbf58476d1ce4e5b9ULL;
-    h = (h ^ (h >> 29) ^ z) * 0x94d049bb133111ebULL;
-    return static_cast<std::size_t>(h ^ (h >> 32));
+    return static_cast<std::size_t>(detail::keyed_mix(detail::AddressWords::of(a)));
   }
 };
 
 /// A set of addresses: insert and contains, amortised O(1). Up to kSmall addresses it is a short array
 /// inside the object, scanned (most transactions touch few accounts, and a set is made per transaction:
 /// the array is never cleared, only its first `count_` entries are read); beyond, an open-addressing
-/// table with linear probing on the heap. Not copyable; not thread-safe to mutate.
+/// table with linear probing on the heap. Each entry holds the address as three words, and in the table
+/// a tag from the hash's high bits (never zero; zero marks an empty slot), so that a probe that misses
+/// is told apart by one compare. Not copyable; not thread-safe to mutate.
 class AddressSet {
  public:
   /// An empty set with room for about `expected` addresses before it grows.
@@ -61,52 +78,59 @@ class AddressSet {
 
   /// Adds `a`; true when it was not there yet.
   bool insert(const Address& a) {
-    if (a.is_zero()) {
-      const bool added = !has_zero_;
-      has_zero_ = true;
-      return added;
-    }
+    const auto k = detail::AddressWords::of(a);
     if (heap_.empty()) {
-      for (std::size_t k = 0; k < count_; ++k)
-        if (small(k) == a) return false;
+      for (std::size_t i = 0; i < count_; ++i)
+        if (same(small_[i], k)) return false;
       if (count_ < kSmall) {
-        std::memcpy(small_ + kSize * count_++, a.bytes().data(), kSize);
+        small_[count_++] = Slot{k.w0, k.w1, k.w2, 1};
         return true;
       }
       rehash(4 * kSmall);
     }
     if (2 * (count_ + 1) > mask_ + 1) rehash(2 * (mask_ + 1));
-    std::size_t i = index(a);
-    while (!heap_[i].is_zero()) {
-      if (heap_[i] == a) return false;
-      i = (i + 1) & mask_;
-    }
-    heap_[i] = a;
+    const std::uint64_t h = detail::keyed_mix(k);
+    const std::uint32_t tag = tag_of(h);
+    std::size_t i = h & mask_;
+    for (; heap_[i].tag != 0; i = (i + 1) & mask_)
+      if (heap_[i].tag == tag && same(heap_[i], k)) return false;
+    heap_[i] = Slot{k.w0, k.w1, k.w2, tag};
     ++count_;
     return true;
   }
 
   /// True when `a` was inserted.
   bool contains(const Address& a) const {
-    if (a.is_zero()) return has_zero_;
+    const auto k = detail::AddressWords::of(a);
     if (heap_.empty()) {
-      for (std::size_t k = 0; k < count_; ++k)
-        if (small(k) == a) return true;
+      for (std::size_t i = 0; i < count_; ++i)
+        if (same(small_[i], k)) return true;
       return false;
     }
-    for (std::size_t i = index(a);; i = (i + 1) & mask_) {
-      if (heap_[i] == a) return true;
-      if (heap_[i].is_zero()) return false;
-    }
+    const std::uint64_t h = detail::keyed_mix(k);
+    const std::uint32_t tag = tag_of(h);
+    for (std::size_t i = h & mask_; heap_[i].tag != 0; i = (i + 1) & mask_)
+      if (heap_[i].tag == tag && same(heap_[i], k)) return true;
+    return false;
   }
 
   /// The number of distinct addresses inserted.
-  std::size_t size() const { return count_ + (has_zero_ ? 1 : 0); }
-  bool empty() const { return size() == 0; }
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
 
  private:
   static constexpr std::size_t kSmall = 8;
-  static constexpr std::size_t kSize = 20;  // bytes of an address
+
+  struct Slot {
+    std::uint64_t w0, w1;
+    std::uint32_t w2;
+    std::uint32_t tag;  // in the table: 0 for an empty slot
+  };
+
+  static bool same(const Slot& s, const detail::AddressWords& k) {
+    return ((s.w0 ^ k.w0) | (s.w1 ^ k.w1) | std::uint64_t{s.w2 ^ k.w2}) == 0;
+  }
+  static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32) | 1; }
 
   static std::size_t capacity_for(std::size_t n) {
     std::size_t c = 4 * kSmall;
@@ -114,38 +138,30 @@ class AddressSet {
     return c;
   }
 
-  Address small(std::size_t k) const {
-    return Address::from_bytes(std::span<const std::uint8_t, kSize>(small_ + kSize * k, kSize));
-  }
-
-  std::size_t index(const Address& a) const { return KeyedAddressHash{}(a)&mask_; }
-
-  /// Moves every address (the short array's or the table's) into a table of `capacity` slots. The zero
-  /// address marks an empty slot there; whether the set holds it is kept aside.
+  /// Moves every address (the short array's or the table's) into a table of `capacity` slots.
   void rehash(std::size_t capacity) {
-    std::vector<Address> old;
-    if (heap_.empty()) {
-      for (std::size_t k = 0; k < count_; ++k) old.push_back(small(k));
-    } else {
+    std::vector<Slot> old;
+    if (heap_.empty())
+      old.assign(small_, small_ + count_);
+    else
       old.swap(heap_);
-    }
-    heap_.assign(capacity, Address{});
+    heap_.assign(capacity, Slot{0, 0, 0, 0});
     mask_ = capacity - 1;
     count_ = 0;
-    for (const Address& a : old)
-      if (!a.is_zero()) {
-        std::size_t i = index(a);
-        while (!heap_[i].is_zero()) i = (i + 1) & mask_;
-        heap_[i] = a;
-        ++count_;
-      }
+    for (const Slot& s : old) {
+      if (s.tag == 0) continue;
+      const std::uint64_t h = detail::keyed_mix({s.w0, s.w1, s.w2});
+      std::size_t i = h & mask_;
+      while (heap_[i].tag != 0) i = (i + 1) & mask_;
+      heap_[i] = Slot{s.w0, s.w1, s.w2, tag_of(h)};
+      ++count_;
+    }
   }
 
-  std::uint8_t small_[kSmall * kSize];  // the first count_ entries, while heap_ is empty; never cleared
-  std::vector<Address> heap_;           // the table, once there is one
+  Slot small_[kSmall];      // the first count_ entries, while heap_ is empty; never cleared
+  std::vector<Slot> heap_;  // the table, once there is one
   std::size_t mask_ = 0;
-  std::size_t count_ = 0;  // addresses other than zero
-  bool has_zero_ = false;
+  std::size_t count_ = 0;
 };
 
 }  // namespace bulwark::detect
