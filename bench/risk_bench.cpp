@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bulwark/core/strings.hpp"
 #include "bulwark/risk/capital_model.hpp"
 #include "bulwark/risk/random.hpp"
 
@@ -45,8 +46,12 @@ Book make_book(std::size_t products) {
   std::vector<double> exposure(products, 0.0);
   for (std::size_t i = 0; i < products * 100; ++i) exposure[rng() % products] += 1e4 + 1e6 * u(rng);
   for (std::size_t p = 0; p < products; ++p) {
-    ProductExposure prod{"p" + std::to_string(p), exposure[p], 1e7 + 1e9 * u(rng),
-                         0.02 + 0.08 * u(rng),    0.05,        {}};
+    ProductExposure prod{bulwark::concat("p", std::to_string(p)),
+                         exposure[p],
+                         1e7 + 1e9 * u(rng),
+                         0.02 + 0.08 * u(rng),
+                         0.05,
+                         {}};
     if (p % 3 == 0) prod.dependencies.push_back(p % book.dependencies.size());
     book.products.push_back(prod);
   }

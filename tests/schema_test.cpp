@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 
 #include "backends.hpp"
+#include "bulwark/core/strings.hpp"
 #include "bulwark/store/query.hpp"
 #include "bulwark/store/schema.hpp"
 
@@ -40,7 +41,7 @@ Columns postgres_columns(const std::string& url, const std::string& table) {
                      "WHERE table_name = $1 ORDER BY ordinal_position",
                      table)) {
     std::string type = row[1].c_str();
-    if (type == "numeric") type += "(" + std::string(row[2].c_str()) + ",0)";
+    if (type == "numeric") type += concat("(", row[2].c_str(), ",0)");
     out.emplace_back(row[0].c_str(), type);
   }
   return out;

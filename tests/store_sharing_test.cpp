@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "backends.hpp"
+#include "bulwark/core/strings.hpp"
 #include "bulwark/store/postgres_db.hpp"
 #include "bulwark/store/query.hpp"
 #include "bulwark/store/schema.hpp"
@@ -28,7 +29,7 @@ Row sample(const TableDef& t, int version) {
   for (std::size_t i = 0; i < t.columns.size(); ++i) {
     const bool key = i < t.key_columns;
     const bool text = t.columns[i].type == ColumnType::kText;
-    row.push_back(key ? (text ? "k" : "1") : (text ? "v" : "") + std::to_string(version));
+    row.push_back(key ? (text ? "k" : "1") : concat(text ? "v" : "", std::to_string(version)));
   }
   return row;
 }
@@ -62,8 +63,8 @@ class SharedMonitorTables : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(s.transact(TxMode::kWrite, [&](Tx& tx) -> Status {
       if (with_journal_entry) {
         ++seq_;
-        BULWARK_CHECK(
-            tx.put(sc::journal(), {std::to_string(seq_), "0", "test", "{}", "", "h" + std::to_string(seq_)}));
+        BULWARK_CHECK(tx.put(
+            sc::journal(), {std::to_string(seq_), "0", "test", "{}", "", concat("h", std::to_string(seq_))}));
       }
       return tx.put(t, row);
     }));
@@ -227,16 +228,16 @@ TEST_P(WriteBatches, ManyRowsOfEachTableInterleavedLandWhole) {
   const TableDef& sig = sc::signatures();
   const TableDef& acc = sc::accounts();
   auto account = [](int i, int version) {
-    return Row{"acct" + std::to_string(i), "1:native", std::to_string(1000 * version + i)};
+    return Row{concat("acct", std::to_string(i)), "1:native", std::to_string(1000 * version + i)};
   };
   auto write = [&](int from, int to, int version) {
     ASSERT_TRUE(a_->transact(TxMode::kWrite, [&](Tx& tx) -> Status {
       ++seq_;
-      BULWARK_CHECK(
-          tx.put(sc::journal(), {std::to_string(seq_), "0", "test", "{}", "", "h" + std::to_string(seq_)}));
+      BULWARK_CHECK(tx.put(sc::journal(),
+                           {std::to_string(seq_), "0", "test", "{}", "", concat("h", std::to_string(seq_))}));
       for (int i = from; i < to; ++i) {
         BULWARK_CHECK(tx.put(acc, account(i, version)));
-        if (version == 1) BULWARK_CHECK(tx.put(sig, signature("d" + std::to_string(i), "m", i)));
+        if (version == 1) BULWARK_CHECK(tx.put(sig, signature(concat("d", std::to_string(i)), "m", i)));
       }
       return {};
     }));
@@ -256,7 +257,7 @@ TEST_P(WriteBatches, ManyRowsOfEachTableInterleavedLandWhole) {
   std::map<std::string, Row> by_key;
   for (auto& r : accounts) by_key[r[0]] = r;
   for (int i = 0; i < 333; ++i)
-    EXPECT_EQ(by_key["acct" + std::to_string(i)], account(i, i >= 100 && i < 171 ? 2 : 1)) << i;
+    EXPECT_EQ(by_key[concat("acct", std::to_string(i))], account(i, i >= 100 && i < 171 ? 2 : 1)) << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(store, WriteBatches, ::testing::Values("sqlite", "postgresql"),

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bulwark/core/hex.hpp"
+#include "bulwark/core/strings.hpp"
 
 namespace bulwark::chain {
 namespace {
@@ -130,7 +131,7 @@ class Scanner {
   Status scan_literal(std::string_view word) {
     const std::string_view rest = text_.substr(pos_);
     if (rest.size() < word.size()) {
-      if (word.starts_with(rest)) return std::unexpected(truncated("'" + std::string(word) + "'"));
+      if (word.starts_with(rest)) return std::unexpected(truncated(concat("'", word, "'")));
       return std::unexpected(malformed("a JSON value"));
     }
     if (rest.substr(0, word.size()) != word) return std::unexpected(malformed("a JSON value"));

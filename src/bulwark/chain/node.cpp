@@ -5,6 +5,7 @@
 
 #include "bulwark/chain/json_scan.hpp"
 #include "bulwark/core/hex.hpp"
+#include "bulwark/core/strings.hpp"
 
 namespace bulwark::chain {
 namespace {
@@ -254,7 +255,7 @@ Result<std::uint64_t> Node::block_number() {
 }
 
 Result<BlockHeader> Node::block_header(std::uint64_t n) {
-  BULWARK_TRY(result, rpc_.call("eth_getBlockByNumber", "[" + quoted(quantity(n)) + ",false]"));
+  BULWARK_TRY(result, rpc_.call("eth_getBlockByNumber", concat("[", quoted(quantity(n)), ",false]")));
   BULWARK_CHECK(require_present(result, "block " + std::to_string(n)));
   auto h = parse_block_header(result);
   if (!h) return std::unexpected(with_context(h.error(), "eth_getBlockByNumber"));
@@ -266,7 +267,7 @@ Result<BlockHeader> Node::block_header(std::uint64_t n) {
 }
 
 Result<BlockHeader> Node::block_by_hash(const Hash32& hash) {
-  BULWARK_TRY(result, rpc_.call("eth_getBlockByHash", "[" + quoted(hash.to_hex()) + ",false]"));
+  BULWARK_TRY(result, rpc_.call("eth_getBlockByHash", concat("[", quoted(hash.to_hex()), ",false]")));
   BULWARK_CHECK(require_present(result, "block " + hash.to_hex()));
   auto h = parse_block_header(result);
   if (!h) return std::unexpected(with_context(h.error(), "eth_getBlockByHash"));
@@ -278,7 +279,7 @@ Result<BlockHeader> Node::block_by_hash(const Hash32& hash) {
 }
 
 Result<Receipt> Node::transaction_receipt(const Hash32& tx) {
-  BULWARK_TRY(result, rpc_.call("eth_getTransactionReceipt", "[" + quoted(tx.to_hex()) + "]"));
+  BULWARK_TRY(result, rpc_.call("eth_getTransactionReceipt", concat("[", quoted(tx.to_hex()), "]")));
   BULWARK_CHECK(require_present(result, "receipt for transaction " + tx.to_hex() + " (unknown or pending)"));
   auto r = parse_receipt(result);
   if (!r) return std::unexpected(with_context(r.error(), "eth_getTransactionReceipt"));
@@ -289,7 +290,7 @@ Result<std::vector<Result<Receipt>>> Node::transaction_receipts(std::span<const 
   std::vector<RpcRequest> requests;
   requests.reserve(txs.size());
   for (const Hash32& tx : txs)
-    requests.push_back({"eth_getTransactionReceipt", "[" + quoted(tx.to_hex()) + "]"});
+    requests.push_back({"eth_getTransactionReceipt", concat("[", quoted(tx.to_hex()), "]")});
   BULWARK_TRY(results, rpc_.batch(requests));
   std::vector<Result<Receipt>> out;
   out.reserve(results.size());
@@ -309,13 +310,13 @@ Result<std::vector<Result<Receipt>>> Node::transaction_receipts(std::span<const 
 
 Result<U256> Node::get_balance(const Address& account, BlockTag block) {
   BULWARK_TRY(result, rpc_.call("eth_getBalance",
-                                "[" + quoted(account.to_lower_hex()) + "," + block.to_json() + "]"));
+                                concat("[", quoted(account.to_lower_hex()), ",", block.to_json(), "]")));
   return parse_quantity_u256(result, "eth_getBalance result");
 }
 
 Result<std::uint64_t> Node::transaction_count(const Address& account, BlockTag block) {
   BULWARK_TRY(result, rpc_.call("eth_getTransactionCount",
-                                "[" + quoted(account.to_lower_hex()) + "," + block.to_json() + "]"));
+                                concat("[", quoted(account.to_lower_hex()), ",", block.to_json(), "]")));
   return parse_quantity_u64(result, "eth_getTransactionCount result");
 }
 
@@ -339,7 +340,7 @@ Result<std::uint64_t> Node::estimate_gas(const Address& from, const Address& to,
 }
 
 Result<Hash32> Node::send_raw_transaction(std::span<const std::uint8_t> raw) {
-  auto result = rpc_.call("eth_sendRawTransaction", "[" + quoted(hex_encode(raw)) + "]");
+  auto result = rpc_.call("eth_sendRawTransaction", concat("[", quoted(hex_encode(raw)), "]"));
   if (!result) {
     const std::string& m = result.error().message;
     if (m.find("already known") != std::string::npos || m.find("known transaction") != std::string::npos ||
@@ -356,8 +357,10 @@ Result<Hash32> Node::send_raw_transaction(std::span<const std::uint8_t> raw) {
 }
 
 Result<bool> Node::has_transaction(const Hash32& tx) {
-  BULWARK_TRY(result, rpc_.call("eth_getTransactionByHash", "[" + quoted(tx.to_hex()) + "]"));
-  return result != "null";
+  // Not BULWARK_TRY: GCC 12 misreports the moved-from string as maybe uninitialised there.
+  const auto result = rpc_.call("eth_getTransactionByHash", concat("[", quoted(tx.to_hex()), "]"));
+  if (!result) return std::unexpected(result.error());
+  return *result != "null";
 }
 
 Result<U256> Node::erc20_balance(const Address& token, const Address& account) {
@@ -395,14 +398,14 @@ std::string call_tracer_config(bool with_log) {
 
 Result<std::string> Node::trace_transaction_call(const Hash32& tx, bool with_log) {
   BULWARK_TRY(result, rpc_.call("debug_traceTransaction",
-                                "[" + quoted(tx.to_hex()) + "," + call_tracer_config(with_log) + "]"));
+                                concat("[", quoted(tx.to_hex()), ",", call_tracer_config(with_log), "]")));
   BULWARK_CHECK(require_present(result, "trace for transaction " + tx.to_hex()));
   return result;
 }
 
 Result<std::string> Node::trace_block_call(std::uint64_t n, bool with_log) {
   BULWARK_TRY(result, rpc_.call("debug_traceBlockByNumber",
-                                "[" + quoted(quantity(n)) + "," + call_tracer_config(with_log) + "]"));
+                                concat("[", quoted(quantity(n)), ",", call_tracer_config(with_log), "]")));
   BULWARK_CHECK(require_present(result, "trace for block " + std::to_string(n)));
   return result;
 }
@@ -445,7 +448,7 @@ Result<std::vector<TxTrace>> Node::trace_block_calls(std::uint64_t n, bool with_
   requests.reserve(header.transactions.size());
   for (const Hash32& tx : header.transactions) {
     requests.push_back(
-        {"debug_traceTransaction", "[" + quoted(tx.to_hex()) + "," + call_tracer_config(with_log) + "]"});
+        {"debug_traceTransaction", concat("[", quoted(tx.to_hex()), ",", call_tracer_config(with_log), "]")});
   }
   BULWARK_TRY(traces, rpc_.batch(requests));
   out.reserve(traces.size());
@@ -457,7 +460,7 @@ Result<std::vector<TxTrace>> Node::trace_block_calls(std::uint64_t n, bool with_
 }
 
 Result<std::string> Node::parity_trace_transaction(const Hash32& tx) {
-  BULWARK_TRY(result, rpc_.call("trace_transaction", "[" + quoted(tx.to_hex()) + "]"));
+  BULWARK_TRY(result, rpc_.call("trace_transaction", concat("[", quoted(tx.to_hex()), "]")));
   BULWARK_CHECK(require_present(result, "trace for transaction " + tx.to_hex()));
   return result;
 }

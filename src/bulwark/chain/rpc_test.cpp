@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bulwark/core/strings.hpp"
 #include "support/loopback_node.hpp"
 
 namespace bulwark::chain {
@@ -461,11 +462,11 @@ TEST(RpcBatch, LongBatchesAreSplitAtTheConfiguredSize) {
   small.max_batch_size = 2;
   auto rpc = client_for(node, quick(), small);
   std::vector<RpcRequest> calls;
-  for (int i = 0; i < 5; ++i) calls.push_back({"m" + std::to_string(i), "[]"});
+  for (int i = 0; i < 5; ++i) calls.push_back({concat("m", std::to_string(i)), "[]"});
   auto r = rpc->batch(calls);
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_EQ(r->size(), 5u);
-  for (int i = 0; i < 5; ++i) EXPECT_EQ((*r)[i].value(), "\"m" + std::to_string(i) + ":[]\"");
+  for (int i = 0; i < 5; ++i) EXPECT_EQ((*r)[i].value(), concat("\"m", std::to_string(i), ":[]\""));
   EXPECT_EQ(node.requests(), 3);
 }
 

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "bulwark/core/strings.hpp"
 #include "bulwark/detect/test_traces.hpp"
 
 namespace bulwark::chain {
@@ -195,8 +196,8 @@ std::string describe(const Trace& t) {
          " " + std::to_string(f.selector) + "\n";
   for (const TraceLog& l : t.logs) {
     s += l.address.to_lower_hex();
-    for (const Hash32& h : l.topics) s += " " + h.to_hex();
-    s += " " + std::string(t.at(l.data_offset), 2 * std::size_t{l.data_size}) + "\n";
+    for (const Hash32& h : l.topics) s += concat(" ", h.to_hex());
+    s += concat(" ", std::string_view(t.at(l.data_offset), 2 * std::size_t{l.data_size}), "\n");
   }
   return s;
 }

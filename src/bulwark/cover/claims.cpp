@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/core/strings.hpp"
 #include "bulwark/cover/claims_events.hpp"
 #include "bulwark/cover/claims_view.hpp"
 #include "bulwark/cover/events.hpp"
@@ -44,8 +45,8 @@ bool open(ClaimStatus s) {
 
 std::string claim_message(const ClaimRequest& r) {
   std::string addrs, txs;
-  for (const auto& a : r.addresses) addrs += (addrs.empty() ? "" : ",") + a.to_checksum();
-  for (const auto& t : r.txs) txs += (txs.empty() ? "" : ",") + t.to_hex();
+  for (const auto& a : r.addresses) addrs += concat(addrs.empty() ? "" : ",", a.to_checksum());
+  for (const auto& t : r.txs) txs += concat(txs.empty() ? "" : ",", t.to_hex());
   return "Bulwark claim\nholder: " + r.holder.to_checksum() + "\npolicy: " + str(r.policy_id) +
          "\nincident: " + str(r.incident_id) + "\nclaimed: " + r.claimed.to_dec() + "\naddresses: " + addrs +
          "\ntransactions: " + txs;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bulwark/core/keccak.hpp"
+#include "bulwark/core/strings.hpp"
 #include "bulwark/cover/claims.hpp"
 #include "bulwark/cover/claims_events.hpp"
 #include "bulwark/cover/claims_view.hpp"
@@ -62,7 +63,7 @@ std::string loss_text(Repo& repo, const std::map<std::string, U256>& losses) {
 
 std::string report_message(const ReportRequest& r) {
   std::string txs;
-  for (const auto& t : r.txs) txs += (txs.empty() ? "" : ",") + t.to_hex();
+  for (const auto& t : r.txs) txs += concat(txs.empty() ? "" : ",", t.to_hex());
   return "Bulwark incident report\nreporter: " + r.reporter.to_checksum() +
          "\nproduct: " + str(r.product_id) + "\ntransactions: " + txs + "\ndescription: " + r.description;
 }

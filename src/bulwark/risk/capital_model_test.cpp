@@ -1,6 +1,7 @@
 // The capital model against cases with closed forms, and its properties.
 
 #include "bulwark/risk/capital_model.hpp"
+#include "bulwark/core/strings.hpp"
 #include "bulwark/risk/random.hpp"
 
 #include <gtest/gtest.h>
@@ -92,7 +93,7 @@ TEST(CapitalModel, DeterministicForASeedWhateverTheThreads) {
   book.dependencies.push_back({"bridge", 0.01});
   for (int i = 0; i < 50; ++i)
     book.products.push_back(
-        ProductExposure{"p" + std::to_string(i), 1e6 * (1 + i % 7), 5e7, 0.05 + 0.01 * (i % 5), 0.1,
+        ProductExposure{concat("p", std::to_string(i)), 1e6 * (1 + i % 7), 5e7, 0.05 + 0.01 * (i % 5), 0.1,
                         i % 3 == 0 ? std::vector<std::size_t>{0} : std::vector<std::size_t>{}});
   book.capital = 5e6;
   auto one = simulate(book, {.years = 40'000, .seed = 42, .threads = 1});

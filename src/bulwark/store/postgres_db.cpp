@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "bulwark/core/strings.hpp"
+
 namespace bulwark::store {
 namespace {
 
@@ -35,8 +37,8 @@ class PostgresConnection final : public SqlConnection {
     state_ = State::kOptimistic;
     // Checked by the session's own temporary function (created at connect): it raises
     // serialization_failure (kConflict) when the journal head moved.
-    head_args_ = (head_seq.empty() ? "NULL" : ntx_->quote(head_seq)) + "::bigint, " +
-                 (head_hash.empty() ? "NULL" : ntx_->quote(head_hash)) + "::text)";
+    head_args_ = concat(head_seq.empty() ? "NULL" : literal(head_seq), "::bigint, ",
+                        head_hash.empty() ? "NULL" : literal(head_hash), "::text)");
   }
 
   Status check_optimistic() override {
@@ -134,7 +136,8 @@ class PostgresConnection final : public SqlConnection {
       texts.reserve(queries.size());
       for (const auto& [sql, params] : queries) {
         std::string text = "EXECUTE " + prepared_read(*sql);
-        for (std::size_t i = 0; i < params->size(); ++i) text += (i ? ", " : "(") + ntx_->quote((*params)[i]);
+        for (std::size_t i = 0; i < params->size(); ++i)
+          text += concat(i ? ", " : "(", literal((*params)[i]));
         text += params->empty() ? "" : ")";
         texts.push_back(std::move(text));
       }
@@ -183,6 +186,10 @@ class PostgresConnection final : public SqlConnection {
   std::string describe() const override { return redact_url(url_); }
 
  private:
+  /// `value` as an SQL string literal: quoted, with the connection's escaping (what pqxx's quote() gives
+  /// a string, without the concatenation GCC 12 misreports).
+  std::string literal(const std::string& value) const { return concat("'", ntx_->esc(value), "'"); }
+
   /// The connection's statement runner, for one statement sent (one round trip, counted).
   pqxx::nontransaction* counted() {
     g_round_trips.fetch_add(1, std::memory_order_relaxed);
@@ -254,14 +261,14 @@ class PostgresConnection final : public SqlConnection {
     std::string text;
     for (std::size_t i = 0; i < parts.size(); i = together ? parts.size() : i + 1) {
       const std::span<const Part> statement(parts.data() + i, together ? parts.size() : 1);
-      text += "EXECUTE " + prepared_for(statement) + "(";
+      text += concat("EXECUTE ", prepared_for(statement), "(");
       bool first = true;
       for (const Part& part : statement)
         for (std::size_t r = 0; r < part.n; ++r)
           for (const auto& value : *part.rows[r]) {
             text += first ? "" : ", ";
             first = false;
-            text += ntx_->quote(value);
+            text += literal(value);
           }
       text += ");\n";
     }

@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "bulwark/core/strings.hpp"
 #include "bulwark/store/query.hpp"
 #include "bulwark/store/row_cache.hpp"
 #include "bulwark/store/schema.hpp"
@@ -162,10 +163,10 @@ class SqlTx final : public Tx {
   /// The statement query_stored runs for queries of the shape of `q`, and its parameters for `q`.
   const std::string& query_sql(const TableDef& t, const Query& q) {
     std::string shape = "sel";
-    for (const auto& [col, _] : q.equal) shape += ":" + std::to_string(col);
-    if (q.at_most) shape += "<" + std::to_string(q.at_most->first);
-    if (q.at_least) shape += ">" + std::to_string(q.at_least->first);
-    if (q.order_by) shape += "o" + std::to_string(*q.order_by);
+    for (const auto& [col, _] : q.equal) shape += concat(":", std::to_string(col));
+    if (q.at_most) shape += concat("<", std::to_string(q.at_most->first));
+    if (q.at_least) shape += concat(">", std::to_string(q.at_least->first));
+    if (q.order_by) shape += concat("o", std::to_string(*q.order_by));
     shape += q.descending ? "d" : "a";
     shape += q.limit ? "l" : "";
     return cached(shape, t, [&] {

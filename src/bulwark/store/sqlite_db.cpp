@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "bulwark/core/strings.hpp"
+
 namespace bulwark::store {
 namespace {
 
@@ -68,7 +70,7 @@ class SqliteConnection final : public SqlConnection {
     return rows;
   }
 
-  std::string placeholder(std::size_t n) const override { return "?" + std::to_string(n); }
+  std::string placeholder(std::size_t n) const override { return concat("?", std::to_string(n)); }
   std::string type_name(ColumnType type) const override {
     // INTEGER affinity for integers; amounts are exact decimal text (SQLite's own numbers stop at 2^63).
     return type == ColumnType::kInt ? "INTEGER" : "TEXT";
