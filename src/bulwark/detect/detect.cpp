@@ -178,6 +178,10 @@ struct Facts {
     actors.insert(sender);
     for (const Address& a : tied) actors.insert(a);
     const Address* last_from = nullptr;  // the caller last inserted into `contracts`
+    // Whether a frame's callee is put in `contracts` (below): a call with input, or a DELEGATECALL.
+    const auto callee_runs = [](const Frame& f) {
+      return f.input_size > 0 || f.kind == CallKind::kDelegateCall;
+    };
     for (std::size_t i = 0; i < t.frames.size(); ++i) {
       const Frame& f = t.frames[i];
       if (f.failed) continue;
@@ -185,12 +189,17 @@ struct Facts {
         created.insert(f.to);
         actors.insert(f.to);
       }
-      // Sibling calls share their caller: insert it once per run of them.
+      // A frame's caller is in `contracts` already when it called the frame before (sibling calls share
+      // their caller: once per run of them), when it is the parent's callee and that was put in, or when
+      // it is the parent's caller (below the root; under DELEGATECALL the caller stays the same). A frame
+      // that did not fail has a parent that did not, so the parent was seen.
       if (i > 0 && (last_from == nullptr || f.from != *last_from)) {
-        contracts.insert(f.from);
+        const Frame& p = t.frames[static_cast<std::size_t>(f.parent)];
+        if (!(f.from == p.to && callee_runs(p)) && !(f.parent > 0 && f.from == p.from))
+          contracts.insert(f.from);
         last_from = &f.from;
       }
-      if (f.input_size > 0 || f.kind == CallKind::kDelegateCall) contracts.insert(f.to);
+      if (callee_runs(f)) contracts.insert(f.to);
       batch_shaped = batch_shaped || (f.kind == CallKind::kCall && f.input_size >= 4 + 32 * 5 &&
                                       (f.input_size - 4) % 32 == 0);
       if (const std::uint32_t sel = t.selector(f); kRuleSelectors.may_hold(sel)) {
@@ -1326,6 +1335,23 @@ std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains
   return a;
 }
 
+/// True when `t` is one CALL from the sender, without logs, whose selector is none a rule looks for and
+/// whose input is too short for a batch transfer, and in which only the sender pays (a plain transfer of
+/// the native coin or of a token): no rule can fire there. Each needs one of: a frame below the root (flash
+/// loans, callbacks, approvals granted, re-entries, posed pools), a contract off the sender's side that
+/// loses or mints (the only contract here is the callee, on the sender's side when it is called with
+/// input), an account off the sender's side that pays the sender's side (pulls, round trips), a price read,
+/// or a batch-shaped call. Most transactions are of this shape, and the rules' fixed work would cost about
+/// as much as their parse.
+bool only_the_sender_pays(const Trace& t, const FlowSummary& s) {
+  if (t.frames.size() != 1 || !t.logs.empty()) return false;
+  const Frame& root = t.frames[0];
+  if (root.kind != CallKind::kCall || root.input_size >= 4 + 32 * 5 ||
+      kRuleSelectors.may_hold(t.selector(root)))
+    return false;
+  return std::all_of(s.flows.begin(), s.flows.end(), [&](const Flow& fl) { return fl.from == root.from; });
+}
+
 }  // namespace
 
 std::string_view to_string(FindingKind k) {
@@ -1385,6 +1411,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   a.findings.clear();
   compute_flows_into(trace, cfg.tables, a.flows);
   if (trace.frames.empty() || trace.frames[0].reverted) return;  // a reverted transaction changes nothing
+  if (only_the_sender_pays(trace, a.flows)) return;
   std::optional<Facts> facts(std::in_place, trace, cfg, a.flows);
   auto loans = find_flash_loans(*facts);
   if (const auto tied = loan_repayers(*facts, loans); !tied.empty()) {

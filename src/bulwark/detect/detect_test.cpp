@@ -554,6 +554,20 @@ TEST(DetectTest, ContractsApprovingTheCallerWithoutLimitAreIncidentGrade) {
   EXPECT_EQ(incident(run(repaid)), nullptr);
 }
 
+TEST(DetectTest, OneCallInWhichOnlyTheSenderPaysKeepsItsFlowsAndHasNoFinding) {
+  // A plain transfer of the native coin and one of a token: their flows are reported as for any other
+  // transaction, and no rule fires (the rules are not asked: none could).
+  const AssetRef native{Address{}, true}, token{a(kToken), false};
+  const auto coin = run(frame("CALL", kEoa, kUser, "0x", {}, U256(7)));
+  EXPECT_TRUE(coin.findings.empty());
+  EXPECT_EQ(coin.flows.net_of(a(kEoa), native).out, U256(7));
+  EXPECT_EQ(coin.flows.net_of(a(kUser), native).in, U256(7));
+  const auto sent = run(frame("CALL", kEoa, kToken, transfer_input(kUser, 500)));
+  EXPECT_TRUE(sent.findings.empty());
+  ASSERT_EQ(sent.flows.flows.size(), 1u);
+  EXPECT_EQ(sent.flows.net_of(a(kUser), token).in, U256(500));
+}
+
 TEST(DetectTest, ABatchTransferWhoseTotalOverflowsIsCritical) {
   // batchTransfer(address[] receivers, uint256 value) with value 2^255 to two receivers: 2 x 2^255 = 0.
   const U256 huge = U256::from_limbs({0, 0, 0, std::uint64_t{1} << 63});
