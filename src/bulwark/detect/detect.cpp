@@ -1335,18 +1335,19 @@ std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains
   return a;
 }
 
-/// True when `t` is one CALL from the sender, without logs, whose selector is none a rule looks for and
+/// True when `t` is one CALL from the sender to another account, whose selector is none a rule looks for and
 /// whose input is too short for a batch transfer, and in which only the sender pays (a plain transfer of
-/// the native coin or of a token): no rule can fire there. Each needs one of: a frame below the root (flash
-/// loans, callbacks, approvals granted, re-entries, posed pools), a contract off the sender's side that
-/// loses or mints (the only contract here is the callee, on the sender's side when it is called with
-/// input), an account off the sender's side that pays the sender's side (pulls, round trips), a price read,
-/// or a batch-shaped call. Most transactions are of this shape, and the rules' fixed work would cost about
-/// as much as their parse.
+/// the native coin or of a token, with or without its Transfer log): no rule can fire there. Each needs one
+/// of: a frame below the root (flash loans, callbacks, approvals granted, re-entries, posed pools), a
+/// contract off the sender's side that loses or mints (the only contract here is the callee, on the
+/// sender's side when it is called with input), an account off the sender's side that pays the sender's
+/// side (pulls, round trips), a price read, or a batch-shaped call; and the rules read logs only through
+/// the flows. Most transactions are of this shape, and the rules' fixed work would cost about as much as
+/// their parse.
 bool only_the_sender_pays(const Trace& t, const FlowSummary& s) {
-  if (t.frames.size() != 1 || !t.logs.empty()) return false;
+  if (t.frames.size() != 1) return false;
   const Frame& root = t.frames[0];
-  if (root.kind != CallKind::kCall || root.input_size >= 4 + 32 * 5 ||
+  if (root.kind != CallKind::kCall || root.from == root.to || root.input_size >= 4 + 32 * 5 ||
       kRuleSelectors.may_hold(t.selector(root)))
     return false;
   return std::all_of(s.flows.begin(), s.flows.end(), [&](const Flow& fl) { return fl.from == root.from; });

@@ -566,6 +566,18 @@ TEST(DetectTest, OneCallInWhichOnlyTheSenderPaysKeepsItsFlowsAndHasNoFinding) {
   EXPECT_TRUE(sent.findings.empty());
   ASSERT_EQ(sent.flows.flows.size(), 1u);
   EXPECT_EQ(sent.flows.net_of(a(kUser), token).in, U256(500));
+  // The same from a tracer with logs: the flow is read from the Transfer log.
+  json logged = frame("CALL", kEoa, kToken, transfer_input(kUser, 500));
+  logged["logs"] = json::array({{{"address", addr(kToken)},
+                                 {"topics",
+                                  {"0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef",
+                                   "0x" + word_addr(kEoa), "0x" + word_addr(kUser)}},
+                                 {"data", "0x" + word_num(500)}}});
+  const auto read = run(logged);
+  EXPECT_TRUE(read.findings.empty());
+  ASSERT_EQ(read.flows.flows.size(), 1u);
+  EXPECT_EQ(read.flows.flows[0].source, FlowSource::kTransferLog);
+  EXPECT_EQ(read.flows.net_of(a(kEoa), token).out, U256(500));
 }
 
 TEST(DetectTest, ABatchTransferWhoseTotalOverflowsIsCritical) {
