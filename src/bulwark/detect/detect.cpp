@@ -192,11 +192,16 @@ struct Facts {
       // A frame's caller is in `contracts` already when it called the frame before (sibling calls share
       // their caller: once per run of them), when it is the parent's callee and that was put in, or when
       // it is the parent's caller (below the root; under DELEGATECALL the caller stays the same). A frame
-      // that did not fail has a parent that did not, so the parent was seen.
+      // that did not fail has a parent that did not, so the parent is put in too (the set is only read
+      // once it is whole). A frame with no parent (a trace of several top-level calls) is put in.
       if (i > 0 && (last_from == nullptr || f.from != *last_from)) {
-        const Frame& p = t.frames[static_cast<std::size_t>(f.parent)];
-        if (!(f.from == p.to && callee_runs(p)) && !(f.parent > 0 && f.from == p.from))
+        if (f.parent < 0) {
           contracts.insert(f.from);
+        } else {
+          const Frame& p = t.frames[static_cast<std::size_t>(f.parent)];
+          if (!(f.from == p.to && callee_runs(p)) && !(f.parent > 0 && f.from == p.from))
+            contracts.insert(f.from);
+        }
         last_from = &f.from;
       }
       if (callee_runs(f)) contracts.insert(f.to);

@@ -580,6 +580,30 @@ TEST(DetectTest, OneCallInWhichOnlyTheSenderPaysKeepsItsFlowsAndHasNoFinding) {
   EXPECT_EQ(read.flows.net_of(a(kEoa), token).out, U256(500));
 }
 
+TEST(DetectTest, ATraceOfSeveralTopLevelCallsIsReadWithoutAParent) {
+  // A parity-style trace may list more than one call at the top (traceAddress []): frames after the
+  // first with no parent. Their callers count like any other caller's (a regression: under the address
+  // sanitizer, `PRESET=dev make test`, the rules once read the parent of such a frame).
+  auto call = [](unsigned from, unsigned to, const std::string& input) {
+    return json{
+        {"type", "call"},
+        {"action",
+         {{"callType", "call"}, {"from", addr(from)}, {"to", addr(to)}, {"value", "0x0"}, {"input", input}}},
+        {"result", {{"output", "0x"}, {"gasUsed", "0x0"}}},
+        {"subtraces", 0},
+        {"traceAddress", json::array()}};
+  };
+  const json j =
+      json::array({call(kEoa, kAttack, "0x01"), call(kAttack, kToken, transfer_input(kUser, 500))});
+  auto t = chain::parse_parity_trace(j.dump());
+  ASSERT_TRUE(t) << t.error().message;
+  ASSERT_EQ(t->frames.size(), 2u);
+  EXPECT_EQ(t->frames[1].parent, -1);
+  const auto an = analyze(*t, {});
+  EXPECT_EQ(an.flows.net_of(a(kUser), AssetRef{a(kToken), false}).in, U256(500));
+  EXPECT_TRUE(an.findings.empty());
+}
+
 TEST(DetectTest, ABatchTransferWhoseTotalOverflowsIsCritical) {
   // batchTransfer(address[] receivers, uint256 value) with value 2^255 to two receivers: 2 x 2^255 = 0.
   const U256 huge = U256::from_limbs({0, 0, 0, std::uint64_t{1} << 63});
