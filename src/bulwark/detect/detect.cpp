@@ -101,6 +101,12 @@ const Address& context_of(const Frame& f) {
   return f.kind == CallKind::kDelegateCall || f.kind == CallKind::kCallCode ? f.from : f.to;
 }
 
+/// True when a frame could be a batch transfer (the batch-overflow rule's shape): a CALL with a selector
+/// and at least five whole ABI words.
+bool batch_shaped_call(const Frame& f) {
+  return f.kind == CallKind::kCall && f.input_size >= 4 + 32 * 5 && (f.input_size - 4) % 32 == 0;
+}
+
 double to_double(const U256& v) {
   double r = 0;
   const auto& l = v.limbs();
@@ -195,18 +201,14 @@ struct Facts {
       // that did not fail has a parent that did not, so the parent is put in too (the set is only read
       // once it is whole). A frame with no parent (a trace of several top-level calls) is put in.
       if (i > 0 && (last_from == nullptr || f.from != *last_from)) {
-        if (f.parent < 0) {
-          contracts.insert(f.from);
-        } else {
-          const Frame& p = t.frames[static_cast<std::size_t>(f.parent)];
-          if (!(f.from == p.to && callee_runs(p)) && !(f.parent > 0 && f.from == p.from))
-            contracts.insert(f.from);
-        }
+        const Frame* p = f.parent >= 0 ? &t.frames[static_cast<std::size_t>(f.parent)] : nullptr;
+        const bool put_in =
+            p != nullptr && ((f.from == p->to && callee_runs(*p)) || (f.parent > 0 && f.from == p->from));
+        if (!put_in) contracts.insert(f.from);
         last_from = &f.from;
       }
       if (callee_runs(f)) contracts.insert(f.to);
-      batch_shaped = batch_shaped || (f.kind == CallKind::kCall && f.input_size >= 4 + 32 * 5 &&
-                                      (f.input_size - 4) % 32 == 0);
+      batch_shaped = batch_shaped || batch_shaped_call(f);
       if (const std::uint32_t sel = t.selector(f); kRuleSelectors.may_hold(sel)) {
         const bool call_below = i > 0 && f.kind == CallKind::kCall;
         liquidation = liquidation || in(sel, kLiquidationSelectors);
@@ -1261,8 +1263,7 @@ std::vector<BatchOverflow> find_batch_overflows(const Facts& x) {
   const Trace& t = x.t;
   for (std::size_t i = 0; i < t.frames.size(); ++i) {
     const Frame& f = t.frames[i];
-    if (f.failed || f.kind != CallKind::kCall || f.input_size < 4 + 32 * 5 || (f.input_size - 4) % 32 != 0)
-      continue;
+    if (f.failed || !batch_shaped_call(f)) continue;
     // The length word (the third) must count exactly the words after it: read it before the others.
     const std::uint64_t n = (f.input_size - 4) / 32 - 3;
     U256 w0, w1, w2;
@@ -1341,7 +1342,7 @@ std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains
 }
 
 /// True when `t` is one CALL from the sender to another account, whose selector is none a rule looks for and
-/// whose input is too short for a batch transfer, and in which only the sender pays (a plain transfer of
+/// whose input is not shaped as a batch transfer, and in which only the sender pays (a plain transfer of
 /// the native coin or of a token, with or without its Transfer log): no rule can fire there. Each needs one
 /// of: a frame below the root (flash loans, callbacks, approvals granted, re-entries, posed pools), a
 /// contract off the sender's side that loses or mints (the only contract here is the callee, on the
@@ -1352,7 +1353,7 @@ std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains
 bool only_the_sender_pays(const Trace& t, const FlowSummary& s) {
   if (t.frames.size() != 1) return false;
   const Frame& root = t.frames[0];
-  if (root.kind != CallKind::kCall || root.from == root.to || root.input_size >= 4 + 32 * 5 ||
+  if (root.kind != CallKind::kCall || root.from == root.to || batch_shaped_call(root) ||
       kRuleSelectors.may_hold(t.selector(root)))
     return false;
   return std::all_of(s.flows.begin(), s.flows.end(), [&](const Flow& fl) { return fl.from == root.from; });
