@@ -1341,22 +1341,26 @@ std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains
   return a;
 }
 
-/// True when `t` is one CALL from the sender to another account, whose selector is none a rule looks for and
-/// whose input is not shaped as a batch transfer, and in which only the sender pays (a plain transfer of
-/// the native coin or of a token, with or without its Transfer log): no rule can fire there. Each needs one
-/// of: a frame below the root (flash loans, callbacks, approvals granted, re-entries, posed pools), a
-/// contract off the sender's side that loses or mints (the only contract here is the callee, on the
-/// sender's side when it is called with input), an account off the sender's side that pays the sender's
-/// side (pulls, round trips), a price read, or a batch-shaped call; and the rules read logs only through
-/// the flows. Most transactions are of this shape, and the rules' fixed work would cost about as much as
-/// their parse.
+/// True when no rule can fire in `t`, told before any of their work: every flow is paid by the sender and
+/// none is a mint, and no frame deploys a contract, calls a selector a rule looks for or is shaped as a
+/// batch transfer. Every rule needs one of: a flow paid by an account other than the sender, hence off the
+/// sender's side or its own contract (a flash loan repays the holder it was paid from, and the holder would
+/// have to be the sender; a re-entered contract, a pulled owner, a round trip's pool and a one-sided loser
+/// pay; a loss of value needs a loser other than the sender, or a mint to the sender's side); a deployed
+/// contract (whose losses count as a loss of value); or a call the selector filter sees (balance and
+/// reserve reads, callbacks, approvals, pool swaps, liquidations, governance) or a batch-shaped one. The
+/// rules read logs only through the flows. Most transactions are of this shape (plain transfers of the
+/// native coin or of a token, proxied or not, approvals aside), and the rules' fixed work would cost about
+/// as much as their parse. The filter may hold selectors no rule looks for: such a frame only sends the
+/// transaction through the rules.
 bool only_the_sender_pays(const Trace& t, const FlowSummary& s) {
-  if (t.frames.size() != 1) return false;
-  const Frame& root = t.frames[0];
-  if (root.kind != CallKind::kCall || root.from == root.to || batch_shaped_call(root) ||
-      kRuleSelectors.may_hold(t.selector(root)))
-    return false;
-  return std::all_of(s.flows.begin(), s.flows.end(), [&](const Flow& fl) { return fl.from == root.from; });
+  const Address& sender = t.frames[0].from;
+  for (const Flow& fl : s.flows)
+    if (fl.from != sender || is_mint(fl)) return false;
+  return std::none_of(t.frames.begin(), t.frames.end(), [&](const Frame& f) {
+    return f.kind == CallKind::kCreate || f.kind == CallKind::kCreate2 || batch_shaped_call(f) ||
+           kRuleSelectors.may_hold(t.selector(f));
+  });
 }
 
 }  // namespace

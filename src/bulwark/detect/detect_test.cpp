@@ -554,9 +554,9 @@ TEST(DetectTest, ContractsApprovingTheCallerWithoutLimitAreIncidentGrade) {
   EXPECT_EQ(incident(run(repaid)), nullptr);
 }
 
-TEST(DetectTest, OneCallInWhichOnlyTheSenderPaysKeepsItsFlowsAndHasNoFinding) {
-  // A plain transfer of the native coin and one of a token: their flows are reported as for any other
-  // transaction, and no rule fires (the rules are not asked: none could).
+TEST(DetectTest, ATransactionInWhichOnlyTheSenderPaysKeepsItsFlowsAndHasNoFinding) {
+  // A plain transfer of the native coin, one of a token and one of a proxied token: their flows are
+  // reported as for any other transaction, and no rule fires (the rules are not asked: none could).
   const AssetRef native{Address{}, true}, token{a(kToken), false};
   const auto coin = run(frame("CALL", kEoa, kUser, "0x", {}, U256(7)));
   EXPECT_TRUE(coin.findings.empty());
@@ -578,6 +578,13 @@ TEST(DetectTest, OneCallInWhichOnlyTheSenderPaysKeepsItsFlowsAndHasNoFinding) {
   ASSERT_EQ(read.flows.flows.size(), 1u);
   EXPECT_EQ(read.flows.flows[0].source, FlowSource::kTransferLog);
   EXPECT_EQ(read.flows.net_of(a(kEoa), token).out, U256(500));
+  // A token behind a proxy: the proxy's frame runs its implementation's code by DELEGATECALL.
+  constexpr unsigned kImpl = 12;
+  const auto proxied = run(frame("CALL", kEoa, kToken, transfer_input(kUser, 500),
+                                 {frame("DELEGATECALL", kToken, kImpl, transfer_input(kUser, 500))}));
+  EXPECT_TRUE(proxied.findings.empty());
+  ASSERT_EQ(proxied.flows.flows.size(), 1u);
+  EXPECT_EQ(proxied.flows.net_of(a(kUser), token).in, U256(500));
 }
 
 TEST(DetectTest, ATraceOfSeveralTopLevelCallsIsReadWithoutAParent) {

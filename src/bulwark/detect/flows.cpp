@@ -1,5 +1,7 @@
 #include "bulwark/detect/flows.hpp"
 
+#include "bulwark/detect/address_set.hpp"
+
 #include <algorithm>
 
 namespace bulwark::detect {
@@ -80,58 +82,86 @@ NetChanges::const_iterator NetChanges::find(const key_type& key) const {
 }
 
 void NetChanges::assign(std::span<const Flow> flows) {
-  // Each flow's two sides (sender, receiver) as a 32-byte handle that orders as its key does: the
+  // Each flow's two sides (sender, receiver) are summed per key into one accumulator each, found by a
+  // keyed hash of the key (the holders are the sender's choice), or by a scan while there are few; the
+  // accumulators, one per key, are then sorted by a 24-byte handle that orders as the key does: the
   // holder's bytes, big-endian, then the asset's rank among the flows' assets (a transaction moves few
-  // assets); sorted, then summed per key. A saturating sum of unsigned amounts does not depend on order.
-  // Scratch kept per thread: most transactions are small, and two allocations each would cost more
-  // than the sort.
+  // assets). A saturating sum of unsigned amounts does not depend on order. Scratch kept per thread:
+  // most transactions are small, and allocations each would cost more than the work.
   thread_local std::vector<AssetRef> assets;
   assets.clear();
   for (const Flow& fl : flows)  // runs of one asset are common: each run listed once before the sort
     if (assets.empty() || assets.back() != fl.asset) assets.push_back(fl.asset);
   std::sort(assets.begin(), assets.end());
   assets.erase(std::unique(assets.begin(), assets.end()), assets.end());
-  struct Side {
+  struct Acc {
     std::uint64_t k0, k1, k2;  // holder bytes 0-7, 8-15, then 16-19 above the asset's rank
-    std::uint32_t flow;
-    bool receives;
-    bool operator<(const Side& o) const {
-      return k0 != o.k0 ? k0 < o.k0 : k1 != o.k1 ? k1 < o.k1 : k2 < o.k2;
-    }
-    bool same_key(const Side& o) const { return k0 == o.k0 && k1 == o.k1 && k2 == o.k2; }
+    const Address* holder;
+    const AssetRef* asset;
+    NetAmount sum;
+    bool operator<(const Acc& o) const { return k0 != o.k0 ? k0 < o.k0 : k1 != o.k1 ? k1 < o.k1 : k2 < o.k2; }
   };
-  thread_local std::vector<Side> sides;
-  sides.clear();
-  for (std::uint32_t i = 0; i < flows.size(); ++i) {
-    const auto rank = static_cast<std::uint64_t>(
-        std::lower_bound(assets.begin(), assets.end(), flows[i].asset) - assets.begin());
+  thread_local std::vector<Acc> accs;
+  thread_local std::vector<std::uint32_t> table;  // open addressing: an index into accs plus one; 0 empty
+  accs.clear();
+  constexpr std::size_t kScan = 8;  // up to this many sides, a scan of the accumulators
+  const bool hashed = 2 * flows.size() > kScan;
+  std::size_t mask = 0;
+  if (hashed) {
+    std::size_t capacity = 16;
+    while (capacity < 4 * flows.size()) capacity *= 2;  // at most 2 per flow: half full at most
+    table.assign(capacity, 0);
+    mask = capacity - 1;
+  }
+  std::uint32_t rank = 0;
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    const Flow& fl = flows[i];
+    if (i == 0 || fl.asset != flows[i - 1].asset)
+      rank = static_cast<std::uint32_t>(std::lower_bound(assets.begin(), assets.end(), fl.asset) -
+                                        assets.begin());
     for (const bool receives : {false, true}) {
-      const std::uint8_t* h = (receives ? flows[i].to : flows[i].from).bytes().data();
-      sides.push_back({detail::load_be64(h), detail::load_be64(h + 8),
-                       std::uint64_t{detail::load_be32(h + 16)} << 32 | rank, i, receives});
+      const Address& holder = receives ? fl.to : fl.from;
+      const std::uint8_t* h = holder.bytes().data();
+      const std::uint64_t k0 = bulwark::detail::load_be64(h), k1 = bulwark::detail::load_be64(h + 8);
+      const std::uint32_t w2 = bulwark::detail::load_be32(h + 16);
+      const std::uint64_t k2 = std::uint64_t{w2} << 32 | rank;
+      Acc* acc = nullptr;
+      if (!hashed) {
+        for (Acc& a : accs)
+          if (a.k0 == k0 && a.k1 == k1 && a.k2 == k2) {
+            acc = &a;
+            break;
+          }
+      } else {
+        std::size_t slot = (detail::keyed_mix({k0, k1, w2}) + rank * 0x9e3779b97f4a7c15ULL) & mask;
+        for (; table[slot] != 0; slot = (slot + 1) & mask) {
+          Acc& a = accs[table[slot] - 1];
+          if (a.k0 == k0 && a.k1 == k1 && a.k2 == k2) {
+            acc = &a;
+            break;
+          }
+        }
+        if (acc == nullptr) table[slot] = static_cast<std::uint32_t>(accs.size() + 1);
+      }
+      if (acc == nullptr) acc = &accs.emplace_back(Acc{k0, k1, k2, &holder, &fl.asset, {}});
+      if (receives)
+        acc->sum.in = sat_add(acc->sum.in, fl.amount);
+      else
+        acc->sum.out = sat_add(acc->sum.out, fl.amount);
     }
   }
-  std::sort(sides.begin(), sides.end());
-  std::size_t keys = 0;
-  for (std::size_t k = 0; k < sides.size(); ++k) keys += k == 0 || !sides[k].same_key(sides[k - 1]);
+  std::sort(accs.begin(), accs.end());
   entries_.clear();
-  entries_.reserve(keys);  // one allocation
-  for (std::size_t k = 0; k < sides.size(); ++k) {
-    const Side& s = sides[k];
-    const Flow& fl = flows[s.flow];
-    if (k == 0 || !s.same_key(sides[k - 1])) {
-      value_type& e = entries_.emplace_back();  // in place: a temporary key stalls on store forwarding
-      e.first.first = s.receives ? fl.to : fl.from;
-      e.first.second = fl.asset;
-    }
-    NetAmount& sum = entries_.back().second;
-    if (s.receives)
-      sum.in = sat_add(sum.in, fl.amount);
-    else
-      sum.out = sat_add(sum.out, fl.amount);
+  entries_.reserve(accs.size());  // one allocation
+  for (const Acc& a : accs) {
+    value_type& e = entries_.emplace_back();  // in place: a temporary key stalls on store forwarding
+    e.first.first = *a.holder;
+    e.first.second = *a.asset;
+    e.second = a.sum;
   }
-  if (sides.capacity() > 1 << 14) {  // a very large transaction's scratch is not kept
-    sides = {};
+  if (accs.capacity() > 1 << 14) {  // a very large transaction's scratch is not kept
+    accs = {};
+    table = {};
     assets = {};
   }
 }
