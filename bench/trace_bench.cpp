@@ -7,9 +7,11 @@
 // Also, on generated traces that repeat one pattern thousands of times (BM_Shape/<shape>/Parse and
 // .../ParseAndDetect), whether some rule's work grows faster than the trace it reads.
 //
-//   ./build/release/bench/trace_bench [--data DIR] [--kernels portable|avx2|avx512] [--rounds N]
+//   ./build/release/bench/trace_bench [--data DIR] [--kernels portable|avx2|avx512]
+//                                     [--walk direct|ondemand] [--rounds N]
 //   ./build/release/bench/trace_bench --once parse|detect     (one untimed pass, for cachegrind)
-//   (default: the shared data beside the repo, and the widest hex kernels the CPU has)
+//   (default: the shared data beside the repo, the widest hex kernels the CPU has, and the direct walk:
+//   --walk ondemand reads every callTracer text through simdjson On-Demand instead)
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -328,6 +330,7 @@ int main(int argc, char** argv) {
   static constexpr std::string_view kKernelNames[] = {"portable", "avx2", "avx512"};
   std::optional<bulwark::chain::Kernels> kernels;
   std::optional<std::string_view> once;
+  bool direct = true;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--data") == 0) data = argv[i + 1];
     if (std::strcmp(argv[i], "--once") == 0) {
@@ -336,6 +339,14 @@ int main(int argc, char** argv) {
         std::cerr << "trace_bench: --once takes parse or detect, not '" << *once << "'\n";
         return 2;
       }
+    }
+    if (std::strcmp(argv[i], "--walk") == 0) {
+      const std::string_view w = argv[i + 1];
+      if (w != "direct" && w != "ondemand") {
+        std::cerr << "trace_bench: --walk takes direct or ondemand, not '" << w << "'\n";
+        return 2;
+      }
+      direct = w == "direct";
     }
     if (std::strcmp(argv[i], "--rounds") == 0 && (g_rounds = std::atoi(argv[i + 1])) <= 0) {
       std::cerr << "trace_bench: --rounds takes a positive number, not '" << argv[i + 1] << "'\n";
@@ -355,6 +366,7 @@ int main(int argc, char** argv) {
               << " kernels\n";
     return 2;
   }
+  bulwark::chain::use_direct_walk(direct);
   load(data);
   if (g_files.empty()) {
     std::cerr << "trace_bench: no traces under " << data << "\n";
@@ -382,7 +394,8 @@ int main(int argc, char** argv) {
   }
   register_shapes();
   std::cerr << "trace_bench: " << g_files.size() << " traces, " << static_cast<double>(g_bytes) / 1e6
-            << " MB; " << kKernelNames[static_cast<int>(in_use)] << " hex kernels\n";
+            << " MB; " << kKernelNames[static_cast<int>(in_use)] << " hex kernels; "
+            << (direct ? "direct" : "On-Demand") << " walk\n";
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -5,7 +5,7 @@
 # member, a simdjson helper) is there for the linker to pick for the whole program.
 # Usage: avx2_isolation_test.sh OBJECT...
 set -euo pipefail
-kernels='all_hex_avx2|all_hex_avx512|hex_mask32|not_hex_mask64'
+kernels='all_hex_avx2|all_hex_avx512|hex_run_avx2|hex_run_avx512|hex_mask32|not_hex_mask64'
 status=0
 for obj in "$@"; do
   outside=$(objdump -d --no-show-raw-insn -C "$obj" |

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "bulwark/detect/detect.hpp"
+#include "bulwark/detect/test_traces.hpp"
 
 namespace {
 
@@ -128,6 +129,33 @@ TEST(DetectDataTest, FalseAlarmsOnRealBenignTransactions) {
        {"flashloan-arb", "flashloan-liquidation", "liquidation", "mev-arb", "mev-sandwich-backrun",
         "mev-sandwich-frontrun", "multi-swap-via-contract(mev-arb-like)"})
     EXPECT_EQ(by_kind[kind].first, 0) << "false alarm among " << kind;
+}
+
+TEST(DetectDataTest, EveryRealTraceReadsTheSameThroughTheDirectWalkAndOnDemand) {
+  // The direct walk is the parser's fast path for callTracer text; On-Demand is the parser it must agree
+  // with. Every real trace, exploit and benign, gives the same tree (or the same error) through both,
+  // and the direct walk reads all but a few of those in callTracer form itself.
+  std::size_t files = 0, call_tracer = 0, direct = 0;
+  for (const char* set : {"exploit-traces", "benign-traces"})
+    for (const auto& e : std::filesystem::recursive_directory_iterator(kData / set)) {
+      if (!e.is_regular_file() || e.path().extension() != ".json") continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      std::stringstream s;
+      s << in.rdbuf();
+      const std::string text = s.str();
+      const auto reads = chain::direct_walk_reads();
+      const std::string walked = bulwark::testing::parse_outcome(text, true);
+      direct += chain::direct_walk_reads() - reads;
+      ASSERT_EQ(walked, bulwark::testing::parse_outcome(text, false)) << e.path();
+      ++files;
+      call_tracer += text.find_first_not_of(" \t\r\n") != std::string::npos &&
+                     text[text.find_first_not_of(" \t\r\n")] == '{';
+    }
+  std::cout << files << " traces, " << call_tracer << " in callTracer form, " << direct
+            << " read by the direct walk\n";
+  // 101 exploit files (two of index.csv's 102 rows name the same transaction) and 7,454 benign ones.
+  EXPECT_EQ(files, 101u + 7454u);
+  EXPECT_GE(direct, call_tracer * 99 / 100);
 }
 
 }  // namespace

@@ -73,8 +73,8 @@ constexpr std::uint64_t bytes_between(std::uint64_t x, std::uint64_t m, std::uin
 // nothing but intrinsics, so no AVX-compiled copy of a shared inline or template function (which the
 // linker could pick for the whole program) is made. The rest of the parser, simdjson On-Demand's walk
 // included, stays portable: compiled for AVX2 (simdjson's haswell kernel) the walk measured no faster on
-// the real traces (docs/detection.md), while simdjson's stage 1 is dispatched to its widest kernel by the
-// library itself.
+// the real traces (docs/detection.md), while simdjson's stage 1 (On-Demand's first pass) is dispatched
+// to its widest kernel by the library itself.
 
 /// True when the CPU and the OS support AVX2.
 bool cpu_has_avx2() {
@@ -139,6 +139,17 @@ __attribute__((target("avx512bw"))) bool all_hex_avx512(const char* p, std::size
   if (i < n) bad |= not_hex_mask64(p + i, ~0ULL >> (64 - (n - i)));
   return bad == 0;
 }
+
+/// hex_run with AVX2 and AVX-512BW (see hex_run for what the text must hold).
+__attribute__((target("avx2"))) std::size_t hex_run_avx2(const char* p) {
+  for (std::size_t i = 0;; i += 32)
+    if (const std::uint32_t bad = ~hex_mask32(p + i)) return i + static_cast<std::size_t>(__builtin_ctz(bad));
+}
+__attribute__((target("avx512bw"))) std::size_t hex_run_avx512(const char* p) {
+  for (std::size_t i = 0;; i += 64)
+    if (const std::uint64_t bad = not_hex_mask64(p + i, ~0ULL))
+      return i + static_cast<std::size_t>(__builtin_ctzll(bad));
+}
 #endif
 
 /// True when every character is a hex digit: with AVX-512BW or AVX2 where the CPU has it and the string
@@ -189,6 +200,84 @@ bool all_hex(std::string_view s) {
     if (ok != kHighBits) return false;
   }
   return all_hex_scalar(s.substr(i));
+}
+
+/// JSON's whitespace.
+constexpr bool is_blank(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+#if defined(__SSE2__)
+/// A bit per character of the 16 at `p`: set where it is a hex digit (signed compares: characters from
+/// 0x80 up are negative and fall outside both ranges).
+inline std::uint32_t hex_bits16(const char* p) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i digit =
+      _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x2f)), _mm_cmplt_epi8(x, _mm_set1_epi8(0x3a)));
+  const __m128i folded = _mm_or_si128(x, _mm_set1_epi8(0x20));  // 'A'..'F' -> 'a'..'f'
+  const __m128i letter =
+      _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8(0x60)), _mm_cmplt_epi8(folded, _mm_set1_epi8(0x67)));
+  return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(digit, letter)));
+}
+/// A bit per character of the 16 at `p`: set where it is JSON whitespace.
+inline std::uint32_t blank_bits16(const char* p) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i blank = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))),
+      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'))));
+  return static_cast<std::uint32_t>(_mm_movemask_epi8(blank));
+}
+#endif
+
+/// The first character at or after `p` that is not whitespace: 16 at a time while they lie before
+/// `limit`, then one at a time, which the text must stop (a TraceText's padding ends in its string's
+/// NUL). Pretty-printed traces are indented: a third of their bytes are blanks, in runs.
+inline const char* skip_blank(const char* p, const char* limit) {
+#if defined(__SSE2__)
+  for (; p + 16 <= limit; p += 16)
+    if (const std::uint32_t other = ~blank_bits16(p) & 0xffffu) return p + std::countr_zero(other);
+#else
+  (void)limit;
+#endif
+  while (is_blank(*p)) ++p;
+  return p;
+}
+
+/// hex_run past the first 16 characters, which are hex digits.
+std::size_t long_hex_run(const char* p) {
+#if BULWARK_TRACE_AVX2
+  switch (g_kernels.load(std::memory_order_relaxed)) {
+    case Kernels::kAvx512: return 16 + hex_run_avx512(p + 16);
+    case Kernels::kAvx2: return 16 + hex_run_avx2(p + 16);
+    case Kernels::kPortable: break;
+  }
+#endif
+  for (std::size_t i = 16;; i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    const std::uint64_t folded = x | (kOnes * 0x20);
+    const std::uint64_t ok = (bytes_between(x, 0x2f, 0x3a) | bytes_between(folded, 0x60, 0x67)) & ~x;
+    if (const std::uint64_t bad = ~ok & kHighBits) {
+      if constexpr (std::endian::native == std::endian::little)
+        return i + static_cast<std::size_t>(std::countr_zero(bad)) / 8;
+      else
+        return i + static_cast<std::size_t>(std::countl_zero(bad)) / 8;
+    }
+  }
+}
+
+/// The number of hex digits `p` starts with. Reads ahead in blocks of up to 64 characters, none past the
+/// block holding the first character that is no digit: the text must hold one within the 64 characters
+/// after any digit it has (a TraceText's padding is spaces). Most runs are short (quantities, words):
+/// the first 16 are looked at here, any further by the widest kernel.
+inline std::size_t hex_run(const char* p) {
+#if defined(__SSE2__)
+  if (const std::uint32_t other = ~hex_bits16(p) & 0xffffu) return std::countr_zero(other);
+#else
+  for (std::size_t i = 0; i < 16; ++i)
+    if (kHexTable[static_cast<unsigned char>(p[i])] > 0xf) return i;
+#endif
+  return long_hex_run(p);
 }
 
 /// The four bytes that eight validated hex digits at `p` spell, in order, as a little-endian host holds
@@ -282,9 +371,13 @@ class Builder {
   /// digits lying in the source text; false, changing nothing, otherwise.
   bool bytes_in_place(std::string_view s, std::uint32_t& offset, std::uint32_t& size) {
     s = strip_hex_prefix(s);
-    if (s.size() % 2 != 0 || !in_source(s) || !all_hex(s)) return false;
-    size = static_cast<std::uint32_t>(s.size() / 2);
-    offset = static_cast<std::uint32_t>(s.data() - source_begin_);
+    return all_hex(s) && hex_in_place(s, offset, size);
+  }
+  /// The same for digits known to be hex (no prefix): true when they are whole bytes in the source text.
+  bool hex_in_place(std::string_view digits, std::uint32_t& offset, std::uint32_t& size) {
+    if (digits.size() % 2 != 0 || !in_source(digits)) return false;
+    size = static_cast<std::uint32_t>(digits.size() / 2);
+    offset = static_cast<std::uint32_t>(digits.data() - source_begin_);
     return true;
   }
 
@@ -420,86 +513,6 @@ std::string_view str_or_empty(object o, std::string_view key) {
   std::string_view s;
   if (o[key].get(s) != simdjson::SUCCESS) return {};
   return s;
-}
-
-Status parse_logs(Builder& b, array logs) {
-  for (element le : logs) {
-    object lo;
-    if (le.get(lo) != simdjson::SUCCESS) return b.fail_at("a log is not an object");
-    TraceLog log;
-    BULWARK_CHECK(b.address(str_or_empty(lo, "address"), log.address, "log address"));
-    array topics;
-    if (lo["topics"].get(topics) == simdjson::SUCCESS) {
-      for (element te : topics) {
-        std::string_view ts;
-        if (te.get(ts) != simdjson::SUCCESS) return b.fail_at("a log topic is not a string");
-        auto h = Hash32::parse(ts);
-        if (!h) return b.fail_at("log topic: " + h.error().message);
-        log.topics.push_back(*h);
-      }
-    }
-    BULWARK_CHECK(b.bytes(str_or_empty(lo, "data"), log.data_offset, log.data_size, "log data"));
-    b.trace.logs.push_back(std::move(log));
-  }
-  b.trace.has_logs = true;
-  return {};
-}
-
-Status parse_geth_frame(Builder& b, object o, std::int32_t parent, std::uint32_t depth) {
-  BULWARK_TRY(i, b.open(parent, depth));
-  {
-    Frame& f = b.trace.frames[i];
-    std::string_view type;
-    if (o["type"].get(type) != simdjson::SUCCESS) return b.fail_at("missing \"type\"");
-    BULWARK_CHECK(b.kind(type, f.kind));
-    BULWARK_CHECK(b.address(str_or_empty(o, "from"), f.from, "from"));
-    BULWARK_CHECK(b.address(str_or_empty(o, "to"), f.to, "to"));
-    element v;
-    if (o["value"].get(v) == simdjson::SUCCESS) BULWARK_CHECK(b.quantity(v, f.value, "value"));
-    U256 gas;
-    if (o["gasUsed"].get(v) == simdjson::SUCCESS) {
-      BULWARK_CHECK(b.quantity(v, gas, "gasUsed"));
-      f.gas_used = gas.low_u64();
-    }
-  }
-  {
-    std::uint32_t off = 0, size = 0;
-    BULWARK_CHECK(b.bytes(str_or_empty(o, "input"), off, size, "input"));
-    b.trace.frames[i].input_offset = off;
-    b.trace.frames[i].input_size = size;
-    b.set_selector(i);
-    std::string_view out;
-    if (o["output"].get(out) == simdjson::SUCCESS) {
-      BULWARK_CHECK(b.bytes(out, off, size, "output"));
-      b.trace.frames[i].output_offset = off;
-      b.trace.frames[i].output_size = size;
-      b.trace.frames[i].has_output = true;
-    }
-  }
-  element err;
-  if (o["error"].get(err) == simdjson::SUCCESS && !err.is_null()) b.mark_reverted(i);
-  array logs;
-  if (o["logs"].get(logs) == simdjson::SUCCESS) {
-    b.trace.frames[i].log_begin = static_cast<std::uint32_t>(b.trace.logs.size());
-    BULWARK_CHECK(parse_logs(b, logs));
-    b.trace.frames[i].log_count =
-        static_cast<std::uint32_t>(b.trace.logs.size()) - b.trace.frames[i].log_begin;
-  }
-  element calls;
-  if (o["calls"].get(calls) == simdjson::SUCCESS && !calls.is_null()) {
-    array ca;
-    if (calls.get(ca) != simdjson::SUCCESS) return b.fail_at("\"calls\" is not an array");
-    b.path_.push_back(0);
-    for (element c : ca) {
-      object co;
-      if (c.get(co) != simdjson::SUCCESS) return b.fail_at("not an object");
-      BULWARK_CHECK(parse_geth_frame(b, co, static_cast<std::int32_t>(i), depth + 1));
-      ++b.path_.back();
-    }
-    b.path_.pop_back();
-  }
-  b.close(i);
-  return {};
 }
 
 // ---- callTracer through simdjson On-Demand: one pass over each frame's fields, in document order ----
@@ -686,6 +699,7 @@ constexpr std::size_t key_slot(std::uint64_t w) {
 struct KeySlot {
   KeyTag tag{""};
   Key key = Key::kOther;
+  std::uint8_t length = 0;  ///< Of the name and its closing quote.
 };
 constexpr std::array<KeySlot, 16> kKeySlots = [] {
   const std::pair<std::string_view, Key> keys[] = {
@@ -699,7 +713,7 @@ constexpr std::array<KeySlot, 16> kKeySlots = [] {
     const KeyTag tag(name);
     KeySlot& slot = t[key_slot(tag.bytes)];
     if (slot.key != Key::kOther) throw "two keys share a slot: choose another kKeyHashMul";
-    slot = KeySlot{tag, key};
+    slot = KeySlot{tag, key, static_cast<std::uint8_t>(name.size() + 1)};
   }
   return t;
 }();
@@ -1050,375 +1064,458 @@ bool Trace::data_word(const TraceLog& l, std::size_t i, U256& out) const {
 
 namespace {
 
-// ---- callTracer's common shape straight from simdjson's stage 1: the fast path ----
+// ---- callTracer's common shape straight from the text: the fast path ----
 
-/// Reads a bare callTracer frame (no JSON-RPC envelope) by walking the structural indexes of simdjson's
-/// stage 1 (every token's first byte: brackets, colons, commas and the start of each scalar and string)
-/// instead of On-Demand's per-field iterators. It reads only the common shape: keys and values without
-/// escapes, addresses of 40 hex digits, quantities as hex strings, byte strings of whole hex bytes in
-/// place, and unknown members of any (checked) JSON. On anything else, malformed or merely unusual, it
-/// gives up and the caller parses the text again through On-Demand, which gives the same tree or the
-/// error: what the walk accepts, the On-Demand parse reads the same way (same Builder calls, in the same
-/// order), and it is stricter about what it skips.
-class StructuralWalk {
+/// The end of the JSON number that starts at `p` (before `e`), or null when none does.
+const char* scan_number(const char* p, const char* e) {
+  auto digits = [&] {
+    const char* s = p;
+    while (p < e && *p >= '0' && *p <= '9') ++p;
+    return p > s;
+  };
+  if (p < e && *p == '-') ++p;
+  if (p < e && *p == '0') {
+    ++p;
+  } else if (!digits()) {
+    return nullptr;
+  }
+  if (p < e && *p == '.' && (++p, !digits())) return nullptr;
+  if (p < e && (*p == 'e' || *p == 'E')) {
+    ++p;
+    if (p < e && (*p == '+' || *p == '-')) ++p;
+    if (!digits()) return nullptr;
+  }
+  return p;
+}
+
+/// A quantity member's string (value, gasUsed; quotes removed, escapes not resolved): hex or decimal,
+/// empty or "0x" for none (`out` unchanged). False when it is neither, or holds an escape.
+bool read_quantity(std::string_view s, U256& out) {
+  if (has_hex_prefix(s) && s.size() > 2 && s.size() <= 18) {
+    // Read and checked in one pass: a non-digit's table entry (0xff) has high bits a digit's lacks.
+    std::uint64_t n = 0;
+    unsigned seen = 0;
+    for (const char c : s.substr(2)) {
+      const unsigned v = kHexTable[static_cast<unsigned char>(c)];
+      seen |= v;
+      n = n << 4 | (v & 0xfu);
+    }
+    if ((seen & 0xf0u) == 0) {
+      out = U256(n);
+      return true;
+    }
+  }
+  if (s.find('\\') != std::string_view::npos) return false;
+  if (s.empty() || s == "0x") return true;
+  auto q = U256::parse(s);
+  if (!q) return false;
+  out = *q;
+  return true;
+}
+
+/// An address member's string: 40 hex digits after an optional 0x, or nothing (the zero address).
+bool read_address(std::string_view s, Address& out) {
+  return Builder::plain_address(s, out) || strip_hex_prefix(s).empty();
+}
+
+constexpr std::uint32_t kMaxSkipDepth = 64;  // unknown members nested deeper: left to On-Demand
+
+/// Characters a string may hold as they stand: printable ASCII and DEL, but for the quote and the
+/// backslash. Any other character in a string (an escape, a control character, UTF-8) is left to the
+/// On-Demand parse.
+constexpr std::array<bool, 256> kPlainChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
+
+/// Reads a callTracer frame, bare or as a JSON-RPC response's result, straight from the text in one
+/// pass, without simdjson's stage 1 or any index of the tokens: each token is found as the walk reaches
+/// it, the end of a hex string by the same vector kernels that check its digits (one pass over most of a
+/// trace's bytes), whitespace 16 characters a compare (pretty-printed traces are a third blanks), and
+/// an address where its 42 characters end. It reads only the common shape: keys and strings of printable
+/// ASCII without escapes, addresses of 40 hex digits, quantities as strings, byte strings of whole hex
+/// bytes in place, and unknown members of any (checked) JSON. On anything else, malformed or merely
+/// unusual, it gives up and the caller parses the text again through On-Demand, which gives the same tree
+/// or the error: what the walk accepts, the On-Demand parse reads the same way (same Builder calls, in the
+/// same order), and it is stricter about what it skips.
+///
+/// It reads the padded text of a TraceText and relies on its padding (spaces, then the string's
+/// terminating NUL): whitespace is the only token the padding can supply, so no token that closes a
+/// value or the document can be read from it, and every scan stops by the NUL. A peek of a fixed size
+/// (a literal, an address) is made only where it ends within the text, or starts at a character that
+/// only the text can hold (a quote); a hex block reads at most 63 characters past the first that is no
+/// hex digit.
+class DirectWalk {
  public:
-  StructuralWalk(Builder& b, const char* text, const std::uint32_t* index, std::uint32_t tokens)
-      : b_(b), text_(text), index_(index), tokens_(tokens) {}
+  DirectWalk(Builder& b, std::string_view text)
+      : b_(b), p_(text.data()), end_(text.data() + text.size()), limit_(end_ + TraceText::kPadding) {}
 
   /// True when the whole text is one frame object read into the builder; false to give up.
   bool root() {
-    std::uint32_t i = 0;
-    return frame(i, -1, 0) && i == tokens_;
+    ws();
+    return frame(-1, 0) && rest_blank();
   }
 
   /// True when the whole text is a JSON-RPC response whose first `result` member is a frame object, read
   /// into the builder; false to give up (an error member that is not null, a result of another kind).
   bool envelope() {
-    std::uint32_t i = 0;
-    if (at(i++) != '{' || at(i) == '}') return false;
+    ws();
+    if (*p_++ != '{') return false;
+    ws();
+    if (*p_ == '}') return false;
     bool read = false;
     for (;;) {
       std::string_view key;
-      if (!plain_string_at(i, key) || at(i + 1) != ':') return false;
-      i += 2;
+      if (!string(key)) return false;
+      ws();
+      if (*p_++ != ':') return false;
+      ws();
       if (key == "result" && !read) {
-        if (!frame(i, -1, 0)) return false;
+        if (!frame(-1, 0)) return false;
         read = true;
-      } else if (key == "error" && !null_at(i)) {
+      } else if (key == "error" && !starts("null")) {
         return false;
-      } else if (!skip(i)) {
+      } else if (!skip(0)) {
         return false;
       }
-      if (at(i) == '}') break;
-      if (at(i++) != ',') return false;
+      if (const Next n = next('}'); n != kMore) {
+        if (n == kBad) return false;
+        break;
+      }
     }
-    ++i;
-    return read && i == tokens_;
+    ++p_;
+    return read && rest_blank();
   }
 
  private:
-  static constexpr std::uint32_t kMaxSkipDepth = 64;  // deeper unknown members: left to On-Demand
-
-  char at(std::uint32_t i) const { return i < tokens_ ? text_[index_[i]] : '\0'; }
-
-  /// The text of token `i` when it is a string, quotes removed (escapes not resolved).
-  bool string_at(std::uint32_t i, std::string_view& out) const {
-    if (at(i) != '"') return false;
-    const char* p = text_ + index_[i];
-    const char* e = text_ + index_[i + 1];  // the next token, or the end of the text (stage 1's sentinel)
-    while (e > p + 1 && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t')) --e;
-    if (e - p < 2 || e[-1] != '"') return false;
-    out = std::string_view(p + 1, static_cast<std::size_t>(e - p - 2));
+  __attribute__((always_inline)) void ws() {
+    if (!is_blank(*p_)) return;
+    if (!is_blank(p_[1])) {  // one blank, as after a colon or a comma
+      ++p_;
+      return;
+    }
+    p_ = skip_blank(p_ + 2, limit_);
+  }
+  /// Nothing but whitespace from here to the end of the text.
+  bool rest_blank() {
+    if (p_ > end_) return false;
+    ws();
+    return p_ >= end_;
+  }
+  /// The text has `lit` here (not its padding: a peek past the text's end could leave the buffer).
+  bool starts(std::string_view lit) const {
+    return end_ - p_ >= static_cast<std::ptrdiff_t>(lit.size()) &&
+           std::memcmp(p_, lit.data(), lit.size()) == 0;
+  }
+  /// Reads `lit` (true, false, null) when the text has it here.
+  bool literal(std::string_view lit) {
+    if (!starts(lit)) return false;
+    p_ += lit.size();
     return true;
   }
-  /// A string token that holds no escape.
-  bool plain_string_at(std::uint32_t i, std::string_view& out) const {
-    return string_at(i, out) && out.find('\\') == std::string_view::npos;
-  }
-  /// Token `i` is the literal null (nothing after it but whitespace).
-  bool null_at(std::uint32_t i) const { return at(i) == 'n' && atom_at(i, "null"); }
-  bool atom_at(std::uint32_t i, std::string_view atom) const {
-    if (i >= tokens_) return false;
-    const char* p = text_ + index_[i];
-    const char* e = text_ + index_[i + 1];
-    while (e > p && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t')) --e;
-    return std::string_view(p, static_cast<std::size_t>(e - p)) == atom;
-  }
-  /// Token `i` is a JSON number.
-  bool number_at(std::uint32_t i) const {
-    if (i >= tokens_) return false;
-    const char* p = text_ + index_[i];
-    const char* e = text_ + index_[i + 1];
-    while (e > p && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t')) --e;
-    auto digits = [&] {
-      const char* s = p;
-      while (p < e && *p >= '0' && *p <= '9') ++p;
-      return p > s;
-    };
-    if (p < e && *p == '-') ++p;
-    if (p < e && *p == '0') {
-      ++p;
-    } else if (!digits()) {
-      return false;
-    }
-    if (p < e && *p == '.' && (++p, !digits())) return false;
-    if (p < e && (*p == 'e' || *p == 'E')) {
-      ++p;
-      if (p < e && (*p == '+' || *p == '-')) ++p;
-      if (!digits()) return false;
-    }
-    return p == e;
+  /// After a member or an element: past a comma and the whitespace after it (kMore), at `close` (kEnd,
+  /// left for the caller), or at anything else (kBad).
+  enum Next { kBad, kEnd, kMore };
+  Next next(char close) {
+    ws();
+    if (*p_ == close) return kEnd;
+    if (*p_ != ',') return kBad;
+    ++p_;
+    ws();
+    return kMore;
   }
 
-  /// Skips the value at `i` (any JSON, checked), leaving `i` after it.
-  bool skip(std::uint32_t& i, std::uint32_t depth = 0) {
-    std::string_view s;
-    switch (at(i)) {
-      case '"': return string_at(i++, s);
-      case '{':
-        if (depth >= kMaxSkipDepth) return false;
-        if (at(++i) == '}') return ++i, true;
-        for (;;) {
-          if (!string_at(i, s) || at(i + 1) != ':') return false;
-          i += 2;
-          if (!skip(i, depth + 1)) return false;
-          if (at(i) == '}') return ++i, true;
-          if (at(i++) != ',') return false;
-        }
-      case '[':
-        if (depth >= kMaxSkipDepth) return false;
-        if (at(++i) == ']') return ++i, true;
-        for (;;) {
-          if (!skip(i, depth + 1)) return false;
-          if (at(i) == ']') return ++i, true;
-          if (at(i++) != ',') return false;
-        }
-      case 't': return atom_at(i++, "true");
-      case 'f': return atom_at(i++, "false");
-      case 'n': return atom_at(i++, "null");
-      default: return number_at(i++);
+  /// A string of plain characters, quotes removed.
+  bool string(std::string_view& out) {
+    if (*p_ != '"') return false;
+    const char* s = p_ + 1;
+    const char* e = s;
+    while (kPlainChar[static_cast<unsigned char>(*e)]) ++e;
+    if (*e != '"') return false;
+    out = std::string_view(s, static_cast<std::size_t>(e - s));
+    p_ = e + 1;
+    return true;
+  }
+  /// A string whose text is not read (a skipped member's), which may also hold JSON's escapes.
+  bool skip_string() {
+    if (*p_ != '"') return false;
+    const char* e = p_ + 1;
+    for (;;) {
+      while (kPlainChar[static_cast<unsigned char>(*e)]) ++e;
+      if (*e == '"') break;
+      if (*e++ != '\\') return false;
+      if (*e == 'u') {
+        for (int k = 1; k <= 4; ++k)
+          if (kHexTable[static_cast<unsigned char>(e[k])] > 0xf) return false;
+        e += 5;
+      } else if (std::strchr("\"\\/bfnrt", *e) != nullptr && *e != '\0') {
+        ++e;
+      } else {
+        return false;
+      }
     }
+    p_ = e + 1;
+    return true;
+  }
+  /// A string, quotes removed: "0x" and hex digits found by the hex kernels, any other by string().
+  bool hex_string(std::string_view& out) {
+    if (end_ - p_ >= 3 && p_[0] == '"' && p_[1] == '0' && p_[2] == 'x') {
+      const std::size_t n = hex_run(p_ + 3);
+      if (p_[3 + n] == '"') {
+        out = std::string_view(p_ + 1, n + 2);
+        p_ += n + 4;
+        return true;
+      }
+    }
+    return string(out);
   }
 
-  /// The kind of the key at token `i` (a string followed by a colon), as od_key_kind reads it.
-  bool key_at(std::uint32_t i, Key& out) const {
-    // The text of a key a few members on: a large trace's text has left the caches since stage 1 read it.
-    if (i + 16 < tokens_) __builtin_prefetch(text_ + index_[i + 16]);
-    if (at(i) != '"' || at(i + 1) != ':') return false;
+  /// The kind of the key here, as od_key_kind reads it; the key passed, with the colon and the whitespace
+  /// around it. The keys a frame or log has are told by one 8-byte load and one table entry.
+  bool key(Key& out) {
+    if (*p_ != '"') return false;
+    // The text is read once, front to back, mostly from memory (a trace held in a buffer has left the
+    // caches): a few hundred bytes ahead is asked for at each member.
+    __builtin_prefetch(p_ + 640);
+    bool known = false;
     if constexpr (std::endian::native == std::endian::little) {
-      const std::uint64_t w = load8(text_ + index_[i] + 1);
+      const std::uint64_t w = load8(p_ + 1);
       const KeySlot& slot = kKeySlots[key_slot(w)];
       if (slot.key != Key::kOther && slot.tag.matches(w)) {
         out = slot.key;
-        return true;
+        p_ += 1 + slot.length;
+        known = true;
       }
     }
-    std::string_view key;
-    if (!plain_string_at(i, key)) return false;
-    out = classify_key(key);
+    if (!known) {
+      std::string_view k;
+      if (!string(k)) return false;
+      out = classify_key(k);
+    }
+    ws();
+    if (*p_++ != ':') return false;
+    ws();
     return true;
   }
 
-  /// A quantity member (value, gasUsed): a hex or decimal string, or null.
-  bool quantity(std::uint32_t i, U256& out) const {
-    if (null_at(i)) return true;
-    std::string_view s;
-    if (!string_at(i, s)) return false;
-    if (has_hex_prefix(s) && s.size() > 2 && s.size() <= 18) {
-      // Read and checked in one pass: a non-digit's table entry (0xff) has high bits a digit's lacks.
-      std::uint64_t n = 0;
-      unsigned seen = 0;
-      for (const char c : s.substr(2)) {
-        const unsigned v = kHexTable[static_cast<unsigned char>(c)];
-        seen |= v;
-        n = n << 4 | (v & 0xfu);
-      }
-      if ((seen & 0xf0u) == 0) {
-        out = U256(n);
-        return true;
-      }
-    }
-    if (s.find('\\') != std::string_view::npos) return false;
-    if (s.empty() || s == "0x") return true;
-    auto q = U256::parse(s);
-    if (!q) return false;
-    out = *q;
-    return true;
-  }
-
-  bool address(std::uint32_t i, Address& out) const {
-    std::string_view s;
-    if (!string_at(i, s)) return false;
-    // 40 hex digits hold no escape; an empty one is the zero address.
-    return Builder::plain_address(s, out) || strip_hex_prefix(s).empty();
-  }
-
-  bool hex_bytes(std::uint32_t i, std::uint32_t& offset, std::uint32_t& size) const {
-    std::string_view s;
-    return string_at(i, s) && b_.bytes_in_place(s, offset, size);
-  }
-
-  /// The logs array at `i`, each log's address, topics and data.
-  bool logs(std::uint32_t& i) {
-    if (at(i) != '[') return false;
-    if (at(++i) == ']') {
-      ++i;
-      b_.trace.has_logs = true;
+  bool address(Address& out) {
+    // The common case: "0x" and 40 hex digits.
+    if (end_ - p_ >= 44 && p_[0] == '"' && p_[1] == '0' && p_[2] == 'x' && p_[43] == '"' &&
+        hex_run(p_ + 3) == 40) {
+      std::array<std::uint8_t, 20> b;
+      decode_valid_hex(p_ + 3, 20, b.data());
+      out = Address::from_bytes(b);
+      p_ += 44;
       return true;
     }
-    for (;;) {
-      if (at(i++) != '{') return false;
-      TraceLog log;
-      if (at(i) == '}') {
-        ++i;
-      } else {
-        for (;;) {
-          Key k = Key::kOther;
-          if (!key_at(i, k)) return false;
-          i += 2;
-          if (k == Key::kAddress) {
-            if (!address(i++, log.address)) return false;
-          } else if (k == Key::kTopics) {
-            if (at(i) != '[') return false;
-            if (at(++i) == ']') {
-              ++i;
-            } else {
-              for (;;) {
-                std::string_view ts;
-                if (!plain_string_at(i++, ts)) return false;
-                auto h = Hash32::parse(ts);
-                if (!h) return false;
-                log.topics.push_back(*h);
-                if (at(i) == ']') break;
-                if (at(i++) != ',') return false;
-              }
-              ++i;
-            }
-          } else if (k == Key::kData) {
-            if (!hex_bytes(i++, log.data_offset, log.data_size)) return false;
-          } else if (!skip(i)) {
-            return false;
+    std::string_view s;
+    return string(s) && read_address(s, out);
+  }
+
+  bool quantity(U256& out) {
+    if (literal("null")) return true;
+    std::string_view s;
+    return hex_string(s) && read_quantity(s, out);
+  }
+
+  /// A byte string: whole hex bytes after an optional 0x, kept in place.
+  bool hex_bytes(std::uint32_t& offset, std::uint32_t& size) {
+    if (*p_ != '"') return false;
+    const char* digits = p_ + 1;
+    if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) digits += 2;
+    const std::size_t n = hex_run(digits);
+    if (digits[n] != '"' || !b_.hex_in_place(std::string_view(digits, n), offset, size)) return false;
+    p_ = digits + n + 1;
+    return true;
+  }
+
+  /// Skips the value here (any JSON, checked).
+  bool skip(std::uint32_t depth) {
+    std::string_view s;
+    switch (*p_) {
+      case '"': return skip_string();
+      case '{':
+        if (depth >= kMaxSkipDepth) return false;
+        ++p_;
+        ws();
+        if (*p_ != '}')
+          for (Next n = kMore; n == kMore;) {
+            if (!string(s)) return false;
+            ws();
+            if (*p_++ != ':') return false;
+            ws();
+            if (!skip(depth + 1) || (n = next('}')) == kBad) return false;
           }
-          if (at(i) == '}') break;
-          if (at(i++) != ',') return false;
-        }
-        ++i;
+        ++p_;
+        return true;
+      case '[':
+        if (depth >= kMaxSkipDepth) return false;
+        ++p_;
+        ws();
+        if (*p_ != ']')
+          for (Next n = kMore; n == kMore;)
+            if (!skip(depth + 1) || (n = next(']')) == kBad) return false;
+        ++p_;
+        return true;
+      case 't': return literal("true");
+      case 'f': return literal("false");
+      case 'n': return literal("null");
+      default: {
+        const char* e = scan_number(p_, end_);
+        if (e == nullptr) return false;
+        p_ = e;
+        return true;
       }
-      b_.trace.logs.push_back(std::move(log));
-      if (at(i) == ']') break;
-      if (at(i++) != ',') return false;
     }
-    ++i;
+  }
+
+  /// The logs array here, each log's address, topics and data.
+  bool logs() {
+    if (*p_++ != '[') return false;
+    ws();
+    if (*p_ != ']')
+      for (Next more = kMore; more == kMore;) {
+        if (*p_++ != '{') return false;
+        TraceLog log;
+        ws();
+        if (*p_ != '}')
+          for (Next n = kMore; n == kMore;) {
+            Key k = Key::kOther;
+            if (!key(k)) return false;
+            if (k == Key::kAddress) {
+              if (!address(log.address)) return false;
+            } else if (k == Key::kTopics) {
+              if (*p_++ != '[') return false;
+              ws();
+              if (*p_ != ']')
+                for (Next t = kMore; t == kMore;) {
+                  std::string_view ts;
+                  if (!hex_string(ts)) return false;
+                  auto h = Hash32::parse(ts);
+                  if (!h) return false;
+                  log.topics.push_back(*h);
+                  if ((t = next(']')) == kBad) return false;
+                }
+              ++p_;
+            } else if (k == Key::kData) {
+              if (!hex_bytes(log.data_offset, log.data_size)) return false;
+            } else if (!skip(0)) {
+              return false;
+            }
+            if ((n = next('}')) == kBad) return false;
+          }
+        ++p_;
+        b_.trace.logs.push_back(std::move(log));
+        if ((more = next(']')) == kBad) return false;
+      }
+    ++p_;
     b_.trace.has_logs = true;
     return true;
   }
 
-  /// The frame object at `i` and its calls, leaving `i` after it.
-  bool frame(std::uint32_t& i, std::int32_t parent, std::uint32_t depth) {
-    if (at(i++) != '{') return false;
+  /// The frame object here and its calls.
+  bool frame(std::int32_t parent, std::uint32_t depth) {
+    if (*p_++ != '{') return false;
     auto opened = b_.open(parent, depth);
     if (!opened) return false;
     const std::size_t f = *opened;
     bool typed = false;
-    if (at(i) == '}') return false;  // no type
-    for (;;) {
+    ws();
+    if (*p_ == '}') return false;  // no type
+    for (Next n = kMore; n == kMore;) {
       Key k = Key::kOther;
-      if (!key_at(i, k)) return false;
-      i += 2;
+      if (!key(k)) return false;
       Frame& fr = b_.trace.frames[f];
       switch (k) {
         case Key::kType: {
           std::string_view s;
-          if (!string_at(i++, s) || !Builder::kind_of(s, fr.kind)) return false;
+          if (!string(s) || !Builder::kind_of(s, fr.kind)) return false;
           typed = true;
           break;
         }
         case Key::kFrom:
-          if (!address(i++, fr.from)) return false;
+          if (!address(fr.from)) return false;
           break;
         case Key::kTo:
-          if (!address(i++, fr.to)) return false;
+          if (!address(fr.to)) return false;
           break;
         case Key::kValue:
-          if (!quantity(i++, fr.value)) return false;
+          if (!quantity(fr.value)) return false;
           break;
         case Key::kGasUsed: {
           U256 gas;
-          if (!quantity(i++, gas)) return false;
+          if (!quantity(gas)) return false;
           fr.gas_used = gas.low_u64();
           break;
         }
         case Key::kInput:
-          if (!hex_bytes(i++, fr.input_offset, fr.input_size)) return false;
+          if (!hex_bytes(fr.input_offset, fr.input_size)) return false;
           b_.set_selector(f);
           break;
         case Key::kOutput:
-          if (null_at(i)) {
-            ++i;
-            break;
-          }
-          if (!hex_bytes(i++, fr.output_offset, fr.output_size)) return false;
+          if (literal("null")) break;
+          if (!hex_bytes(fr.output_offset, fr.output_size)) return false;
           fr.has_output = true;
           break;
         case Key::kError:
-          if (null_at(i)) {
-            ++i;
-            break;
-          }
-          if (at(i) != '"' && at(i) != '{' && at(i) != '[') return false;
+          if (literal("null")) break;
+          if (*p_ != '"' && *p_ != '{' && *p_ != '[') return false;
           b_.mark_reverted(f);
-          if (!skip(i)) return false;
+          if (!skip(0)) return false;
           break;
         case Key::kLogs: {
           const auto begin = static_cast<std::uint32_t>(b_.trace.logs.size());
-          if (!logs(i)) return false;
+          if (!logs()) return false;
           b_.trace.frames[f].log_begin = begin;
           b_.trace.frames[f].log_count = static_cast<std::uint32_t>(b_.trace.logs.size()) - begin;
           break;
         }
         case Key::kCalls:
-          if (null_at(i)) {
-            ++i;
-            break;
-          }
-          if (at(i) != '[') return false;
-          if (at(++i) == ']') {
-            ++i;
-            break;
-          }
-          for (;;) {
-            if (!frame(i, static_cast<std::int32_t>(f), depth + 1)) return false;
-            if (at(i) == ']') break;
-            if (at(i++) != ',') return false;
-          }
-          ++i;
+          if (literal("null")) break;
+          if (*p_++ != '[') return false;
+          ws();
+          if (*p_ != ']')
+            for (Next c = kMore; c == kMore;)
+              if (!frame(static_cast<std::int32_t>(f), depth + 1) || (c = next(']')) == kBad) return false;
+          ++p_;
           break;
         default:
-          if (!skip(i)) return false;
+          if (!skip(0)) return false;
       }
-      if (at(i) == '}') break;
-      if (at(i++) != ',') return false;
+      if ((n = next('}')) == kBad) return false;
     }
-    ++i;
+    ++p_;
     if (!typed) return false;
     b_.close(f);
     return true;
   }
 
   Builder& b_;
-  const char* text_;
-  const std::uint32_t* index_;
-  std::uint32_t tokens_;
+  const char* p_;
+  const char* end_;    // of the text
+  const char* limit_;  // of its padding
 };
 
-/// Parses a callTracer frame, bare or as a JSON-RPC response's result, through StructuralWalk; false (and
+std::atomic<bool> g_direct_walk{true};          // use_direct_walk() may turn it off
+thread_local std::uint64_t t_direct_reads = 0;  // direct_walk_reads()
+
+/// Parses a callTracer frame, bare or as a JSON-RPC response's result, through DirectWalk; false (and
 /// `b` as it was given, with no source) when the text is not of the shape it reads, for the On-Demand
 /// parse to take over. The root's first key tells the two apart as parse_root_ondemand does; a root that
 /// starts with "error" is left to On-Demand.
 bool parse_root_fast(Builder& b, const TraceText& text) {
+  if (!g_direct_walk.load(std::memory_order_relaxed)) return false;
   const std::string_view json = text.view();
   const std::string_view k = first_key(json);
   if (k.empty() || k == "error") return false;
   const bool envelope = k == "jsonrpc" || k == "id" || k == "result";
-  thread_local std::unique_ptr<simdjson::internal::dom_parser_implementation> stage1;
-  if (!stage1 || stage1->capacity() < json.size()) {
-    const std::size_t capacity =
-        std::max<std::size_t>(json.size(), stage1 ? 2 * stage1->capacity() : 1 << 16);
-    stage1.reset();
-    if (simdjson::get_active_implementation()->create_dom_parser_implementation(
-            capacity, simdjson::DEFAULT_MAX_DEPTH, stage1) != simdjson::SUCCESS) {
-      stage1.reset();
-      return false;
-    }
-  }
   if (!b.adopt_source(text)) return false;
-  if (stage1->stage1(reinterpret_cast<const std::uint8_t*>(json.data()), json.size(),
-                     simdjson::stage1_mode::regular) == simdjson::SUCCESS &&
-      [&] {
-        StructuralWalk walk(b, json.data(), stage1->structural_indexes.get(), stage1->n_structural_indexes);
-        return envelope ? walk.envelope() : walk.root();
-      }())
+  DirectWalk walk(b, json);
+  if (envelope ? walk.envelope() : walk.root()) {
+    ++t_direct_reads;
     return true;
+  }
   b.reset();
   return false;
 }
@@ -1492,6 +1589,14 @@ Result<RootShape> parse_root_ondemand(Builder& b, const TraceText& text) {
 }
 
 }  // namespace
+
+bool use_direct_walk(bool on) {
+  return g_direct_walk.exchange(on, std::memory_order_relaxed);
+}
+
+std::uint64_t direct_walk_reads() {
+  return t_direct_reads;
+}
 
 TraceText::TraceText(std::string text) : size_(text.size()) {
   text.append(kPadding, ' ');  // in place when the capacity allows

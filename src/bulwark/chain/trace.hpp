@@ -157,6 +157,14 @@ enum class Kernels { kPortable, kAvx2, kAvx512 };
 /// the same results whichever is used; for tests and comparisons. Returns the widest now in use, which is
 /// never wider than the CPU has. Safe to call from any thread; a parse already running may see either.
 Kernels use_kernels(Kernels widest);
+/// Whether a callTracer trace is read first in one pass straight from its text (on by default), with
+/// simdjson's On-Demand parse taking over on anything unusual (escapes, non-ASCII strings, numbers for
+/// quantities, malformed input), or always through On-Demand; the tree or the error is the same either
+/// way. For tests and comparisons. Returns the setting before. Safe to call from any thread; a parse
+/// already running may see either.
+bool use_direct_walk(bool on);
+/// How many traces this thread has had read by the direct walk (the others went through On-Demand).
+std::uint64_t direct_walk_reads();
 
 /// Parses a parity-style `trace_transaction` result (a flat array of `{action, result, traceAddress,
 /// type, subtraces, error}`), or a JSON-RPC response whose result is one, into the same tree.

@@ -11,7 +11,9 @@ namespace bulwark::chain {
 namespace {
 
 using bulwark::testing::addr;
+using bulwark::testing::describe;
 using bulwark::testing::frame;
+using bulwark::testing::parse_outcome;
 using nlohmann::json;
 
 json sample() {
@@ -184,28 +186,10 @@ TEST(TraceTest, EscapesInKeysAndValuesAreReadAsTheirMeaning) {
   EXPECT_EQ(w, U256(0xdeadbeefu));
 }
 
-/// Every field of two traces, as text, for comparing them.
-std::string describe(const Trace& t) {
-  std::string s = t.has_logs ? "logs\n" : "no logs\n";
-  for (const Frame& f : t.frames)
-    s += std::string(to_string(f.kind)) + " " + f.from.to_lower_hex() + " " + f.to.to_lower_hex() + " " +
-         f.value.to_dec() + " " + std::string(t.input_hex(f)) + " " + std::string(t.output_hex(f)) + " " +
-         std::to_string(f.has_output) + std::to_string(f.reverted) + std::to_string(f.failed) + " " +
-         std::to_string(f.parent) + " " + std::to_string(f.depth) + " " + std::to_string(f.end) + " " +
-         std::to_string(f.log_begin) + "+" + std::to_string(f.log_count) + " " + std::to_string(f.gas_used) +
-         " " + std::to_string(f.selector) + "\n";
-  for (const TraceLog& l : t.logs) {
-    s += l.address.to_lower_hex();
-    for (const Hash32& h : l.topics) s += concat(" ", h.to_hex());
-    s += concat(" ", std::string_view(t.at(l.data_offset), 2 * std::size_t{l.data_size}), "\n");
-  }
-  return s;
-}
-
-TEST(TraceTest, TheStructuralWalkAndOnDemandReadTheSameTree) {
-  // The common shape is read by walking stage 1's structural indexes; a key with an escape sends the same
-  // text to the On-Demand parse instead. Both must give the same tree, whatever the members' order,
-  // spacing, duplicates, unknown members or envelope.
+TEST(TraceTest, TheDirectWalkAndOnDemandReadTheSameTree) {
+  // The common shape is read straight from the text; a key with an escape sends the same text to the
+  // On-Demand parse instead, as turning the direct walk off does. All must give the same tree, whatever
+  // the members' order, spacing, duplicates, unknown members or envelope, with every hex kernel.
   const std::string a1 = addr(1), a2 = addr(2), a3 = addr(3);
   const std::string topic = "0x" + std::string(63, '0') + "7";
   const std::vector<std::string> texts = {
@@ -229,15 +213,104 @@ TEST(TraceTest, TheStructuralWalkAndOnDemandReadTheSameTree) {
           a2 + R"(" , "to" : ")" + a3 +
           R"(" , "input" : "0x12345678" , "output" : "0xAbCd" , "value" : "0x10" } ] , "gasUsed" : "77" } )",
   };
-  for (const std::string& text : texts) {
-    const std::size_t close = text.rfind('}');
-    const std::string escaped = text.substr(0, close) + R"(, "\u0078": 0)" + text.substr(close);
-    auto walked = parse_call_trace(text);
-    auto on_demand = parse_call_trace(escaped);
-    ASSERT_TRUE(walked) << walked.error().message << "\n" << text;
-    ASSERT_TRUE(on_demand) << on_demand.error().message << "\n" << escaped;
-    EXPECT_EQ(describe(*walked), describe(*on_demand)) << text;
+  for (const Kernels k : {Kernels::kPortable, Kernels::kAvx2, Kernels::kAvx512}) {
+    if (use_kernels(k) != k) continue;  // not on this CPU
+    for (const std::string& text : texts) {
+      const std::size_t close = text.rfind('}');
+      const std::string escaped = text.substr(0, close) + R"(, "\u0078": 0)" + text.substr(close);
+      const auto reads = direct_walk_reads();
+      auto walked = parse_call_trace(text);
+      EXPECT_EQ(direct_walk_reads(), reads + 1) << "not read by the direct walk: " << text;
+      auto on_demand = parse_call_trace(escaped);
+      EXPECT_EQ(direct_walk_reads(), reads + 1) << "an escape left to On-Demand: " << escaped;
+      ASSERT_TRUE(walked) << walked.error().message << "\n" << text;
+      ASSERT_TRUE(on_demand) << on_demand.error().message << "\n" << escaped;
+      EXPECT_EQ(describe(*walked), describe(*on_demand)) << text;
+      EXPECT_EQ(parse_outcome(text, true), parse_outcome(text, false)) << text;
+    }
   }
+  use_kernels(Kernels::kAvx512);
+}
+
+/// Texts near a well-formed trace: every prefix (bare and followed by blanks), and the trace with each
+/// character replaced by one of a few that matter to a JSON reader.
+std::vector<std::string> neighbours(const std::string& text) {
+  std::vector<std::string> out;
+  // A prefix, and a prefix ended by blanks (which the walk skips into the padding after the text).
+  for (std::size_t n = 0; n < text.size(); ++n) {
+    out.push_back(text.substr(0, n));
+    out.push_back(text.substr(0, n) + " \t");
+  }
+  for (std::size_t i = 0; i < text.size(); ++i)
+    for (const char c : {'"', '\\', ',', ':', '}', ']', ' ', '\n', 'x', 'F', '0', '\0', '\x7f', '\xc3'}) {
+      if (text[i] == c) continue;
+      std::string t = text;
+      t[i] = c;
+      out.push_back(std::move(t));
+    }
+  return out;
+}
+
+TEST(TraceTest, NearAWellFormedTraceTheDirectWalkAgreesWithOnDemand) {
+  // The direct walk reads the text itself, without a parser's index: on every truncation of a trace and on
+  // every one-character change to it, it must give what On-Demand alone gives (the same tree, or an error
+  // with the same message), with every hex kernel. Under the address sanitizer (PRESET=dev make test)
+  // this also shows it reads nothing outside the text and its padding.
+  json j = sample();
+  j["calls"][0]["logs"] = json::array({{{"address", addr(3)},
+                                        {"topics", {"0x" + std::string(64, 'a')}},
+                                        {"data", "0x" + std::string(70, 'b')}}});
+  j["error"] = nullptr;
+  j["weird"] = {{"n", -1.5e3}, {"l", {true, false, nullptr}}};
+  const std::vector<std::string> bases = {j.dump(), j.dump(1),
+                                          json{{"jsonrpc", "2.0"}, {"id", 1}, {"result", j}}.dump()};
+  std::size_t accepted = 0, total = 0, direct_reads = 0;
+  for (const Kernels k : {Kernels::kPortable, Kernels::kAvx2, Kernels::kAvx512}) {
+    if (use_kernels(k) != k) continue;
+    for (const std::string& base : bases)
+      for (const std::string& text : neighbours(base)) {
+        const auto reads = direct_walk_reads();
+        const std::string direct = parse_outcome(text, true);
+        direct_reads += direct_walk_reads() - reads;
+        ASSERT_EQ(direct, parse_outcome(text, false)) << "kernels " << static_cast<int>(k) << ": " << text;
+        accepted += direct.rfind("error: ", 0) != 0;
+        ++total;
+      }
+  }
+  use_kernels(Kernels::kAvx512);
+  // Both outcomes occur: some changes leave a valid trace (a digit for a digit), most do not.
+  EXPECT_GT(accepted, 0u);
+  EXPECT_LT(accepted, total);
+  EXPECT_GT(direct_reads, 0u);  // of the accepted ones, those the direct walk read itself
+}
+
+TEST(TraceTest, TheDirectWalkReadsIndentedTextAndEveryHexLength) {
+  // Pretty-printed traces are a third whitespace, in long runs; hex strings of every length up to a few
+  // blocks of the widest kernel, in either case, end where their closing quote is.
+  for (const Kernels k : {Kernels::kPortable, Kernels::kAvx2, Kernels::kAvx512}) {
+    if (use_kernels(k) != k) continue;
+    for (std::size_t n = 0; n <= 300; n += (n < 70 ? 1 : 37)) {
+      json j = sample();
+      std::string digits;
+      for (std::size_t i = 0; i < 2 * n; ++i) digits += "0123456789abcdefABCDEF"[(i * 7 + n) % 22];
+      j["calls"][1]["input"] = "0x" + digits;
+      j["output"] = "0x" + digits;
+      for (const int indent : {-1, 0, 4, 40}) {
+        std::string text = j.dump(indent);
+        if (indent == 40)  // tabs and CRLF line ends too
+          for (std::size_t at = 0; (at = text.find("\n", at)) != std::string::npos; at += 3)
+            text.replace(at, 1, "\r\n\t");
+        const auto reads = direct_walk_reads();
+        const auto t = parse_call_trace(text);
+        ASSERT_TRUE(t) << t.error().message;
+        EXPECT_EQ(direct_walk_reads(), reads + 1) << n << " " << indent;
+        EXPECT_EQ(t->input_hex(t->frames[2]).size(), 2 * n);
+        EXPECT_EQ(t->output_hex(t->frames[0]), digits);
+        EXPECT_EQ(parse_outcome(text, true), parse_outcome(text, false)) << n << " " << indent;
+      }
+    }
+  }
+  use_kernels(Kernels::kAvx512);
 }
 
 TEST(TraceTest, HeldTextIsSharedNotCopiedAndOutlivedByItsTraces) {

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bulwark/chain/trace.hpp"
+#include "bulwark/core/strings.hpp"
 #include "bulwark/core/u256.hpp"
 
 namespace bulwark::testing {
@@ -48,6 +50,33 @@ inline std::string transfer_input(unsigned to, const U256& amount) {
 /// ERC-20 transferFrom(from, to, amount) input.
 inline std::string transfer_from_input(unsigned from, unsigned to, const U256& amount) {
   return "0x23b872dd" + word_addr(from) + word_addr(to) + word_num(amount);
+}
+
+/// Every field of a trace, as text, for comparing two parses of one trace.
+inline std::string describe(const chain::Trace& t) {
+  std::string s = t.has_logs ? "logs\n" : "no logs\n";
+  for (const chain::Frame& f : t.frames)
+    s += std::string(to_string(f.kind)) + " " + f.from.to_lower_hex() + " " + f.to.to_lower_hex() + " " +
+         f.value.to_dec() + " " + std::string(t.input_hex(f)) + " " + std::string(t.output_hex(f)) + " " +
+         std::to_string(f.has_output) + std::to_string(f.reverted) + std::to_string(f.failed) + " " +
+         std::to_string(f.parent) + " " + std::to_string(f.depth) + " " + std::to_string(f.end) + " " +
+         std::to_string(f.log_begin) + "+" + std::to_string(f.log_count) + " " + std::to_string(f.gas_used) +
+         " " + std::to_string(f.selector) + "\n";
+  for (const chain::TraceLog& l : t.logs) {
+    s += l.address.to_lower_hex();
+    for (const Hash32& h : l.topics) s += concat(" ", h.to_hex());
+    s += concat(" ", std::string_view(t.at(l.data_offset), 2 * std::size_t{l.data_size}), "\n");
+  }
+  return s;
+}
+
+/// What parsing `text` with parse_any_trace gives, through the direct walk (`direct`) or through
+/// On-Demand alone: describe() of the trace, or "error: " and the message.
+inline std::string parse_outcome(const std::string& text, bool direct) {
+  const bool before = chain::use_direct_walk(direct);
+  const auto t = chain::parse_any_trace(text);
+  chain::use_direct_walk(before);
+  return t ? describe(*t) : "error: " + t.error().message;
 }
 
 }  // namespace bulwark::testing
