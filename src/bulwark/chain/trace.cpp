@@ -876,6 +876,17 @@ std::string_view first_key(std::string_view json) {
   return json.substr(start, i - start);
 }
 
+/// True when `k`, the first key of `json` (first_key), is "error" and its value an object: a JSON-RPC
+/// error response. A frame may start with "error" too, a string (or null).
+bool opens_with_error_object(std::string_view json, std::string_view k) {
+  if (k != "error") return false;
+  std::size_t at = json.find(':', static_cast<std::size_t>(k.data() - json.data()) + k.size());
+  while (at != std::string_view::npos && ++at < json.size() &&
+         (json[at] == ' ' || json[at] == '\n' || json[at] == '\t' || json[at] == '\r')) {
+  }
+  return at != std::string_view::npos && at < json.size() && json[at] == '{';
+}
+
 std::string_view json_error_name(simdjson::error_code e) {
   switch (e) {
     case simdjson::DEPTH_ERROR: return "nested too deeply";
@@ -1507,12 +1518,12 @@ thread_local std::uint64_t t_direct_reads = 0;  // direct_walk_reads()
 /// Parses a callTracer frame, bare or as a JSON-RPC response's result, through DirectWalk; false (and
 /// `b` as it was given, with no source) when the text is not of the shape it reads, for the On-Demand
 /// parse to take over. The root's first key tells the two apart as parse_root_ondemand does; a root that
-/// starts with "error" is left to On-Demand.
+/// starts with an "error" object (an error response) is left to On-Demand.
 bool parse_root_fast(Builder& b, const TraceText& text) {
   if (!g_direct_walk.load(std::memory_order_relaxed)) return false;
   const std::string_view json = text.view();
   const std::string_view k = first_key(json);
-  if (k.empty() || k == "error") return false;
+  if (k.empty() || opens_with_error_object(json, k)) return false;
   const bool envelope = k == "jsonrpc" || k == "id" || k == "result";
   if (!b.adopt_source(text)) return false;
   DirectWalk walk(b, json);
@@ -1546,15 +1557,7 @@ Result<RootShape> parse_root_ondemand(Builder& b, const TraceText& text) {
     return invalid(e);
   }
   const std::string_view k = first_key(json);
-  // A frame may start with "error" too (a string); an error response's "error" is an object.
-  bool error_object = false;
-  if (k == "error") {
-    std::size_t at = json.find(':', static_cast<std::size_t>(k.data() - json.data()) + k.size());
-    while (at != std::string_view::npos && ++at < json.size() &&
-           (json[at] == ' ' || json[at] == '\n' || json[at] == '\t' || json[at] == '\r')) {
-    }
-    error_object = at != std::string_view::npos && at < json.size() && json[at] == '{';
-  }
+  const bool error_object = opens_with_error_object(json, k);
   if (k != "jsonrpc" && k != "id" && k != "result" && !error_object) {
     BULWARK_CHECK(od_frame(b, o, -1, 0));
     return RootShape::kFrame;

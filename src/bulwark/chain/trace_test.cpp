@@ -197,6 +197,9 @@ TEST(TraceTest, TheDirectWalkAndOnDemandReadTheSameTree) {
       sample().dump(2),
       json{{"jsonrpc", "2.0"}, {"id", 7}, {"result", sample()}}.dump(),
       R"({"id": 7, "result": )" + sample().dump() + R"(, "jsonrpc": "2.0", "error": null})",
+      // A frame whose first member is its error (a string; an error response's is an object).
+      R"({"error": "invalid jump destination", "from": ")" + a1 + R"(", "to": ")" + a2 +
+          R"(", "input": "0x51a34eb8", "type": "CALL", "value": "0x0"})",
       R"({"type": "CREATE2", "from": ")" + a1 +
           R"(", "to": "", "value": "12345678901234567890123", )"
           R"("gas": 21000, "gasUsed": "0x5208", "input": "0x6080", "output": null, "error": "out of gas", )"
