@@ -156,6 +156,26 @@ __attribute__((target("avx512bw"))) std::size_t hex_run_avx512(const char* p) {
 }
 #endif
 
+/// The high bit of each of the eight bytes of `x` set where it is a hex digit (either case).
+constexpr std::uint64_t hex_high_bits(std::uint64_t x) {
+  const std::uint64_t folded = x | (kOnes * 0x20);  // 'A'..'F' -> 'a'..'f'
+  return (bytes_between(x, 0x2f, 0x3a) | bytes_between(folded, 0x60, 0x67)) & ~x;
+}
+
+#if defined(__SSE2__)
+/// Each of the 16 bytes at `p` all ones where it is a hex digit (signed compares: characters from 0x80 up
+/// are negative and fall outside both ranges).
+inline __m128i hex_ok16(const char* p) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i digit =
+      _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x2f)), _mm_cmplt_epi8(x, _mm_set1_epi8(0x3a)));
+  const __m128i folded = _mm_or_si128(x, _mm_set1_epi8(0x20));  // 'A'..'F' -> 'a'..'f'
+  const __m128i letter =
+      _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8(0x60)), _mm_cmplt_epi8(folded, _mm_set1_epi8(0x67)));
+  return _mm_or_si128(digit, letter);
+}
+#endif
+
 /// True when every character is a hex digit: with AVX-512BW or AVX2 where the CPU has it and the string
 /// is long enough, else 64, 32 and 16 at a time with SSE2 (the x86-64 baseline), then eight at a time (most
 /// of a trace's bytes are hex).
@@ -170,28 +190,19 @@ bool all_hex(std::string_view s) {
   std::size_t i = 0;
 #if defined(__SSE2__)
   {
-    // Signed byte compares: characters >= 0x80 are negative and so fall outside both ranges.
-    const __m128i c2f = _mm_set1_epi8(0x2f), c3a = _mm_set1_epi8(0x3a), c60 = _mm_set1_epi8(0x60),
-                  c67 = _mm_set1_epi8(0x67), c20 = _mm_set1_epi8(0x20);
-    auto ok16 = [&](const char* p) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, c2f), _mm_cmplt_epi8(x, c3a));
-      const __m128i folded = _mm_or_si128(x, c20);  // 'A'..'F' -> 'a'..'f'
-      const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, c60), _mm_cmplt_epi8(folded, c67));
-      return _mm_or_si128(digit, letter);
-    };
     for (; i + 64 <= s.size(); i += 64) {
-      const __m128i ok = _mm_and_si128(_mm_and_si128(ok16(s.data() + i), ok16(s.data() + i + 16)),
-                                       _mm_and_si128(ok16(s.data() + i + 32), ok16(s.data() + i + 48)));
+      const __m128i ok =
+          _mm_and_si128(_mm_and_si128(hex_ok16(s.data() + i), hex_ok16(s.data() + i + 16)),
+                        _mm_and_si128(hex_ok16(s.data() + i + 32), hex_ok16(s.data() + i + 48)));
       if (_mm_movemask_epi8(ok) != 0xffff) return false;
     }
     if (i + 32 <= s.size()) {
-      if (_mm_movemask_epi8(_mm_and_si128(ok16(s.data() + i), ok16(s.data() + i + 16))) != 0xffff)
+      if (_mm_movemask_epi8(_mm_and_si128(hex_ok16(s.data() + i), hex_ok16(s.data() + i + 16))) != 0xffff)
         return false;
       i += 32;
     }
     if (i + 16 <= s.size()) {
-      if (_mm_movemask_epi8(ok16(s.data() + i)) != 0xffff) return false;
+      if (_mm_movemask_epi8(hex_ok16(s.data() + i)) != 0xffff) return false;
       i += 16;
     }
   }
@@ -199,9 +210,7 @@ bool all_hex(std::string_view s) {
   for (; i + 8 <= s.size(); i += 8) {
     std::uint64_t x;
     std::memcpy(&x, s.data() + i, 8);
-    const std::uint64_t folded = x | (kOnes * 0x20);  // 'A'..'F' -> 'a'..'f'
-    const std::uint64_t ok = (bytes_between(x, 0x2f, 0x3a) | bytes_between(folded, 0x60, 0x67)) & ~x;
-    if (ok != kHighBits) return false;
+    if (hex_high_bits(x) != kHighBits) return false;
   }
   return all_hex_scalar(s.substr(i));
 }
@@ -212,16 +221,9 @@ constexpr bool is_blank(char c) {
 }
 
 #if defined(__SSE2__)
-/// A bit per character of the 16 at `p`: set where it is a hex digit (signed compares: characters from
-/// 0x80 up are negative and fall outside both ranges).
+/// A bit per character of the 16 at `p`: set where it is a hex digit.
 inline std::uint32_t hex_bits16(const char* p) {
-  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i digit =
-      _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x2f)), _mm_cmplt_epi8(x, _mm_set1_epi8(0x3a)));
-  const __m128i folded = _mm_or_si128(x, _mm_set1_epi8(0x20));  // 'A'..'F' -> 'a'..'f'
-  const __m128i letter =
-      _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8(0x60)), _mm_cmplt_epi8(folded, _mm_set1_epi8(0x67)));
-  return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(digit, letter)));
+  return static_cast<std::uint32_t>(_mm_movemask_epi8(hex_ok16(p)));
 }
 /// A bit per character of the 16 at `p`: set where it is JSON whitespace.
 inline std::uint32_t blank_bits16(const char* p) {
@@ -259,9 +261,7 @@ std::size_t long_hex_run(const char* p) {
   for (std::size_t i = 16;; i += 8) {
     std::uint64_t x;
     std::memcpy(&x, p + i, 8);
-    const std::uint64_t folded = x | (kOnes * 0x20);
-    const std::uint64_t ok = (bytes_between(x, 0x2f, 0x3a) | bytes_between(folded, 0x60, 0x67)) & ~x;
-    if (const std::uint64_t bad = ~ok & kHighBits) {
+    if (const std::uint64_t bad = ~hex_high_bits(x) & kHighBits) {
       if constexpr (std::endian::native == std::endian::little)
         return i + static_cast<std::size_t>(std::countr_zero(bad)) / 8;
       else
@@ -456,10 +456,14 @@ class Builder {
   static bool plain_address(std::string_view s, Address& out) {
     s = strip_hex_prefix(s);
     if (s.size() != 40 || !all_hex(s)) return false;
-    std::array<std::uint8_t, 20> b;
-    decode_valid_hex(s.data(), 20, b.data());
-    out = Address::from_bytes(b);
+    out = valid_hex_address(s.data());
     return true;
+  }
+  /// The address that 40 validated hex digits at `p` spell.
+  static Address valid_hex_address(const char* p) {
+    std::array<std::uint8_t, 20> b;
+    decode_valid_hex(p, 20, b.data());
+    return Address::from_bytes(b);
   }
 
   /// Starts a frame under `parent` at `depth`; returns its index.
@@ -864,7 +868,7 @@ void propagate_failure(Trace& t) {
 std::string_view first_key(std::string_view json) {
   std::size_t i = 0;
   auto ws = [&] {
-    while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\r' || json[i] == '\t')) ++i;
+    while (i < json.size() && is_blank(json[i])) ++i;
   };
   ws();
   if (i >= json.size() || json[i] != '{') return {};
@@ -881,8 +885,7 @@ std::string_view first_key(std::string_view json) {
 bool opens_with_error_object(std::string_view json, std::string_view k) {
   if (k != "error") return false;
   std::size_t at = json.find(':', static_cast<std::size_t>(k.data() - json.data()) + k.size());
-  while (at != std::string_view::npos && ++at < json.size() &&
-         (json[at] == ' ' || json[at] == '\n' || json[at] == '\t' || json[at] == '\r')) {
+  while (at != std::string_view::npos && ++at < json.size() && is_blank(json[at])) {
   }
   return at != std::string_view::npos && at < json.size() && json[at] == '{';
 }
@@ -1318,9 +1321,7 @@ class DirectWalk {
     // The common case: "0x" and 40 hex digits.
     if (end_ - p_ >= 44 && p_[0] == '"' && p_[1] == '0' && p_[2] == 'x' && p_[43] == '"' &&
         hex_run(p_ + 3) == 40) {
-      std::array<std::uint8_t, 20> b;
-      decode_valid_hex(p_ + 3, 20, b.data());
-      out = Address::from_bytes(b);
+      out = Builder::valid_hex_address(p_ + 3);
       p_ += 44;
       return true;
     }
@@ -1888,7 +1889,7 @@ namespace {
 /// True when the first non-blank character of `json` opens an array (a bare parity-style trace).
 bool starts_array(std::string_view json) {
   std::size_t i = 0;
-  while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\r' || json[i] == '\t')) ++i;
+  while (i < json.size() && is_blank(json[i])) ++i;
   return i < json.size() && json[i] == '[';
 }
 

@@ -100,6 +100,9 @@ void NetChanges::assign(std::span<const Flow> flows) {
     const AssetRef* asset;
     NetAmount sum;
     bool operator<(const Acc& o) const { return k0 != o.k0 ? k0 < o.k0 : k1 != o.k1 ? k1 < o.k1 : k2 < o.k2; }
+    bool has_key(std::uint64_t a, std::uint64_t b, std::uint64_t c) const {
+      return k0 == a && k1 == b && k2 == c;
+    }
   };
   thread_local std::vector<Acc> accs;
   thread_local std::vector<std::uint32_t> table;  // open addressing: an index into accs plus one; 0 empty
@@ -128,7 +131,7 @@ void NetChanges::assign(std::span<const Flow> flows) {
       Acc* acc = nullptr;
       if (!hashed) {
         for (Acc& a : accs)
-          if (a.k0 == k0 && a.k1 == k1 && a.k2 == k2) {
+          if (a.has_key(k0, k1, k2)) {
             acc = &a;
             break;
           }
@@ -136,7 +139,7 @@ void NetChanges::assign(std::span<const Flow> flows) {
         std::size_t slot = (detail::keyed_mix({k0, k1, w2}) + rank * 0x9e3779b97f4a7c15ULL) & mask;
         for (; table[slot] != 0; slot = (slot + 1) & mask) {
           Acc& a = accs[table[slot] - 1];
-          if (a.k0 == k0 && a.k1 == k1 && a.k2 == k2) {
+          if (a.has_key(k0, k1, k2)) {
             acc = &a;
             break;
           }
