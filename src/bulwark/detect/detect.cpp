@@ -373,7 +373,9 @@ struct FlashLoan {
 /// A lender L, entered at frame F, pays asset A from a holder H to borrower B, then calls B (the
 /// callback, from L's context, after the payment), and within F receives back into H at least what it
 /// paid. This covers Aave, Balancer, dYdX, Maker, ERC-3156, Uniswap v2 flash swaps repaid in kind,
-/// Uniswap v3 flash and the like without naming any of them.
+/// Uniswap v3 flash and the like without naming any of them. A loan of the native coin may be paid by
+/// the callback itself (a value-carrying call into the borrower's receive function, which runs code);
+/// then more than was paid must come back (a fee).
 std::vector<FlashLoan> find_flash_loans(const Facts& x) {
   std::vector<FlashLoan> out;
   const auto& frames = x.t.frames;
@@ -386,7 +388,12 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
   for (const Flow& fl : flows) paid.insert(fl.to);
   for (std::size_t y = 1; y < frames.size(); ++y) {
     const Frame& cb = frames[y];
-    if (cb.failed || cb.kind != CallKind::kCall || cb.input_size < 4 || !paid.contains(cb.to)) continue;
+    // A loan of the native coin may be paid by the callback itself: a value-carrying call into the
+    // borrower's receive function, whose code repays it (it runs calls of its own).
+    const bool paid_by_callback = cb.input_size == 0 && !cb.value.is_zero() && cb.end > y + 1;
+    if (cb.failed || cb.kind != CallKind::kCall || (cb.input_size < 4 && !paid_by_callback) ||
+        !paid.contains(cb.to))
+      continue;
     // The nearest enclosing frame running in the caller's context that was entered from outside.
     std::int32_t p = cb.parent;
     std::int32_t entry = -1;
@@ -405,20 +412,27 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
     // [F, y) can be the loan. Those an earlier callback from F to the same borrower looked at are not
     // looked at again (a lender calling back thousands of times would make this quadratic): they either
     // were no payment to it or gave their (F, asset) already.
-    auto& from = scanned.try_emplace({F, cb.to}, first_flow_at(flows, F)).first->second;
-    for (; from != flows.end() && from->frame < y; ++from) {
-      const Flow& fl = *from;
-      if (fl.to != cb.to || fl.from == cb.to) continue;
-      if (!seen.insert({F, fl.asset}).second) continue;
+    const auto from_y = first_flow_at(flows, y);
+    // fee: the loan is only a loan if more comes back than was paid. A contract that pays the coin into a
+    // receive function and is paid exactly as much back may have sold something for it (a re-entered sale
+    // whose proceeds buy again); a lender paid by its callback charges for the loan.
+    const auto consider = [&](const Flow& fl, bool fee) {
+      if (fl.to != cb.to || fl.from == cb.to) return;
+      if (!seen.insert({F, fl.asset}).second) return;
       U256 back;
-      const auto from_y = first_flow_at(flows, y);
       for (auto rt = from_y; rt != flows.end() && rt->frame < frames[F].end; ++rt)
         if (const Flow& r = *rt; r.asset == fl.asset && r.to == fl.from) {
           auto s = back.checked_add(r.amount);
           back = s ? *s : U256::max();
         }
-      if (back >= fl.amount) out.push_back(FlashLoan{F, y, lender, fl.from, cb.to, fl.asset, fl.amount});
-    }
+      if (fee ? back > fl.amount : back >= fl.amount)
+        out.push_back(FlashLoan{F, y, lender, fl.from, cb.to, fl.asset, fl.amount});
+    };
+    auto& from = scanned.try_emplace({F, cb.to}, first_flow_at(flows, F)).first->second;
+    for (; from != flows.end() && from->frame < y; ++from) consider(*from, false);
+    // The callback's own value is the first flow of its frame.
+    if (paid_by_callback && from_y != flows.end() && from_y->frame == y && from_y->asset.native)
+      consider(*from_y, true);
   }
   return out;
 }
@@ -448,8 +462,8 @@ std::vector<Address> loan_repayers(const Facts& x, const std::vector<FlashLoan>&
 /// the lender again, and that call moves the borrowed asset back into the holder for nothing but the
 /// lender's own token (shares); without those deposits the loan would not be repaid. The lender took its
 /// own money as the borrower's deposit, and owes the shares it issued for it. A lender that pulls its
-/// repayment after the callback (Aave, dYdX) or is paid by a plain transfer (Uniswap, Balancer) is repaid
-/// whatever the borrower deposited.
+/// repayment after the callback (Aave, dYdX) or is paid by a plain transfer (Uniswap, Balancer; for the
+/// native coin a call that names no function) is repaid whatever the borrower deposited.
 struct LoanDeposit {
   const FlashLoan* loan;
   std::size_t frame;  // the first call into the lender inside the callback that moved the asset back
@@ -477,7 +491,8 @@ std::vector<LoanDeposit> find_loans_repaid_as_deposits(const Facts& x, const std
       for (auto p = static_cast<std::int32_t>(r.frame); p > static_cast<std::int32_t>(y);
            p = frames[static_cast<std::size_t>(p)].parent) {
         const Frame& g = frames[static_cast<std::size_t>(p)];
-        if (g.kind == CallKind::kCall && g.to == l.lender && x.is_actor(g.from))
+        // A plain transfer of the coin (no function called) repays; it deposits nothing.
+        if (g.kind == CallKind::kCall && g.to == l.lender && x.is_actor(g.from) && g.input_size >= 4)
           into = static_cast<std::size_t>(p);
       }
       if (!into) continue;
@@ -899,8 +914,9 @@ bool checks_signature(const Trace& t, std::size_t i) {
 struct Pull {
   std::size_t frame = 0;  // the first pull from this owner
   Victim victim;
-  Address recipient;      // where it went
-  bool to_named = false;  // into an account the sender's side named, off the sender's side
+  Address recipient;             // where it went
+  bool to_named = false;         // into an account the sender's side named, off the sender's side
+  bool to_pass_through = false;  // into a contract that passed it on to the sender's side (PassThroughs)
 };
 
 /// The calls that carry each address as an ABI word of their input, in frame order: calls that can pass
@@ -932,10 +948,47 @@ class NamingCalls {
   std::unordered_map<Address, std::vector<std::uint32_t>, KeyedAddressHash> by_;  // keys are calldata words
 };
 
+/// Contracts that pass on, for the sender's side, what they are paid: each was called (CALL) by the sender's
+/// side, paid the sender's side, and ends the transaction with no net change in anything, as an attack's
+/// standing helper (deployed before the transaction) does. A router the sender's side calls is one too:
+/// the approval-pull rule asks it only of a contract that a third party's tokens were pulled into. Who was
+/// called by the sender's side and who paid it are read once, on the first question.
+class PassThroughs {
+ public:
+  explicit PassThroughs(const Facts& x) : x_(x) {}
+  bool contains(const Address& a) {
+    if (!x_.contracts.contains(a) || x_.is_actor(a)) return false;
+    if (!called_) {
+      called_.emplace();
+      paying_.emplace();
+      for (const Frame& f : x_.t.frames)
+        if (!f.failed && f.kind == CallKind::kCall && x_.is_actor(f.from)) called_->insert(f.to);
+      for (const Flow& fl : x_.flows.flows)
+        if (x_.is_actor(fl.to)) paying_->insert(fl.from);
+    }
+    if (!called_->contains(a) || !paying_->contains(a)) return false;
+    const auto net = holder_net(x_.flows, a);
+    return std::ranges::all_of(net, [](const auto& e) { return e.second.in == e.second.out; });
+  }
+
+ private:
+  const Facts& x_;
+  std::optional<AddressSet> called_, paying_;
+};
+
+/// True when call `c` asks `token` for a permit of `owner`'s (EIP-2612 `permit`, or DAI's): the owner's
+/// consent, valid only through the signature the token checks.
+bool is_permit_of(const Trace& t, const Frame& c, const Address& token, std::string_view owner) {
+  const std::uint32_t sel = t.selector(c);
+  return (sel == 0xd505accf || sel == 0x8fcbaf0c) && c.to == token &&
+         t.input_hex(c).substr(8, 64).ends_with(owner);
+}
+
 std::vector<Pull> find_approval_pulls(const Facts& x) {
   std::map<Address, Pull> by;
   std::optional<bool> signature_checked;  // checks_signature(x.t, 0), asked at most once
   std::optional<NamingCalls> naming;      // built for the first owner it is asked of
+  PassThroughs pass_throughs(x);
   for (const auto& fl : x.flows.flows) {
     if (fl.source != FlowSource::kTokenCall && fl.source != FlowSource::kTransferLog) continue;
     const Frame& f = x.t.frames[fl.frame];
@@ -945,7 +998,8 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
     // Into the sender's side, or (for a pull whose owner the sender's side named) into an account that runs
     // no code and that the same call named as well: the caller chose both ends of the transfer.
     const bool into_side = x.is_actor(fl.to);
-    if (!into_side && x.contracts.contains(fl.to)) continue;
+    // Or into a contract that passes it on for the sender's side (asked below, after the cheaper tests).
+    const bool into_contract = !into_side && x.contracts.contains(fl.to);
     const bool entry_pays_sender = f.from == x.t.frames[0].to && fl.to == x.sender;
     if (x.is_actor(f.from) && !entry_pays_sender) continue;
     // Only the first pull from each owner is kept, and only from an owner left with a loss and no gain
@@ -953,6 +1007,9 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
     if (by.contains(fl.from)) continue;
     const NetAmount n = x.flows.net_of(fl.from, fl.asset);
     if (!n.loss() || !one_sided_loss(x, fl.from)) continue;
+    // A pass-through the tokens were pulled into counts as the sender's side, for the owner named below.
+    const bool into_pass_through = into_contract && !x.is_actor(f.from) && pass_throughs.contains(fl.to);
+    if (into_contract && !into_pass_through) continue;
     // An approval given to the sender's side (the sender, its entry contract, a contract it deploys) is
     // the owner's own choice; the rule is about a third contract spending approvals given to it.
     // The one exception: the entry contract itself moving a third party's tokens straight to the sender,
@@ -976,6 +1033,8 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
     // on in a call other than a pull from it (an order settlement paying the owner in an NFT or another asset
     // the flows do not show).
     if (!into_side && forwarded) continue;
+    // Tokens pulled into a pass-through: only an owner named by the sender's side or by the pass-through.
+    if (into_pass_through) forwarded = false;
     if (!forwarded && !x.is_actor(f.from) &&
         !(signature_checked ? *signature_checked : *(signature_checked = checks_signature(x.t, 0)))) {
       const std::string owner = fl.from.to_lower_hex().substr(2);
@@ -985,16 +1044,20 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
       for (const std::uint32_t k : naming->of(fl.from)) {
         if (passed_on) break;
         const Frame& c = x.t.frames[k];
-        if (x.is_actor(c.from))
-          named = named || (c.to == f.from && (into_side || names_word(x.t.input_hex(c), recipient)));
-        else if (x.t.selector(c) != 0x23b872dd || !x.t.input_hex(c).substr(8, 64).ends_with(owner))
+        if (x.is_actor(c.from) || (into_pass_through && c.from == fl.to))
+          named = named || (c.to == f.from &&
+                            (into_side || into_pass_through || names_word(x.t.input_hex(c), recipient)));
+        else if ((x.t.selector(c) != 0x23b872dd || !x.t.input_hex(c).substr(8, 64).ends_with(owner)) &&
+                 !is_permit_of(x.t, c, fl.asset.token, owner) && !(into_pass_through && c.to == fl.to))
+          // Not passed on: a permit, which asks for the owner's consent that only a signature gives (and
+          // none was checked); a call into the pass-through, which pays the owner nothing.
           passed_on = true;
       }
       forwarded = named && !passed_on;
     }
     if (!forwarded) continue;
-    by[fl.from] =
-        Pull{fl.frame, Victim{fl.from, {Loss{fl.from, fl.asset, n.magnitude()}}}, fl.to, !into_side};
+    by[fl.from] = Pull{fl.frame, Victim{fl.from, {Loss{fl.from, fl.asset, n.magnitude()}}}, fl.to,
+                       !into_side && !into_pass_through, into_pass_through};
   }
   std::vector<Pull> out;
   for (auto& [a, e] : by) out.push_back(std::move(e));
@@ -1718,7 +1781,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     f.rule =
         "tokens pulled with transferFrom from accounts outside the sender's side, by a contract spending "
         "their approval on calldata the sender's side wrote or on an owner it named, into the sender's side "
-        "(or a recipient it named), with nothing paid back";
+        "(or a recipient it named, or a contract that passed them on to it), with nothing paid back";
     std::vector<Victim> vs;
     for (const auto& p : pulls) {
       vs.push_back(p.victim);
@@ -1732,7 +1795,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     for (const auto& p : pulls) {
       if (const Address& spender = x.t.frames[p.frame].from; !x.is_actor(spender))
         spenders.push_back(spender);
-      if (p.to_named) recipients.push_back(p.recipient);
+      if (p.to_named || p.to_pass_through) recipients.push_back(p.recipient);
     }
     append_missing(f.victims, spenders);
     f.attackers = attackers_of(x, gains);

@@ -225,6 +225,36 @@ TEST(DetectTest, FlashLoanFundedExtractionIsIncidentGrade) {
   EXPECT_EQ(f->loss[0].amount, U256(5000));
 }
 
+/// A lender of the native coin that pays the loan by calling the borrower's receive function with it; the
+/// borrower, inside, has a vault pay it, and pays `back` to the lender by a plain transfer.
+json coin_loan_paid_by_its_callback(const U256& amount, const U256& back) {
+  json inside = frame("CALL", kAttack, kVault, "0x11111111",
+                      {frame("CALL", kVault, kToken, transfer_input(kAttack, 5000))});
+  json repay = frame("CALL", kAttack, kLender, "0x", {}, back);
+  return frame("CALL", kEoa, kAttack, "0x01",
+               {frame("CALL", kAttack, kLender, "0x6e2246a7",
+                      {frame("CALL", kLender, kAttack, "0x", {inside, repay}, amount)})});
+}
+
+TEST(DetectTest, ACoinLoanPaidByItsCallbackAndRepaidWithAFeeFundsAnExtraction) {
+  const U256 amount = *U256(800).checked_mul(kE18);
+  const auto an = run(coin_loan_paid_by_its_callback(amount, *amount.checked_add(kE18)));
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kFlashLoan);
+  EXPECT_EQ(f->severity, Severity::kHigh);
+  EXPECT_TRUE(names(f->victims, kVault));
+  EXPECT_FALSE(names(f->victims, kLender));
+  ASSERT_EQ(f->loss.size(), 1u);
+  EXPECT_EQ(f->loss[0].amount, U256(5000));
+
+  // Paid back exactly what it paid: the coin may have bought something (a re-entered sale buying
+  // again), so it is no loan, and the vault's loss alone is no incident.
+  const auto even = run(coin_loan_paid_by_its_callback(amount, amount));
+  for (const auto& g : even.findings) EXPECT_NE(g.kind, FindingKind::kFlashLoan);
+  EXPECT_EQ(incident(even), nullptr);
+}
+
 TEST(DetectTest, AContractThatRepaysTheSendersFlashLoanForNothingIsOnTheSendersSide) {
   // The attack contract borrows; a standing helper it calls takes from a vault, pays the proceeds to a
   // wallet of the attacker's, and repays the loan itself, keeping nothing: only an accomplice pays another's
@@ -483,6 +513,46 @@ TEST(DetectTest, AContractMovingWhicheverOwnersTokensTheCallerNamesIsIncidentGra
   json settled = j;
   settled["calls"][0]["calls"].push_back(frame("CALL", kVault, kRouter, "0x77777777" + word_addr(kUser)));
   EXPECT_EQ(incident(run(settled)), nullptr);
+}
+
+/// The sender's contract calls a standing helper (deployed before the transaction) with an owner's
+/// address; the helper has the vault pull that owner's tokens into it (the vault first asks the token for
+/// a permit, and the token checks no signature), sells them to a pool, and pays the proceeds on, keeping
+/// `kept` of them.
+json pull_into_a_helper(const U256& kept, bool signature_checked = false) {
+  constexpr unsigned kHelper = 10, kPool = 11, kOther = 12;
+  std::vector<json> permit_calls;
+  if (signature_checked)
+    permit_calls.push_back(frame("STATICCALL", kToken, 1, "0x" + word_num(1) + word_num(27)));
+  json permit =
+      frame("CALL", kVault, kToken,
+            "0xd505accf" + word_addr(kUser) + word_addr(kVault) + word_num(700) + word_num(1), permit_calls);
+  json vault_call =
+      frame("CALL", kHelper, kVault, "0x99999999" + word_addr(kUser) + word_addr(kHelper) + word_num(700),
+            {permit, frame("CALL", kVault, kToken, transfer_from_input(kUser, kHelper, 700)),
+             frame("CALL", kVault, kHelper, "0xbebbf4d0" + word_num(700) + word_addr(kUser))});
+  json sell = frame("CALL", kHelper, kToken, transfer_input(kPool, 700));
+  json proceeds = frame("CALL", kPool, kOther, transfer_input(kHelper, 50));
+  json pay_on = frame("CALL", kHelper, kOther, transfer_input(kAttack, *U256(50).checked_sub(kept)));
+  return frame("CALL", kEoa, kAttack, "0x01",
+               {frame("CALL", kAttack, kHelper, "0x88888888" + word_addr(kUser),
+                      {vault_call, sell, proceeds, pay_on})});
+}
+
+TEST(DetectTest, TokensPulledFromANamedOwnerIntoAHelperThatPassesThemOnAreIncidentGrade) {
+  const auto an = run(pull_into_a_helper(0));
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kExtraction);
+  EXPECT_TRUE(names(f->victims, kUser));
+  EXPECT_TRUE(names(f->victims, kVault));
+  EXPECT_TRUE(names(f->attackers, 10));  // the helper
+  ASSERT_FALSE(f->loss.empty());
+  EXPECT_EQ(f->loss[0].amount, U256(700));
+  // A helper that keeps some of what it was paid is no pass-through: it is a party of its own.
+  EXPECT_EQ(incident(run(pull_into_a_helper(1))), nullptr);
+  // A permit whose signature the token checks is the owner's consent.
+  EXPECT_EQ(incident(run(pull_into_a_helper(0, true))), nullptr);
 }
 
 TEST(DetectTest, ATokenTheAttackerMintedForItselfIsNoCompensationAndAMintAtTheVictimsCallIsItsLoss) {
