@@ -412,7 +412,6 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
     // [F, y) can be the loan. Those an earlier callback from F to the same borrower looked at are not
     // looked at again (a lender calling back thousands of times would make this quadratic): they either
     // were no payment to it or gave their (F, asset) already.
-    const auto from_y = first_flow_at(flows, y);
     // fee: the loan is only a loan if more comes back than was paid. A contract that pays the coin into a
     // receive function and is paid exactly as much back may have sold something for it (a re-entered sale
     // whose proceeds buy again); a lender paid by its callback charges for the loan.
@@ -420,7 +419,7 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
       if (fl.to != cb.to || fl.from == cb.to) return;
       if (!seen.insert({F, fl.asset}).second) return;
       U256 back;
-      for (auto rt = from_y; rt != flows.end() && rt->frame < frames[F].end; ++rt)
+      for (auto rt = first_flow_at(flows, y); rt != flows.end() && rt->frame < frames[F].end; ++rt)
         if (const Flow& r = *rt; r.asset == fl.asset && r.to == fl.from) {
           auto s = back.checked_add(r.amount);
           back = s ? *s : U256::max();
@@ -428,11 +427,13 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
       if (fee ? back > fl.amount : back >= fl.amount)
         out.push_back(FlashLoan{F, y, lender, fl.from, cb.to, fl.asset, fl.amount});
     };
-    auto& from = scanned.try_emplace({F, cb.to}, first_flow_at(flows, F)).first->second;
-    for (; from != flows.end() && from->frame < y; ++from) consider(*from, false);
-    // The callback's own value is the first flow of its frame.
-    if (paid_by_callback && from_y != flows.end() && from_y->frame == y && from_y->asset.native)
-      consider(*from_y, true);
+    if (cb.input_size >= 4) {
+      auto& from = scanned.try_emplace({F, cb.to}, first_flow_at(flows, F)).first->second;
+      for (; from != flows.end() && from->frame < y; ++from) consider(*from, false);
+    } else if (const auto own = first_flow_at(flows, y);  // the callback's own value: its frame's first flow
+               own != flows.end() && own->frame == y && own->asset.native) {
+      consider(*own, true);
+    }
   }
   return out;
 }
@@ -958,6 +959,8 @@ class PassThroughs {
   explicit PassThroughs(const Facts& x) : x_(x) {}
   bool contains(const Address& a) {
     if (!x_.contracts.contains(a) || x_.is_actor(a)) return false;
+    const auto net = holder_net(x_.flows, a);
+    if (!std::ranges::all_of(net, [](const auto& e) { return e.second.in == e.second.out; })) return false;
     if (!called_) {
       called_.emplace();
       paying_.emplace();
@@ -966,9 +969,7 @@ class PassThroughs {
       for (const Flow& fl : x_.flows.flows)
         if (x_.is_actor(fl.to)) paying_->insert(fl.from);
     }
-    if (!called_->contains(a) || !paying_->contains(a)) return false;
-    const auto net = holder_net(x_.flows, a);
-    return std::ranges::all_of(net, [](const auto& e) { return e.second.in == e.second.out; });
+    return called_->contains(a) && paying_->contains(a);
   }
 
  private:
@@ -998,8 +999,9 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
     // Into the sender's side, or (for a pull whose owner the sender's side named) into an account that runs
     // no code and that the same call named as well: the caller chose both ends of the transfer.
     const bool into_side = x.is_actor(fl.to);
-    // Or into a contract that passes it on for the sender's side (asked below, after the cheaper tests).
-    const bool into_contract = !into_side && x.contracts.contains(fl.to);
+    // Or into a contract that passes it on for the sender's side.
+    const bool into_pass_through = !into_side && x.contracts.contains(fl.to);
+    if (into_pass_through && (x.is_actor(f.from) || !pass_throughs.contains(fl.to))) continue;
     const bool entry_pays_sender = f.from == x.t.frames[0].to && fl.to == x.sender;
     if (x.is_actor(f.from) && !entry_pays_sender) continue;
     // Only the first pull from each owner is kept, and only from an owner left with a loss and no gain
@@ -1007,9 +1009,6 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
     if (by.contains(fl.from)) continue;
     const NetAmount n = x.flows.net_of(fl.from, fl.asset);
     if (!n.loss() || !one_sided_loss(x, fl.from)) continue;
-    // A pass-through the tokens were pulled into counts as the sender's side, for the owner named below.
-    const bool into_pass_through = into_contract && !x.is_actor(f.from) && pass_throughs.contains(fl.to);
-    if (into_contract && !into_pass_through) continue;
     // An approval given to the sender's side (the sender, its entry contract, a contract it deploys) is
     // the owner's own choice; the rule is about a third contract spending approvals given to it.
     // The one exception: the entry contract itself moving a third party's tokens straight to the sender,
