@@ -113,10 +113,11 @@ struct Gen {
   std::string input = "0x";
   std::string output;  // empty: none
   std::vector<Gen> calls;
+  std::uint64_t value = 0;  // wei sent with the call
 
   std::string json() const {
-    std::string s = fmt::format(R"({{"type":"{}","from":"{}","to":"{}","value":"0x0","input":"{}")", type,
-                                address(from), address(to), input);
+    std::string s = fmt::format(R"({{"type":"{}","from":"{}","to":"{}","value":"0x{:x}","input":"{}")", type,
+                                address(from), address(to), value, input);
     if (!output.empty()) s += fmt::format(R"(,"output":"{}")", output);
     if (!calls.empty()) {
       s += R"(,"calls":[)";
@@ -263,6 +264,40 @@ const std::vector<std::pair<std::string, std::function<Gen()>>> kShapes = {
               "",
               {{"CALL", kSpender, kToken, "0x23b872dd" + word(kMany + i) + word(kAttack) + word(5)}}});
        return root;
+     }},
+    // Many owners named to helpers that have a spender pull them into the helper and pass the tokens on:
+    // the approval-pull rule's pass-throughs, each a distinct contract.
+    {"pass_through_pulls",
+     [] {
+       Gen root{"CALL", kSender, kAttack, "0x01"};
+       for (unsigned i = 0; i < static_cast<unsigned>(g_rounds); ++i) {
+         const unsigned owner = kMany + i, helper = 2 * kMany + i;
+         Gen pull{
+             "CALL",   helper,
+             kSpender, "0x99999999" + word(owner) + word(helper),
+             "",       {{"CALL", kSpender, kToken, "0x23b872dd" + word(owner) + word(helper) + word(5)}}};
+         root.calls.push_back({"CALL",
+                               kAttack,
+                               helper,
+                               "0x88888888" + word(owner),
+                               "",
+                               {pull, {"CALL", helper, kToken, transfer(kAttack, 5)}}});
+       }
+       return root;
+     }},
+    // A lender of the coin that pays it again and again into the borrower's receive function, each time
+    // repaid with a fee: the flash-loan rule's loans paid by their callback.
+    {"coin_loan_callbacks",
+     [] {
+       Gen loan{"CALL", kAttack, kLender, "0x6e2246a7"};
+       for (int i = 0; i < g_rounds; ++i) {
+         Gen repay{"CALL", kAttack, kLender};
+         repay.value = 1001;
+         Gen pay{"CALL", kLender, kAttack, "0x", "", {repay}};
+         pay.value = 1000;
+         loan.calls.push_back(pay);
+       }
+       return Gen{"CALL", kSender, kAttack, "0x01", "", {loan}};
      }},
     // Many trades through one pool: the round-trip rule.
     {"pool_trades",
