@@ -16,23 +16,15 @@
 #include "bulwark/detect/detect.hpp"
 #include "bulwark/detect/test_traces.hpp"
 
-namespace {
-
-std::string outcome(const bulwark::Result<bulwark::chain::Trace>& t) {
-  return t ? bulwark::testing::describe(*t) : "error: " + t.error().message;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view json(reinterpret_cast<const char*>(data), size);
   bulwark::chain::ParseLimits limits;
   limits.max_frames = 100'000;
   bulwark::chain::use_direct_walk(false);
-  const std::string on_demand = outcome(bulwark::chain::parse_any_trace(json, limits));
+  const std::string on_demand = bulwark::testing::describe(bulwark::chain::parse_any_trace(json, limits));
   bulwark::chain::use_direct_walk(true);
   auto trace = bulwark::chain::parse_any_trace(json, limits);
-  if (const std::string direct = outcome(trace); direct != on_demand) {
+  if (const std::string direct = bulwark::testing::describe(trace); direct != on_demand) {
     std::fprintf(stderr, "the direct walk and On-Demand disagree\ndirect:\n%s\nOn-Demand:\n%s\n",
                  direct.c_str(), on_demand.c_str());
     std::abort();

@@ -148,8 +148,8 @@ TEST(DetectDataTest, EveryRealTraceReadsTheSameThroughTheDirectWalkAndOnDemand) 
       direct += chain::direct_walk_reads() - reads;
       ASSERT_EQ(walked, bulwark::testing::parse_outcome(text, false)) << e.path();
       ++files;
-      call_tracer += text.find_first_not_of(" \t\r\n") != std::string::npos &&
-                     text[text.find_first_not_of(" \t\r\n")] == '{';
+      const auto first = text.find_first_not_of(" \t\r\n");
+      call_tracer += first != std::string::npos && text[first] == '{';
     }
   std::cout << files << " traces, " << call_tracer << " in callTracer form, " << direct
             << " read by the direct walk\n";

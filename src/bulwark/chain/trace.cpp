@@ -1185,10 +1185,7 @@ class DirectWalk {
     bool read = false;
     for (;;) {
       std::string_view key;
-      if (!string(key)) return false;
-      ws();
-      if (*p_++ != ':') return false;
-      ws();
+      if (!string(key) || !colon()) return false;
       if (key == "result" && !read) {
         if (!frame(-1, 0)) return false;
         read = true;
@@ -1242,6 +1239,25 @@ class DirectWalk {
     ++p_;
     ws();
     return kMore;
+  }
+
+  /// Past the colon after a key, and the whitespace around it.
+  __attribute__((always_inline)) bool colon() {
+    ws();
+    if (*p_++ != ':') return false;
+    ws();
+    return true;
+  }
+  /// The array here, each element read by `element` (true to go on); past its closing bracket.
+  template <class Element>
+  __attribute__((always_inline)) bool elements(Element&& element) {
+    if (*p_++ != '[') return false;
+    ws();
+    if (*p_ != ']')
+      for (Next n = kMore; n == kMore;)
+        if (!element() || (n = next(']')) == kBad) return false;
+    ++p_;
+    return true;
   }
 
   /// A string of plain characters, quotes removed.
@@ -1311,10 +1327,7 @@ class DirectWalk {
       if (!string(k)) return false;
       out = classify_key(k);
     }
-    ws();
-    if (*p_++ != ':') return false;
-    ws();
-    return true;
+    return colon();
   }
 
   bool address(Address& out) {
@@ -1356,24 +1369,11 @@ class DirectWalk {
         ++p_;
         ws();
         if (*p_ != '}')
-          for (Next n = kMore; n == kMore;) {
-            if (!string(s)) return false;
-            ws();
-            if (*p_++ != ':') return false;
-            ws();
-            if (!skip(depth + 1) || (n = next('}')) == kBad) return false;
-          }
-        ++p_;
-        return true;
-      case '[':
-        if (depth >= kMaxSkipDepth) return false;
-        ++p_;
-        ws();
-        if (*p_ != ']')
           for (Next n = kMore; n == kMore;)
-            if (!skip(depth + 1) || (n = next(']')) == kBad) return false;
+            if (!string(s) || !colon() || !skip(depth + 1) || (n = next('}')) == kBad) return false;
         ++p_;
         return true;
+      case '[': return depth < kMaxSkipDepth && elements([&] { return skip(depth + 1); });
       case 't': return literal("true");
       case 'f': return literal("false");
       case 'n': return literal("null");
@@ -1388,46 +1388,39 @@ class DirectWalk {
 
   /// The logs array here, each log's address, topics and data.
   bool logs() {
-    if (*p_++ != '[') return false;
-    ws();
-    if (*p_ != ']')
-      for (Next more = kMore; more == kMore;) {
-        if (*p_++ != '{') return false;
-        TraceLog log;
-        ws();
-        if (*p_ != '}')
-          for (Next n = kMore; n == kMore;) {
-            Key k = Key::kOther;
-            if (!key(k)) return false;
-            if (k == Key::kAddress) {
-              if (!address(log.address)) return false;
-            } else if (k == Key::kTopics) {
-              if (*p_++ != '[') return false;
-              ws();
-              if (*p_ != ']')
-                for (Next t = kMore; t == kMore;) {
-                  std::string_view ts;
-                  if (!hex_string(ts)) return false;
-                  auto h = Hash32::parse(ts);
-                  if (!h) return false;
-                  log.topics.push_back(*h);
-                  if ((t = next(']')) == kBad) return false;
-                }
-              ++p_;
-            } else if (k == Key::kData) {
-              if (!hex_bytes(log.data_offset, log.data_size)) return false;
-            } else if (!skip(0)) {
-              return false;
-            }
-            if ((n = next('}')) == kBad) return false;
+    const bool read = elements([&] {
+      if (*p_++ != '{') return false;
+      TraceLog log;
+      ws();
+      if (*p_ != '}')
+        for (Next n = kMore; n == kMore;) {
+          Key k = Key::kOther;
+          if (!key(k)) return false;
+          if (k == Key::kAddress) {
+            if (!address(log.address)) return false;
+          } else if (k == Key::kTopics) {
+            const bool topics = elements([&] {
+              std::string_view ts;
+              if (!hex_string(ts)) return false;
+              auto h = Hash32::parse(ts);
+              if (!h) return false;
+              log.topics.push_back(*h);
+              return true;
+            });
+            if (!topics) return false;
+          } else if (k == Key::kData) {
+            if (!hex_bytes(log.data_offset, log.data_size)) return false;
+          } else if (!skip(0)) {
+            return false;
           }
-        ++p_;
-        b_.trace.logs.push_back(std::move(log));
-        if ((more = next(']')) == kBad) return false;
-      }
-    ++p_;
-    b_.trace.has_logs = true;
-    return true;
+          if ((n = next('}')) == kBad) return false;
+        }
+      ++p_;
+      b_.trace.logs.push_back(std::move(log));
+      return true;
+    });
+    if (read) b_.trace.has_logs = true;
+    return read;
   }
 
   /// The frame object here and its calls.
@@ -1489,12 +1482,7 @@ class DirectWalk {
         }
         case Key::kCalls:
           if (literal("null")) break;
-          if (*p_++ != '[') return false;
-          ws();
-          if (*p_ != ']')
-            for (Next c = kMore; c == kMore;)
-              if (!frame(static_cast<std::int32_t>(f), depth + 1) || (c = next(']')) == kBad) return false;
-          ++p_;
+          if (!elements([&] { return frame(static_cast<std::int32_t>(f), depth + 1); })) return false;
           break;
         default:
           if (!skip(0)) return false;

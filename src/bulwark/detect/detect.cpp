@@ -412,10 +412,10 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
     // [F, y) can be the loan. Those an earlier callback from F to the same borrower looked at are not
     // looked at again (a lender calling back thousands of times would make this quadratic): they either
     // were no payment to it or gave their (F, asset) already.
-    // fee: the loan is only a loan if more comes back than was paid. A contract that pays the coin into a
-    // receive function and is paid exactly as much back may have sold something for it (a re-entered sale
-    // whose proceeds buy again); a lender paid by its callback charges for the loan.
-    const auto consider = [&](const Flow& fl, bool fee) {
+    // A loan paid by its callback is only a loan if more comes back than was paid (a fee). A contract that
+    // pays the coin into a receive function and is paid exactly as much back may have sold something for
+    // it (a re-entered sale whose proceeds buy again); a lender paid by its callback charges for the loan.
+    const auto consider = [&](const Flow& fl) {
       if (fl.to != cb.to || fl.from == cb.to) return;
       if (!seen.insert({F, fl.asset}).second) return;
       U256 back;
@@ -424,15 +424,15 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
           auto s = back.checked_add(r.amount);
           back = s ? *s : U256::max();
         }
-      if (fee ? back > fl.amount : back >= fl.amount)
+      if (paid_by_callback ? back > fl.amount : back >= fl.amount)
         out.push_back(FlashLoan{F, y, lender, fl.from, cb.to, fl.asset, fl.amount});
     };
-    if (cb.input_size >= 4) {
+    if (!paid_by_callback) {
       auto& from = scanned.try_emplace({F, cb.to}, first_flow_at(flows, F)).first->second;
-      for (; from != flows.end() && from->frame < y; ++from) consider(*from, false);
+      for (; from != flows.end() && from->frame < y; ++from) consider(*from);
     } else if (const auto own = first_flow_at(flows, y);  // the callback's own value: its frame's first flow
                own != flows.end() && own->frame == y && own->asset.native) {
-      consider(*own, true);
+      consider(*own);
     }
   }
   return out;
@@ -977,12 +977,16 @@ class PassThroughs {
   std::optional<AddressSet> called_, paying_;
 };
 
+/// True when the first ABI argument of call `c` is the address `owner` (lowercase hex, no prefix).
+bool first_argument_is(const Trace& t, const Frame& c, std::string_view owner) {
+  return t.input_hex(c).substr(8, 64).ends_with(owner);
+}
+
 /// True when call `c` asks `token` for a permit of `owner`'s (EIP-2612 `permit`, or DAI's): the owner's
 /// consent, valid only through the signature the token checks.
 bool is_permit_of(const Trace& t, const Frame& c, const Address& token, std::string_view owner) {
   const std::uint32_t sel = t.selector(c);
-  return (sel == 0xd505accf || sel == 0x8fcbaf0c) && c.to == token &&
-         t.input_hex(c).substr(8, 64).ends_with(owner);
+  return (sel == 0xd505accf || sel == 0x8fcbaf0c) && c.to == token && first_argument_is(t, c, owner);
 }
 
 std::vector<Pull> find_approval_pulls(const Facts& x) {
@@ -999,11 +1003,11 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
     // Into the sender's side, or (for a pull whose owner the sender's side named) into an account that runs
     // no code and that the same call named as well: the caller chose both ends of the transfer.
     const bool into_side = x.is_actor(fl.to);
-    // Or into a contract that passes it on for the sender's side.
-    const bool into_pass_through = !into_side && x.contracts.contains(fl.to);
-    if (into_pass_through && (x.is_actor(f.from) || !pass_throughs.contains(fl.to))) continue;
     const bool entry_pays_sender = f.from == x.t.frames[0].to && fl.to == x.sender;
     if (x.is_actor(f.from) && !entry_pays_sender) continue;
+    // Or into a contract that passes it on for the sender's side.
+    const bool into_pass_through = !into_side && x.contracts.contains(fl.to);
+    if (into_pass_through && !pass_throughs.contains(fl.to)) continue;
     // Only the first pull from each owner is kept, and only from an owner left with a loss and no gain
     // (checked before the calldata searches below, which cost more).
     if (by.contains(fl.from)) continue;
@@ -1046,7 +1050,7 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
         if (x.is_actor(c.from) || (into_pass_through && c.from == fl.to))
           named = named || (c.to == f.from &&
                             (into_side || into_pass_through || names_word(x.t.input_hex(c), recipient)));
-        else if ((x.t.selector(c) != 0x23b872dd || !x.t.input_hex(c).substr(8, 64).ends_with(owner)) &&
+        else if ((x.t.selector(c) != 0x23b872dd || !first_argument_is(x.t, c, owner)) &&
                  !is_permit_of(x.t, c, fl.asset.token, owner) && !(into_pass_through && c.to == fl.to))
           // Not passed on: a permit, which asks for the owner's consent that only a signature gives (and
           // none was checked); a call into the pass-through, which pays the owner nothing.

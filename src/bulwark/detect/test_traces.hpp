@@ -70,13 +70,18 @@ inline std::string describe(const chain::Trace& t) {
   return s;
 }
 
+/// What a parse gave: describe() of the trace, or "error: " and the message.
+inline std::string describe(const Result<chain::Trace>& t) {
+  return t ? describe(*t) : "error: " + t.error().message;
+}
+
 /// What parsing `text` with parse_any_trace gives, through the direct walk (`direct`) or through
-/// On-Demand alone: describe() of the trace, or "error: " and the message.
+/// On-Demand alone (describe()).
 inline std::string parse_outcome(const std::string& text, bool direct) {
   const bool before = chain::use_direct_walk(direct);
   const auto t = chain::parse_any_trace(text);
   chain::use_direct_walk(before);
-  return t ? describe(*t) : "error: " + t.error().message;
+  return describe(t);
 }
 
 }  // namespace bulwark::testing
