@@ -27,8 +27,9 @@ using chain::Frame;
 using chain::Trace;
 
 // Selectors of the calls the rules look for (4-byte keccak prefixes of the signatures named).
-constexpr std::uint32_t kBalanceOf = 0x70a08231;    // balanceOf(address)
-constexpr std::uint32_t kGetReserves = 0x0902f1ac;  // getReserves()
+constexpr std::uint32_t kBalanceOf = 0x70a08231;     // balanceOf(address)
+constexpr std::uint32_t kGetReserves = 0x0902f1ac;   // getReserves()
+constexpr std::uint32_t kTransferFrom = 0x23b872dd;  // transferFrom(address,address,uint256)
 // Liquidations: a liquidator repays debt and takes collateral at a discount, by design.
 constexpr std::uint32_t kLiquidationSelectors[] = {
     0x00a718a9,  // liquidationCall(address,address,address,uint256,bool): Aave v2/v3
@@ -997,7 +998,7 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
   for (const auto& fl : x.flows.flows) {
     if (fl.source != FlowSource::kTokenCall && fl.source != FlowSource::kTransferLog) continue;
     const Frame& f = x.t.frames[fl.frame];
-    if (fl.source == FlowSource::kTokenCall && x.t.selector(f) != 0x23b872dd) continue;
+    if (fl.source == FlowSource::kTokenCall && x.t.selector(f) != kTransferFrom) continue;
     if (fl.source == FlowSource::kTransferLog && f.from == fl.from) continue;
     if (x.is_actor(fl.from) || x.neutral(fl.from, fl.asset)) continue;
     // Into the sender's side, or (for a pull whose owner the sender's side named) into an account that runs
@@ -1050,7 +1051,7 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
         if (x.is_actor(c.from) || (into_pass_through && c.from == fl.to))
           named = named || (c.to == f.from &&
                             (into_side || into_pass_through || names_word(x.t.input_hex(c), recipient)));
-        else if ((x.t.selector(c) != 0x23b872dd || !first_argument_is(x.t, c, owner)) &&
+        else if ((x.t.selector(c) != kTransferFrom || !first_argument_is(x.t, c, owner)) &&
                  !is_permit_of(x.t, c, fl.asset.token, owner) && !(into_pass_through && c.to == fl.to))
           // Not passed on: a permit, which asks for the owner's consent that only a signature gives (and
           // none was checked); a call into the pass-through, which pays the owner nothing.
@@ -1105,9 +1106,56 @@ double signed_amount(const NetAmount& n) {
   return n.gain() ? to_double(n.magnitude()) : -to_double(n.magnitude());
 }
 
+/// unit_values' working memory, reused from one transaction to the next.
+struct ValuationScratch {
+  /// A two-asset swap venue: asset in, asset out, the amounts (> 0), and their nodes in the graph.
+  struct Swap {
+    const AssetRef* in;
+    const AssetRef* out;
+    double a_in, a_out;
+    std::uint32_t a = 0, b = 0;
+  };
+  std::vector<Swap> swaps;
+  std::vector<AssetRef> assets;
+  std::vector<std::uint32_t> first, adjacent, fill, frontier, next;
+  std::vector<double> value;
+  std::vector<char> known;
+  std::vector<std::pair<double, double>> best;
+  void clear() {
+    if (swaps.capacity() > 1 << 12) *this = {};  // a very large transaction's memory is not kept
+    swaps.clear();
+    assets.clear();
+    frontier.clear();
+    next.clear();
+  }
+};
+
+/// For each holder whose tokens a contract off the sender's side moved with `transferFrom` (the token's
+/// call made by that contract, not by the holder; under a DELEGATECALL, the call into the proxy), the
+/// first such contract in frame order.
+std::map<Address, Address> allowance_spenders(const Facts& x) {
+  std::map<Address, Address> out;
+  const Trace& t = x.t;
+  for (const auto& fl : x.flows.flows) {
+    if (fl.asset.native) continue;
+    std::size_t i = fl.frame;
+    while (t.frames[i].kind == CallKind::kDelegateCall && t.frames[i].parent >= 0)
+      i = static_cast<std::size_t>(t.frames[i].parent);
+    const Frame& f = t.frames[i];
+    if (t.selector(f) != kTransferFrom || f.kind != CallKind::kCall || f.from == fl.from ||
+        x.is_actor(f.from) || !x.contracts.contains(f.from))
+      continue;
+    out.emplace(fl.from, f.from);
+  }
+  return out;
+}
+
 /// Dollar stablecoins are worth $1 a whole unit, the native coin and its wrapped token `native_usd`.
 /// Any other token is valued through the transaction's own swaps: a holder off the sender's side whose
-/// net change is one asset in and one out exchanged them at that rate (the first rate found is used).
+/// net change is one asset in and one out exchanged them at that rate. Values spread from the assets
+/// already valued, one swap away at a time (the fewest swaps from a dollar wins); where several swaps
+/// value an asset at the same distance, the largest in dollars (its valued side) sets the rate. So the
+/// values depend on the trades alone, not on the order in which their holders' addresses sort.
 Values unit_values(const Facts& x) {
   // 10^-d for the decimals tokens use, computed once (as std::pow computes it).
   static const std::array<double, 78> kUnit = [] {
@@ -1115,18 +1163,16 @@ Values unit_values(const Facts& x) {
     for (std::size_t d = 0; d < u.size(); ++d) u[d] = std::pow(10.0, -double(d));
     return u;
   }();
-  std::vector<Values::Entry> dollars;
-  dollars.reserve(x.cfg.tables.usd_tokens.size() + 8);  // room for the assets the swaps value
-  for (const auto& [token, dec] : x.cfg.tables.usd_tokens)
-    dollars.emplace_back(AssetRef{token, false},
-                         dec < kUnit.size() ? kUnit[dec] : std::pow(10.0, -double(dec)));
-  Values v(std::move(dollars));
-  // Two-asset swap venues: (asset in, amount in, asset out, amount out).
-  struct Swap {
-    AssetRef in, out;
-    double a_in, a_out;
+  const AssetRef native{Address{}, true};
+  const auto& wrapped = x.cfg.tables.wrapped_native;
+  // The native coin and its wrapped tokens are one value: one node of the graph below.
+  auto is_native = [&](const AssetRef& a) {
+    return a.native || (!wrapped.empty() && wrapped.contains(a.token));
   };
-  std::vector<Swap> swaps;
+  // Scratch kept per thread: valuing runs for many transactions, most with a few swaps.
+  thread_local ValuationScratch scratch;
+  auto& [swaps, assets, first, adjacent, fill, frontier, next, value, known, best] = scratch;
+  scratch.clear();
   // Per holder (adjacent in the net map, in address order): the assets whose balance changed.
   const auto& net = x.flows.net;
   for (auto it = net.begin(); it != net.end();) {
@@ -1142,48 +1188,91 @@ Values unit_values(const Facts& x) {
     if (count != 2 || list[0]->second.gain() == list[1]->second.gain()) continue;
     const auto& gin = list[0]->second.gain() ? *list[0] : *list[1];
     const auto& gout = list[0]->second.gain() ? *list[1] : *list[0];
-    swaps.push_back(Swap{gin.first.second, gout.first.second, to_double(gin.second.magnitude()),
-                         to_double(gout.second.magnitude())});
+    const ValuationScratch::Swap sw{&gin.first.second, &gout.first.second, to_double(gin.second.magnitude()),
+                                    to_double(gout.second.magnitude())};
+    if (sw.a_in > 0 && sw.a_out > 0 && !(is_native(*sw.in) && is_native(*sw.out))) swaps.push_back(sw);
   }
-  const AssetRef native{Address{}, true};
-  // The native coin and its wrapped token are one value.
-  auto tie_native = [&] {
-    std::optional<double> known;
-    if (v.contains(native)) known = v[native];
-    for (const auto& w : x.cfg.tables.wrapped_native)
-      if (!known && v.contains(AssetRef{w, false})) known = v[AssetRef{w, false}];
-    if (!known) return;
-    v[native] = *known;
-    for (const auto& w : x.cfg.tables.wrapped_native) v[AssetRef{w, false}] = *known;
+  // The graph: node 0 is the native coin with its wrapped tokens, then each other asset of a swap.
+  for (const auto& sw : swaps)
+    for (const AssetRef* a : {sw.in, sw.out})
+      if (!is_native(*a)) assets.push_back(*a);
+  std::sort(assets.begin(), assets.end());
+  assets.erase(std::unique(assets.begin(), assets.end()), assets.end());
+  auto node = [&](const AssetRef& a) -> std::uint32_t {
+    if (is_native(a)) return 0;
+    return 1 + static_cast<std::uint32_t>(std::lower_bound(assets.begin(), assets.end(), a) - assets.begin());
   };
-  auto propagate = [&] {
-    for (int pass = 0; pass < 4; ++pass) {
-      bool changed = false;
-      for (const auto& sw : swaps) {
-        if (sw.a_in <= 0 || sw.a_out <= 0) continue;
-        const bool in_known = v.contains(sw.in), out_known = v.contains(sw.out);
-        if (in_known && !out_known) {
-          v[sw.out] = v[sw.in] * sw.a_in / sw.a_out;
-          changed = true;
-        } else if (out_known && !in_known) {
-          v[sw.in] = v[sw.out] * sw.a_out / sw.a_in;
-          changed = true;
+  const std::size_t nodes = assets.size() + 1;
+  for (auto& sw : swaps) {
+    sw.a = node(*sw.in);
+    sw.b = node(*sw.out);
+  }
+  const auto& edges = swaps;
+  // Each node's edges, grouped by node (counting sort).
+  first.assign(nodes + 1, 0);
+  adjacent.resize(2 * edges.size());
+  for (const auto& e : edges) ++first[e.a + 1], ++first[e.b + 1];
+  for (std::size_t n = 0; n < nodes; ++n) first[n + 1] += first[n];
+  fill.assign(first.begin(), first.end() - 1);
+  for (std::uint32_t k = 0; k < edges.size(); ++k)
+    adjacent[fill[edges[k].a]++] = adjacent[fill[edges[k].b]++] = k;
+  value.assign(nodes, 0.0);
+  known.assign(nodes, 0);
+  for (const auto& [token, dec] : x.cfg.tables.usd_tokens) {
+    const AssetRef a{token, false};
+    if (is_native(a) || !std::binary_search(assets.begin(), assets.end(), a)) continue;
+    const std::uint32_t n = node(a);
+    value[n] = dec < kUnit.size() ? kUnit[dec] : std::pow(10.0, -double(dec));
+    known[n] = 1;
+    frontier.push_back(n);
+  }
+  // Breadth first from the valued nodes: each round values the nodes one swap beyond the last round's,
+  // each at the rate of its largest swap into that round (ties: the higher value; the result does not
+  // depend on the order of the swaps).
+  best.assign(nodes, {-1.0, 0.0});  // (dollars of the swap, value)
+  auto spread = [&] {
+    while (!frontier.empty()) {
+      next.clear();
+      for (const std::uint32_t n : frontier)
+        for (std::uint32_t k = first[n]; k < first[n + 1]; ++k) {
+          const auto& e = edges[adjacent[k]];
+          const bool from_a = e.a == n;
+          const std::uint32_t o = from_a ? e.b : e.a;
+          if (known[o]) continue;
+          const double dollars = value[n] * (from_a ? e.a_in : e.a_out);
+          const double v = dollars / (from_a ? e.a_out : e.a_in);
+          auto& b = best[o];
+          if (b.first < 0) next.push_back(o);
+          if (dollars > b.first || (dollars == b.first && v > b.second)) b = {dollars, v};
         }
+      for (const std::uint32_t o : next) {
+        value[o] = best[o].second;
+        known[o] = 1;
       }
-      const bool had = v.contains(native);
-      tie_native();
-      if (!changed && had == v.contains(native)) break;
+      frontier.swap(next);
     }
   };
   // Stablecoins first, so the native coin takes the transaction's own dollar rate when it has one;
   // the configured native price only where the transaction never traded it against dollars.
-  propagate();
-  if (!v.contains(native)) {
-    v[native] = x.cfg.native_usd / 1e18;
-    tie_native();
-    propagate();
+  spread();
+  if (!known[0]) {
+    value[0] = x.cfg.native_usd / 1e18;
+    known[0] = 1;
+    frontier.assign(1, 0);
+    spread();
   }
-  return v;
+  std::vector<Values::Entry> entries;
+  entries.reserve(x.cfg.tables.usd_tokens.size() + nodes + wrapped.size());
+  for (const auto& [token, dec] : x.cfg.tables.usd_tokens)
+    if (!is_native(AssetRef{token, false}))
+      entries.emplace_back(AssetRef{token, false},
+                           dec < kUnit.size() ? kUnit[dec] : std::pow(10.0, -double(dec)));
+  for (std::size_t n = 1; n < nodes; ++n)
+    if (known[n] && !x.cfg.tables.usd_tokens.contains(assets[n - 1].token))
+      entries.emplace_back(assets[n - 1], value[n]);
+  entries.emplace_back(native, value[0]);
+  for (const auto& w : wrapped) entries.emplace_back(AssetRef{w, false}, value[0]);
+  return Values(std::move(entries));
 }
 
 /// The dollar value of a set of net changes; assets without a value count as zero.
@@ -1282,7 +1371,7 @@ std::vector<GrantedApproval> find_granted_approvals(const Facts& x) {
       for (std::size_t k = 0; k < t.frames.size(); ++k) {
         const Frame& c = t.frames[k];
         U256 from;
-        if (!c.failed && t.selector(c) == 0x23b872dd && t.word(c, 0, from))
+        if (!c.failed && t.selector(c) == kTransferFrom && t.word(c, 0, from))
           (*pulls)[{c.from, c.to, word_address(from)}] = k;
       }
     }
@@ -1614,6 +1703,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   double profit_usd = 0;
   bool profit_known = true;  // false when the sender's side gave up something we cannot value
   std::map<Address, double> value_change;
+  std::map<Address, double> account_change;  // holders that run no code, off the sender's side
   std::map<Address, std::vector<Loss>> unseen_mints;
   for (const auto& [key, n] : a.flows.net) {
     // A contract deployed in this transaction started with nothing: tokens it gave away beyond what it
@@ -1634,6 +1724,21 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
       profit_usd += usd;
     else if (x.contracts.contains(key.first))
       value_change[key.first] += usd;
+    else if (!key.first.is_zero())
+      account_change[key.first] += usd;
+  }
+  // An account that runs no code and ends down in value, where a contract off the sender's side moved its
+  // tokens with transferFrom (spending the allowance the account gave it): the loss is that contract's,
+  // which moved what it was entrusted with, and the account's losses are listed with it.
+  std::map<Address, std::vector<Loss>> spent;
+  if (std::any_of(account_change.begin(), account_change.end(), [](const auto& e) { return e.second < 0; })) {
+    const auto spenders = allowance_spenders(x);
+    for (const auto& [holder, usd] : account_change) {
+      const auto it = usd < 0 ? spenders.find(holder) : spenders.end();
+      if (it == spenders.end()) continue;
+      value_change[it->second] += usd;
+      for (auto& l : net_losses(x, holder)) spent[it->second].push_back(std::move(l));
+    }
   }
   // Tokens minted to the sender's side at another contract's call dilute every holder: the value issued
   // is a loss, booked to the contract that had them minted.
@@ -1652,6 +1757,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     Victim v{holder, minted[holder]};
     for (const auto& l : unseen_mints[holder]) v.losses.push_back(l);
     for (auto& l : net_losses(x, holder)) v.losses.push_back(std::move(l));
+    for (const auto& l : spent[holder]) v.losses.push_back(l);
     value_losers.push_back(std::move(v));
   }
   if (!profit_known) profit_usd = 0;

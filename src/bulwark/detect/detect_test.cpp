@@ -800,6 +800,48 @@ TEST(DetectTest, ProfitableRoundTripThroughOnePoolIsManipulation) {
   EXPECT_NE(g->rule.find("bought back 100% more"), std::string::npos) << g->rule;
 }
 
+TEST(DetectTest,
+     AnAccountsLossThroughAContractThatSpentItsAllowanceIsThatContractsAndValuesIgnoreAddressOrder) {
+  // With a flash loan, the attacker buys 1,000 X for $100,000 in one pool, has a migration contract swap
+  // them for a treasury's 1,000,000 Y (the contract moves both with transferFrom, on the allowances the
+  // attacker and the treasury gave it), and sells the Y for $1,000,000 in another pool. The treasury runs
+  // no code; the loss is the migration contract's. X is valued at the pool's rate, one trade from the
+  // dollar, whichever of the holders' addresses sorts first: valued at the migration's rate instead, the
+  // pool that sold X at the market price would look like the loser.
+  const unsigned tokX = 50, tokY = 51;
+  DetectConfig cfg;
+  cfg.tables.usd_tokens[a(kToken)] = 0;  // the loan's token: $1 a unit
+  const std::vector<unsigned> ids = {20, 21, 22, 23};
+  std::vector<unsigned> order = ids;
+  int runs = 0;
+  do {
+    const unsigned pool_x = order[0], pool_y = order[1], treasury = order[2], migration = order[3];
+    json inside = json::array(
+        {frame("CALL", kAttack, kToken, transfer_input(pool_x, 100'000)),
+         frame("CALL", kAttack, pool_x, "0x022c0d9f",
+               {frame("CALL", pool_x, tokX, transfer_input(kAttack, 1000))}),
+         frame("CALL", kAttack, migration, "0x12345678",
+               {frame("CALL", migration, tokX, transfer_from_input(kAttack, treasury, 1000)),
+                frame("CALL", migration, tokY, transfer_from_input(treasury, kAttack, 1'000'000))}),
+         frame("CALL", kAttack, tokY, transfer_input(pool_y, 1'000'000)),
+         frame("CALL", kAttack, pool_y, "0x022c0d9f",
+               {frame("CALL", pool_y, kToken, transfer_input(kAttack, 1'000'000))})});
+    const json j = frame("CALL", kEoa, kAttack, "0x01", {flash_loan(inside, 100'000)});
+    const auto an = run(j, cfg);
+    const Finding* f = incident(an);
+    ASSERT_NE(f, nullptr) << "pools " << pool_x << ", " << pool_y << ", treasury " << treasury;
+    EXPECT_EQ(f->kind, FindingKind::kFlashLoan);
+    EXPECT_EQ(f->victims, std::vector<Address>{a(migration)}) << "pools " << pool_x << ", " << pool_y;
+    EXPECT_NEAR(f->profit_usd, 899'991, 1);
+    const bool lists_treasury = std::any_of(f->loss.begin(), f->loss.end(), [&](const Loss& l) {
+      return l.victim == a(treasury) && l.asset == AssetRef{a(tokY), false} && l.amount == U256(1'000'000);
+    });
+    EXPECT_TRUE(lists_treasury);
+    ++runs;
+  } while (std::next_permutation(order.begin(), order.end()));
+  EXPECT_EQ(runs, 24);
+}
+
 TEST(DetectTest, VotingWithFlashBorrowedTokensIsAGovernanceAttack) {
   const unsigned governor = 30;
   json j =
