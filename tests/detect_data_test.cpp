@@ -149,10 +149,15 @@ TEST(DetectDataTest, FalseAlarmsOnRealBenignTransactions) {
     EXPECT_EQ(by_kind[kind].first, 0) << "false alarm among " << kind;
 }
 
-/// Every account of a trace under another address: each address a frame runs or calls from (but the
-/// zero address, the precompiles and the tokens of the chain tables, which the configuration names) is
-/// replaced, wherever its 40 hex digits appear in the text (frames, calldata, return data, at any
-/// offset), by the last 20 bytes of keccak256(salt, address).
+/// Every account of a trace under another address, and every function under another selector. Each
+/// address a frame runs or calls from (but the zero address, the precompiles and the tokens of the chain
+/// tables, which the configuration names) is replaced, wherever its 40 hex digits appear in the text
+/// (frames, calldata, return data, at any offset), by the last 20 bytes of keccak256(salt, address).
+/// Each selector a frame calls (but those the rules read, detect::known_selectors(), and a creation's
+/// code or a call into a precompile or a configured token) is replaced by the
+/// first 4 bytes of keccak256(salt, selector) where a byte string starts with it and at the start of
+/// each 32-byte word of one (calldata forwarded inside calldata, as multicalls and flash-loan data carry
+/// it, starts on a word).
 class Renaming {
  public:
   Renaming(const chain::Trace& t, std::string_view salt) {
@@ -177,6 +182,26 @@ class Renaming {
       add(f.from);
       add(f.to);
     }
+    const auto known = detect::known_selectors();
+    for (const auto& f : t.frames) {
+      // Not a creation's init code, not a precompile's input, and no selector that reads as a zero or
+      // all-ones word's start (those would rename numbers).
+      const bool creates = f.kind == chain::CallKind::kCreate || f.kind == chain::CallKind::kCreate2;
+      if (f.input_size < 4 || creates || !of_.contains(f.to) || f.selector == 0 || f.selector == 0xffffffff ||
+          std::binary_search(known.begin(), known.end(), f.selector))
+        continue;
+      const std::string from = fmt::format("{:08x}", f.selector);
+      if (selectors_.contains(from)) continue;
+      for (std::uint32_t k = 0;; ++k) {  // a new selector that is not a known one, and no other's
+        const Hash32 h = keccak256(fmt::format("{}{}{}", salt, from, k));
+        const std::uint32_t to = std::uint32_t{h.bytes[0]} << 24 | std::uint32_t{h.bytes[1]} << 16 |
+                                 std::uint32_t{h.bytes[2]} << 8 | h.bytes[3];
+        if (to == 0 || std::binary_search(known.begin(), known.end(), to) || taken_.contains(to)) continue;
+        taken_.insert(to);
+        selectors_.emplace(from, fmt::format("{:08x}", to));
+        break;
+      }
+    }
   }
 
   /// `text` with every renamed address's digits (either case) replaced by its new ones.
@@ -193,6 +218,21 @@ class Renaming {
       text.replace(at, 40, it->second);
       run = 0;  // the next address starts after this one
     }
+    if (selectors_.empty()) return text;
+    for (std::size_t at = text.find("\"0x"); at != std::string::npos; at = text.find("\"0x", at)) {
+      const std::size_t begin = at + 3;
+      std::size_t end = begin;
+      while (end < text.size() && hex(text[end])) ++end;
+      auto rename_at = [&](std::size_t o) {
+        if (begin + o + 8 > end) return;
+        const auto it = selectors_.find(lower(text.substr(begin + o, 8)));
+        if (it != selectors_.end()) text.replace(begin + o, 8, it->second);
+      };
+      rename_at(0);
+      for (std::size_t o = 8; o + 8 <= end - begin; o += 64) rename_at(o);   // calldata's words
+      for (std::size_t o = 64; o + 8 <= end - begin; o += 64) rename_at(o);  // return data's words
+      at = end;
+    }
     return text;
   }
 
@@ -201,7 +241,8 @@ class Renaming {
     auto it = of_.find(a);
     return it == of_.end() ? a : it->second;
   }
-  std::size_t size() const { return of_.size(); }
+  std::size_t accounts() const { return of_.size(); }
+  std::size_t functions() const { return selectors_.size(); }
 
  private:
   /// The first 8 hex digits at `p`, lower-cased (setting bit 5 of each byte lower-cases A-F and leaves
@@ -215,6 +256,8 @@ class Renaming {
 
   std::unordered_map<std::string, std::string> to_;  // 40 lower-case hex digits, old to new
   std::map<Address, Address> of_;
+  std::unordered_map<std::string, std::string> selectors_;  // 8 lower-case hex digits, old to new
+  std::set<std::uint32_t> taken_;
   std::bitset<1 << 16> maybe_;  // the slots of the renamed addresses' prefixes
 };
 
@@ -246,13 +289,15 @@ std::string findings_summary(const detect::Analysis& a, const std::function<Addr
   return out;
 }
 
-TEST(DetectDataTest, FindingsDoNotDependOnTheAddressesOfTheAccounts) {
-  // A rule that keyed on the addresses of these files' accounts, or whose outcome followed their values
-  // (which holder sorts first), would not carry over to other transactions. Every real trace, exploit
-  // and benign, is analysed twice more, each time with every account under a new address (two salts),
-  // and must give the same findings: the same kinds, severities and confidences, naming the same
-  // accounts (under their new names) with the same losses and the same frames as evidence.
-  std::size_t files = 0, with_findings = 0, renamed = 0;
+TEST(DetectDataTest, FindingsDoNotDependOnTheNamesOfAccountsOrFunctions) {
+  // A rule that keyed on the addresses of these files' accounts or on the names of their contracts'
+  // functions, or whose outcome followed the addresses' values (which holder sorts first), would not
+  // carry over to other transactions. Every real trace, exploit and benign, is analysed twice more, each
+  // time with every account under a new address and every function the rules do not read under a new
+  // selector (two salts), and must give the same findings: the same kinds, severities and confidences,
+  // naming the same accounts (under their new names) with the same losses and the same frames as
+  // evidence.
+  std::size_t files = 0, with_findings = 0, accounts = 0, functions = 0;
   for (const char* set : {"exploit-traces", "benign-traces"})
     for (const auto& e : std::filesystem::recursive_directory_iterator(kData / set)) {
       if (!e.is_regular_file() || e.path().extension() != ".json") continue;
@@ -264,16 +309,17 @@ TEST(DetectDataTest, FindingsDoNotDependOnTheAddressesOfTheAccounts) {
       with_findings += !a.findings.empty();
       for (const char* salt : {"first", "second"}) {
         const Renaming r(*trace, salt);
-        renamed += r.size();
+        accounts += r.accounts();
+        functions += r.functions();
         const auto b = analyze_text(r.apply(text));
         ASSERT_TRUE(b) << e.path() << ": " << b.error().message;
         EXPECT_EQ(findings_summary(*b, [](const Address& x) { return x; }),
                   findings_summary(a, [&](const Address& x) { return r.of(x); }))
-            << e.path() << " with its accounts renamed (salt \"" << salt << "\")";
+            << e.path() << " with its accounts and functions renamed (salt \"" << salt << "\")";
       }
     }
-  std::cout << files << " traces (" << with_findings << " with findings), " << renamed
-            << " accounts renamed over two renamings\n";
+  std::cout << files << " traces (" << with_findings << " with findings); over two renamings, " << accounts
+            << " accounts and " << functions << " functions renamed\n";
   EXPECT_EQ(files, 101u + 7454u);
   EXPECT_GT(with_findings, 100u);
 }

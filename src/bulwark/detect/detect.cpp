@@ -27,9 +27,9 @@ using chain::Frame;
 using chain::Trace;
 
 // Selectors of the calls the rules look for (4-byte keccak prefixes of the signatures named).
-constexpr std::uint32_t kBalanceOf = 0x70a08231;     // balanceOf(address)
-constexpr std::uint32_t kGetReserves = 0x0902f1ac;   // getReserves()
-constexpr std::uint32_t kTransferFrom = 0x23b872dd;  // transferFrom(address,address,uint256)
+constexpr std::uint32_t kBalanceOf = 0x70a08231;    // balanceOf(address)
+constexpr std::uint32_t kGetReserves = 0x0902f1ac;  // getReserves()
+using selector::kTransferFrom;
 // Liquidations: a liquidator repays debt and takes collateral at a discount, by design.
 constexpr std::uint32_t kLiquidationSelectors[] = {
     0x00a718a9,  // liquidationCall(address,address,address,uint256,bool): Aave v2/v3
@@ -75,6 +75,11 @@ constexpr std::uint32_t kPoolSwapSelectors[] = {
 };
 constexpr std::uint32_t kApprove = 0x095ea7b3;            // approve(address,uint256)
 constexpr std::uint32_t kIncreaseAllowance = 0x39509351;  // increaseAllowance(address,uint256)
+constexpr std::uint32_t kPermit =
+    0xd505accf;  // permit(address,address,uint256,uint256,uint8,bytes32,bytes32)
+constexpr std::uint32_t kDaiPermit =
+    0x8fcbaf0c;  // permit(address,address,uint256,uint256,bool,uint8,bytes32,bytes32)
+constexpr std::uint32_t kIsValidSignature = 0x1626ba7e;  // isValidSignature(bytes32,bytes): ERC-1271
 
 bool in(std::uint32_t sel, std::span<const std::uint32_t> set) {
   return std::find(set.begin(), set.end(), sel) != set.end();
@@ -906,7 +911,7 @@ bool holds_calldata(std::string_view outer, std::string_view inner) {
 bool checks_signature(const Trace& t, std::size_t i) {
   static const Address kEcrecover = *Address::parse("0x0000000000000000000000000000000000000001");
   for (std::size_t k = i; k < t.frames[i].end; ++k)
-    if (t.frames[k].to == kEcrecover || t.selector(t.frames[k]) == 0x1626ba7e) return true;
+    if (t.frames[k].to == kEcrecover || t.selector(t.frames[k]) == kIsValidSignature) return true;
   return false;
 }
 
@@ -987,7 +992,7 @@ bool first_argument_is(const Trace& t, const Frame& c, std::string_view owner) {
 /// consent, valid only through the signature the token checks.
 bool is_permit_of(const Trace& t, const Frame& c, const Address& token, std::string_view owner) {
   const std::uint32_t sel = t.selector(c);
-  return (sel == 0xd505accf || sel == 0x8fcbaf0c) && c.to == token && first_argument_is(t, c, owner);
+  return (sel == kPermit || sel == kDaiPermit) && c.to == token && first_argument_is(t, c, owner);
 }
 
 std::vector<Pull> find_approval_pulls(const Facts& x) {
@@ -1548,6 +1553,24 @@ Severity Analysis::max_severity() const {
   Severity s = Severity::kInfo;
   for (const auto& f : findings) s = std::max(s, f.severity);
   return s;
+}
+
+std::span<const std::uint32_t> known_selectors() {
+  static const std::vector<std::uint32_t> all = [] {
+    std::vector<std::uint32_t> v(std::begin(kFlowSelectors), std::end(kFlowSelectors));
+    for (const auto list : {std::span<const std::uint32_t>(kLiquidationSelectors),
+                            std::span<const std::uint32_t>(kGovernanceSelectors),
+                            std::span<const std::uint32_t>(kCallbackSelectors),
+                            std::span<const std::uint32_t>(kPoolSwapSelectors)})
+      v.insert(v.end(), list.begin(), list.end());
+    for (std::uint32_t sel : {kApprove, kIncreaseAllowance, kBalanceOf, kGetReserves, kTransferFrom, kPermit,
+                              kDaiPermit, kIsValidSignature})
+      v.push_back(sel);
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  }();
+  return all;
 }
 
 std::string frame_path(const Trace& t, std::size_t i) {

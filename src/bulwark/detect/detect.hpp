@@ -106,6 +106,11 @@ void analyze_into(const chain::Trace& trace, const DetectConfig& config, Analysi
 /// The path of frame `i` from the root, e.g. "0.2.1".
 std::string frame_path(const chain::Trace& trace, std::size_t i);
 
+/// Every function selector the flow analysis and the rules read (ERC-20 and wrapped-native calls, pool,
+/// lender, liquidation and governance entry points, callbacks, permits, ERC-1271), sorted. Any other
+/// selector is only compared with others: what a contract names its functions changes no finding.
+std::span<const std::uint32_t> known_selectors();
+
 /// JSON forms (addresses EIP-55, amounts decimal strings).
 nlohmann::json to_json(const Finding& f);
 nlohmann::json flows_to_json(const FlowSummary& s, std::size_t max_flows = 64);

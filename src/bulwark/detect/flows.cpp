@@ -7,11 +7,7 @@
 namespace bulwark::detect {
 namespace {
 
-constexpr std::uint32_t kTransfer = 0xa9059cbb;      // transfer(address,uint256)
-constexpr std::uint32_t kTransferFrom = 0x23b872dd;  // transferFrom(address,address,uint256)
-constexpr std::uint32_t kDeposit = 0xd0e30db0;       // deposit()
-constexpr std::uint32_t kWithdraw = 0x2e1a7d4d;      // withdraw(uint256)
-constexpr std::uint32_t kMintTo = 0x40c10f19;        // mint(address,uint256)
+using namespace selector;
 
 /// A call's boolean return of false (an ERC-20 that reports failure instead of reverting).
 bool returned_false(const chain::Trace& t, const chain::Frame& f) {

@@ -101,6 +101,17 @@ struct FlowSummary {
   NetAmount net_of(const Address& holder, const AssetRef& asset) const;
 };
 
+/// The selectors the flow analysis reads (4-byte keccak prefixes of the signatures named).
+namespace selector {
+inline constexpr std::uint32_t kTransfer = 0xa9059cbb;      ///< transfer(address,uint256)
+inline constexpr std::uint32_t kTransferFrom = 0x23b872dd;  ///< transferFrom(address,address,uint256)
+inline constexpr std::uint32_t kDeposit = 0xd0e30db0;       ///< deposit()
+inline constexpr std::uint32_t kWithdraw = 0x2e1a7d4d;      ///< withdraw(uint256)
+inline constexpr std::uint32_t kMintTo = 0x40c10f19;        ///< mint(address,uint256)
+}  // namespace selector
+inline constexpr std::uint32_t kFlowSelectors[] = {
+    selector::kTransfer, selector::kTransferFrom, selector::kDeposit, selector::kWithdraw, selector::kMintTo};
+
 /// The ERC-20 Transfer event's topic 0: keccak256("Transfer(address,address,uint256)").
 extern const Hash32 kTransferTopic;
 
