@@ -447,6 +447,30 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
 /// Contracts that repay, inside the callback, a flash loan the sender's side took, and end the transaction
 /// with no gain in anything: they pass through what the loan bought, for the sender's side (a swap venue
 /// that pays the lender is paid in another asset and keeps it).
+/// Borrowers that act for the sender's side: a contract off it that the sender's side CALLed, and that
+/// from within that call asked the lender for the loan itself (it called the lender, and the lender
+/// called it back). A standing helper the attack contract calls to run the attack is one; a router or
+/// a pool called by the sender's side takes no loan of its own.
+std::vector<Address> loan_borrowers(const Facts& x, const std::vector<FlashLoan>& loans) {
+  std::vector<Address> out;
+  const auto& frames = x.t.frames;
+  for (const auto& l : loans) {
+    if (x.is_actor(l.borrower) || frames[l.entry].from != l.borrower) continue;
+    // The frames in which the borrower runs, up from the one that called the lender (its DELEGATECALLs
+    // and its calls into itself), to the call that entered it from another account.
+    std::int32_t p = frames[l.entry].parent;
+    while (p >= 0 && context_of(frames[static_cast<std::size_t>(p)]) == l.borrower &&
+           (frames[static_cast<std::size_t>(p)].kind == CallKind::kDelegateCall ||
+            frames[static_cast<std::size_t>(p)].from == l.borrower))
+      p = frames[static_cast<std::size_t>(p)].parent;
+    if (p < 0) continue;
+    const Frame& entered = frames[static_cast<std::size_t>(p)];
+    if (entered.kind != CallKind::kCall || entered.to != l.borrower || !x.is_actor(entered.from)) continue;
+    if (std::find(out.begin(), out.end(), l.borrower) == out.end()) out.push_back(l.borrower);
+  }
+  return out;
+}
+
 std::vector<Address> loan_repayers(const Facts& x, const std::vector<FlashLoan>& loans) {
   std::vector<Address> out;
   AddressSet listed;
@@ -1603,7 +1627,10 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   if (only_the_sender_pays(trace, a.flows)) return;
   std::optional<Facts> facts(std::in_place, trace, cfg, a.flows);
   auto loans = find_flash_loans(*facts);
-  if (const auto tied = loan_repayers(*facts, loans); !tied.empty()) {
+  auto tied = loan_repayers(*facts, loans);
+  for (const auto& b : loan_borrowers(*facts, loans))
+    if (std::find(tied.begin(), tied.end(), b) == tied.end()) tied.push_back(b);
+  if (!tied.empty()) {
     facts.emplace(trace, cfg, a.flows, tied);
     loans = find_flash_loans(*facts);
   }

@@ -282,6 +282,33 @@ TEST(DetectTest, AContractThatRepaysTheSendersFlashLoanForNothingIsOnTheSendersS
   EXPECT_EQ(incident(an), nullptr);
 }
 
+TEST(DetectTest, AHelperTheSendersContractCallsThatTakesAFlashLoanItselfIsOnTheSendersSide) {
+  // The attack contract calls a standing helper, which calls itself and from there borrows; inside the
+  // loan a vault pays it for nothing; it repays and keeps the rest. The helper asked for the loan from
+  // within the sender's side's call: it borrows for the sender's side, and what it keeps is the sender's.
+  const unsigned helper = 44;
+  auto attack = [&](unsigned caller) {
+    json loan = frame("CALL", helper, kLender, "0x5cffe9de",
+                      {frame("CALL", kLender, kToken, transfer_input(helper, 1000)),
+                       frame("CALL", kLender, helper, "0x23e30c8b",
+                             {frame("CALL", helper, kVault, "0x55555555",
+                                    {frame("CALL", kVault, kToken, transfer_input(helper, 5000))}),
+                              frame("CALL", helper, kToken, transfer_input(kLender, 1009))})});
+    return frame("CALL", caller, helper, "0x99999999", {frame("CALL", helper, helper, "0x77777777", {loan})});
+  };
+  const auto an = run(frame("CALL", kEoa, kAttack, "0x01", {attack(kAttack)}));
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kFlashLoan);
+  EXPECT_TRUE(names(f->victims, kVault));
+  EXPECT_TRUE(names(f->attackers, helper));
+  // Called by a contract off the sender's side (here a router the attack contract calls), the helper is a
+  // venue of its own: neither the loan nor what it kept is the sender's.
+  const auto other = run(frame("CALL", kEoa, kAttack, "0x01",
+                               {frame("CALL", kAttack, kRouter, "0x88888888", {attack(kRouter)})}));
+  EXPECT_EQ(incident(other), nullptr);
+}
+
 TEST(DetectTest, ARouterThatTakesTheSendersContractForAPoolAndLosesIsIncidentGrade) {
   // The attack contract calls a router with a "pool" that is itself: the router calls swap on it, then
   // pays a real pool out of its own balance, whose output goes elsewhere (no profit in this transaction).
