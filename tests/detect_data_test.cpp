@@ -255,7 +255,7 @@ TEST(DetectDataTest, RecallHoldsWhenTheAttackRunsThroughAProxyOrAStandingHelper)
             << " through a standing helper (found as they are, not"
             << " through a helper: " << fmt::format("{}", fmt::join(missed, ", ")) << ")\n";
   EXPECT_EQ(proxy_hits, hits);
-  EXPECT_GE(helper_hits, 58) << "fell below the figure recorded in bench/README.md";
+  EXPECT_GE(helper_hits, 62) << "fell below the figure recorded in bench/README.md";
 }
 
 /// Every account of a trace under another address, and every function under another selector. Each

@@ -164,6 +164,7 @@ struct Facts {
   std::unordered_set<Address> created;  // iterated (attackers_of): its order is part of the output
   AddressSet contracts;                 // addresses seen running code
   AddressSet actors;                    // sender, created contracts, and the entry contract
+  std::vector<Address> helpers;  // contracts found acting for the sender's side (`tied`), among the actors
   /// Contracts the sender's side deployed in the transaction (not those a third-party factory deployed
   /// at its call), and tokens it minted for itself by calling their `mint` directly: a token among them
   /// has no value outside the transaction (whoever may mint it at will gives it none).
@@ -189,6 +190,7 @@ struct Facts {
     sender = root.from;
     actors.insert(sender);
     for (const Address& a : tied) actors.insert(a);
+    helpers.assign(tied.begin(), tied.end());
     const Address* last_from = nullptr;  // the caller last inserted into `contracts`
     // Whether a frame's callee is put in `contracts` (below): a call with input, or a DELEGATECALL.
     const auto callee_runs = [](const Frame& f) {
@@ -467,6 +469,47 @@ std::vector<Address> loan_borrowers(const Facts& x, const std::vector<FlashLoan>
     const Frame& entered = frames[static_cast<std::size_t>(p)];
     if (entered.kind != CallKind::kCall || entered.to != l.borrower || !x.is_actor(entered.from)) continue;
     if (std::find(out.begin(), out.end(), l.borrower) == out.end()) out.push_back(l.borrower);
+  }
+  return out;
+}
+
+/// Contracts that gather for the sender's side: CALLed by it, they pay it, end the transaction with no
+/// net change in anything, and take nothing from it: neither paid by it nor moving its funds (a router or
+/// an aggregator is paid by its caller, or spends its caller's approval, for what it passes on), and
+/// they never call into it (a lender calls its borrower back, a pool its swapper).
+std::vector<Address> standing_helpers(const Facts& x) {
+  std::vector<Address> out;
+  AddressSet called, paying, excluded;
+  const auto& frames = x.t.frames;
+  for (const Frame& f : frames)
+    if (!f.failed && f.kind == CallKind::kCall && x.is_actor(f.from) && !x.is_actor(f.to))
+      called.insert(f.to);
+  if (called.empty()) return out;
+  // A contract that calls into the sender's side (a lender's callback, a pool's) serves it.
+  for (const Frame& f : frames)
+    if (!f.failed && f.kind == CallKind::kCall && f.input_size > 0 && x.is_actor(f.to) && !x.is_actor(f.from))
+      excluded.insert(f.from);
+  for (const Flow& fl : x.flows.flows) {
+    if (x.is_actor(fl.to) && !x.is_actor(fl.from)) paying.insert(fl.from);
+    if (x.is_actor(fl.from)) {
+      excluded.insert(fl.to);  // paid by the sender's side
+      // The caller of the call that moved it (under a DELEGATECALL, of the call into the proxy): a contract
+      // off the sender's side that moved its funds, spending its approval.
+      std::size_t i = fl.frame;
+      while (frames[i].kind == CallKind::kDelegateCall && frames[i].parent >= 0)
+        i = static_cast<std::size_t>(frames[i].parent);
+      excluded.insert(frames[i].from);
+    }
+  }
+  for (const Flow& fl : x.flows.flows) {
+    const Address& h = fl.from;
+    if (!x.is_actor(fl.to) || x.is_actor(h) || !called.contains(h) || !paying.contains(h) ||
+        excluded.contains(h) || !x.contracts.contains(h))
+      continue;
+    const auto net = holder_net(x.flows, h);
+    if (!std::ranges::all_of(net, [](const auto& e) { return e.second.in == e.second.out; })) continue;
+    excluded.insert(h);  // listed once
+    out.push_back(h);
   }
   return out;
 }
@@ -1081,7 +1124,7 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
           named = named || (c.to == f.from &&
                             (into_side || into_pass_through || names_word(x.t.input_hex(c), recipient)));
         else if ((x.t.selector(c) != kTransferFrom || !first_argument_is(x.t, c, owner)) &&
-                 !is_permit_of(x.t, c, fl.asset.token, owner) && !(into_pass_through && c.to == fl.to))
+                 !is_permit_of(x.t, c, fl.asset.token, owner) && c.to != fl.to)
           // Not passed on: a permit, which asks for the owner's consent that only a signature gives (and
           // none was checked); a call into the pass-through, which pays the owner nothing.
           passed_on = true;
@@ -1516,6 +1559,7 @@ std::vector<Address> attackers_of(const Facts& x, const std::vector<Loss>& gains
   add(x.sender);
   for (const auto& g : gains) add(g.victim);
   for (const auto& c : x.created) add(c);
+  for (const auto& h : x.helpers) add(h);
   // Accounts that run no code and were paid by the sender's side, ending with a gain: where the
   // proceeds went.
   for (const auto& fl : x.flows.flows) {
@@ -1629,6 +1673,8 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   auto loans = find_flash_loans(*facts);
   auto tied = loan_repayers(*facts, loans);
   for (const auto& b : loan_borrowers(*facts, loans))
+    if (std::find(tied.begin(), tied.end(), b) == tied.end()) tied.push_back(b);
+  for (const auto& b : standing_helpers(*facts))
     if (std::find(tied.begin(), tied.end(), b) == tied.end()) tied.push_back(b);
   if (!tied.empty()) {
     facts.emplace(trace, cfg, a.flows, tied);

@@ -309,6 +309,40 @@ TEST(DetectTest, AHelperTheSendersContractCallsThatTakesAFlashLoanItselfIsOnTheS
   EXPECT_EQ(incident(other), nullptr);
 }
 
+TEST(DetectTest, AStandingHelperThatGathersForTheSendersSideIsOnIt) {
+  // The attack contract calls its standing helper, which reads what the vault holds, has the vault move
+  // exactly that to it, and passes it all on to the attack contract: the drain sized by the caller, run
+  // by the helper. The helper was called by the sender's side, paid it, kept nothing, and took nothing of
+  // its: it gathers for it.
+  const unsigned helper = 44;
+  auto take = [&](bool paid_by_the_side) {
+    json read = frame("STATICCALL", helper, kToken, "0x70a08231" + word_addr(kVault));
+    read["output"] = "0x" + word_num(1000);
+    std::vector<json> work = {
+        read,
+        frame("CALL", helper, kVault, "0x55555555" + word_addr(kUser) + word_num(1000),
+              {frame("CALL", kVault, kToken, transfer_input(helper, 1000))}),
+        frame("CALL", helper, kToken, transfer_input(kAttack, paid_by_the_side ? 1001 : 1000))};
+    std::vector<json> calls = {frame("CALL", kAttack, helper, "0x99999999", work)};
+    if (paid_by_the_side)
+      calls.insert(calls.begin(), frame("CALL", kAttack, kToken, transfer_input(helper, 1)));
+    return frame("CALL", kEoa, kAttack, "0x01", calls);
+  };
+  const auto an = run(take(false));
+  const Finding* f = incident(an);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kDrain);
+  EXPECT_TRUE(names(f->victims, kVault));
+  EXPECT_FALSE(names(f->victims, helper));
+  EXPECT_TRUE(names(f->attackers, helper));
+  // A contract the sender's side pays for what it passes on (a router, an aggregator) is a venue of its
+  // own: what it read is not the sender's side's reading, and the sweep stays medium.
+  const auto routed = run(take(true));
+  EXPECT_EQ(incident(routed), nullptr);
+  ASSERT_FALSE(routed.findings.empty());
+  EXPECT_EQ(routed.findings[0].severity, Severity::kMedium);
+}
+
 TEST(DetectTest, ARouterThatTakesTheSendersContractForAPoolAndLosesIsIncidentGrade) {
   // The attack contract calls a router with a "pool" that is itself: the router calls swap on it, then
   // pays a real pool out of its own balance, whose output goes elsewhere (no profit in this transaction).
