@@ -181,16 +181,13 @@ struct Facts {
   bool batch_shaped = false;   // a CALL with a selector and at least five whole words
   bool pool_swaps = false;     // kPoolSwapSelectors, a CALL below the root
 
-  /// `tied`: contracts a first look found on the sender's side (loan_repayers), counted among the actors.
-  Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl, std::span<const Address> tied = {})
+  Facts(const Trace& tr, const DetectConfig& c, const FlowSummary& fl)
       // Frames call the same few contracts again and again: room for a quarter of them, grown if need be.
       : t(tr), cfg(c), flows(fl), contracts(tr.frames.size() / 4) {
     for (const Address& w : cfg.tables.wrapped_native) wrapped.insert(w);
     const Frame& root = t.frames[0];
     sender = root.from;
     actors.insert(sender);
-    for (const Address& a : tied) actors.insert(a);
-    helpers.assign(tied.begin(), tied.end());
     const Address* last_from = nullptr;  // the caller last inserted into `contracts`
     // Whether a frame's callee is put in `contracts` (below): a call with input, or a DELEGATECALL.
     const auto callee_runs = [](const Frame& f) {
@@ -229,28 +226,51 @@ struct Facts {
       }
     }
     if (root.kind == CallKind::kCall && root.input_size > 0) actors.insert(root.to);
+    derive();
+  }
+
+  /// Counts `more` (contracts a first look found acting for the sender's side) among the actors, and
+  /// what follows from the actors again.
+  void tie(std::span<const Address> more) {
+    for (const Address& a : more) {
+      actors.insert(a);
+      helpers.push_back(a);
+    }
+    derive();
+  }
+
+  bool is_actor(const Address& a) const { return actors.contains(a); }
+
+ private:
+  /// What the actors decide: the contracts they deploy and the tokens they mint themselves (`issued`),
+  /// and the accounts they pay (counted among them). The actors only grow, so each run adds to the last.
+  void derive() {
+    // The paid accounts of an earlier run are not actors here (a fresh look would not have them yet).
+    const auto side = [&](const Address& a) { return actors.contains(a) && !paid_.contains(a); };
     for (const Frame& f : t.frames)
-      if (!f.failed && (f.kind == CallKind::kCreate || f.kind == CallKind::kCreate2) &&
-          actors.contains(f.from))
+      if (!f.failed && (f.kind == CallKind::kCreate || f.kind == CallKind::kCreate2) && side(f.from))
         issued.insert(f.to);
     for (const auto& m : flows.flows)
-      if (is_mint(m) && actors.contains(m.to) && actors.contains(minter_of(t, m)))
-        issued.insert(m.asset.token);
+      if (is_mint(m) && side(m.to) && side(minter_of(t, m))) issued.insert(m.asset.token);
     // Where the sender's side sends what it takes: accounts that run no code in the transaction, are
     // paid by the sender's side and end with a gain (the attacker's other wallets). Only direct
     // payments count, and only once: the set is not grown transitively.
     thread_local std::vector<Address> paid;  // scratch: kept per thread, not allocated per transaction
     paid.clear();
     for (const auto& f2 : flows.flows)
-      if (actors.contains(f2.from) && !actors.contains(f2.to) && !contracts.contains(f2.to) &&
-          !f2.to.is_zero() && only_gains(flows, f2.to, f2.asset))
+      if (side(f2.from) && !side(f2.to) && !contracts.contains(f2.to) && !f2.to.is_zero() &&
+          only_gains(flows, f2.to, f2.asset))
         paid.push_back(f2.to);
-    for (const auto& p : paid) actors.insert(p);
+    for (const auto& p : paid) {
+      actors.insert(p);
+      paid_.insert(p);
+    }
     if (paid.capacity() > 1 << 12) paid = {};
   }
 
-  bool is_actor(const Address& a) const { return actors.contains(a); }
+  AddressSet paid_;  // the accounts derive() counted among the actors
 
+ public:
   /// True when `holder`'s change in `asset` is not a loss to anyone: the zero address, a token's
   /// holdings of itself (minting and burning), a wrapped-native contract's backing.
   bool neutral(const Address& holder, const AssetRef& asset) const {
@@ -479,38 +499,41 @@ std::vector<Address> loan_borrowers(const Facts& x, const std::vector<FlashLoan>
 /// they never call into it (a lender calls its borrower back, a pool its swapper).
 std::vector<Address> standing_helpers(const Facts& x) {
   std::vector<Address> out;
-  AddressSet called, paying, excluded;
+  // Candidates first (contracts off the sender's side that pay it and end with no net change): most
+  // transactions have none, and the frames are then not read again.
+  const auto& net = x.flows.net;
+  for (auto it = net.begin(); it != net.end();) {  // holders in order, each one's assets adjacent
+    const Address& holder = it->first.first;
+    bool even = true;
+    for (; it != net.end() && it->first.first == holder; ++it) even = even && it->second.in == it->second.out;
+    if (even && !x.is_actor(holder) && x.contracts.contains(holder)) out.push_back(holder);
+  }
+  if (out.empty()) return out;
+  // What the candidates do, in one pass over the flows and one over the frames (only candidates are
+  // looked up further).
+  AddressSet candidates(out.size()), paying, called, excluded;
+  for (const Address& h : out) candidates.insert(h);
   const auto& frames = x.t.frames;
-  for (const Frame& f : frames)
-    if (!f.failed && f.kind == CallKind::kCall && x.is_actor(f.from) && !x.is_actor(f.to))
-      called.insert(f.to);
-  if (called.empty()) return out;
-  // A contract that calls into the sender's side (a lender's callback, a pool's) serves it.
-  for (const Frame& f : frames)
-    if (!f.failed && f.kind == CallKind::kCall && f.input_size > 0 && x.is_actor(f.to) && !x.is_actor(f.from))
-      excluded.insert(f.from);
   for (const Flow& fl : x.flows.flows) {
-    if (x.is_actor(fl.to) && !x.is_actor(fl.from)) paying.insert(fl.from);
-    if (x.is_actor(fl.from)) {
-      excluded.insert(fl.to);  // paid by the sender's side
-      // The caller of the call that moved it (under a DELEGATECALL, of the call into the proxy): a contract
-      // off the sender's side that moved its funds, spending its approval.
-      std::size_t i = fl.frame;
-      while (frames[i].kind == CallKind::kDelegateCall && frames[i].parent >= 0)
-        i = static_cast<std::size_t>(frames[i].parent);
-      excluded.insert(frames[i].from);
-    }
+    if (candidates.contains(fl.from) && x.is_actor(fl.to)) paying.insert(fl.from);
+    if (!x.is_actor(fl.from)) continue;
+    if (candidates.contains(fl.to)) excluded.insert(fl.to);  // paid by the sender's side
+    // The caller of the call that moved it (under a DELEGATECALL, of the call into the proxy): a contract
+    // off the sender's side that moved its funds, spending its approval.
+    std::size_t i = fl.frame;
+    while (frames[i].kind == CallKind::kDelegateCall && frames[i].parent >= 0)
+      i = static_cast<std::size_t>(frames[i].parent);
+    if (candidates.contains(frames[i].from)) excluded.insert(frames[i].from);
   }
-  for (const Flow& fl : x.flows.flows) {
-    const Address& h = fl.from;
-    if (!x.is_actor(fl.to) || x.is_actor(h) || !called.contains(h) || !paying.contains(h) ||
-        excluded.contains(h) || !x.contracts.contains(h))
-      continue;
-    const auto net = holder_net(x.flows, h);
-    if (!std::ranges::all_of(net, [](const auto& e) { return e.second.in == e.second.out; })) continue;
-    excluded.insert(h);  // listed once
-    out.push_back(h);
+  for (const Frame& f : frames) {
+    if (f.failed || f.kind != CallKind::kCall) continue;
+    if (candidates.contains(f.to) && x.is_actor(f.from)) called.insert(f.to);
+    // A contract that calls into the sender's side (a lender's callback, a pool's) serves it.
+    if (f.input_size > 0 && candidates.contains(f.from) && x.is_actor(f.to)) excluded.insert(f.from);
   }
+  std::erase_if(out, [&](const Address& h) {
+    return !paying.contains(h) || !called.contains(h) || excluded.contains(h);
+  });
   return out;
 }
 
@@ -1238,9 +1261,7 @@ Values unit_values(const Facts& x) {
   const AssetRef native{Address{}, true};
   const auto& wrapped = x.cfg.tables.wrapped_native;
   // The native coin and its wrapped tokens are one value: one node of the graph below.
-  auto is_native = [&](const AssetRef& a) {
-    return a.native || (!wrapped.empty() && wrapped.contains(a.token));
-  };
+  auto is_native = [&](const AssetRef& a) { return a.native || x.wrapped.contains(a.token); };
   // Scratch kept per thread: valuing runs for many transactions, most with a few swaps.
   thread_local ValuationScratch scratch;
   auto& [swaps, assets, first, adjacent, fill, frontier, next, value, known, best] = scratch;
@@ -1677,8 +1698,10 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   for (const auto& b : standing_helpers(*facts))
     if (std::find(tied.begin(), tied.end(), b) == tied.end()) tied.push_back(b);
   if (!tied.empty()) {
-    facts.emplace(trace, cfg, a.flows, tied);
-    loans = find_flash_loans(*facts);
+    facts->tie(tied);
+    // More actors only take loans away: a lender now on the sender's side lends to itself. (Whether a
+    // frame is a loan depends on the actors only through its lender.)
+    std::erase_if(loans, [&](const FlashLoan& l) { return facts->is_actor(l.lender); });
   }
   const Facts& x = *facts;
   // A lender repaid with its fee ends with a gain and so is never a victim; one that was not made whole
