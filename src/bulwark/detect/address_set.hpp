@@ -81,7 +81,7 @@ class AddressSet {
     const auto k = detail::AddressWords::of(a);
     if (heap_.empty()) {
       for (std::size_t i = 0; i < count_; ++i)
-        if (same(small_[i], k)) return false;
+        if (small_[i].w0 == k.w0 && small_[i].w1 == k.w1 && small_[i].w2 == k.w2) return false;
       if (count_ < kSmall) {
         small_[count_++] = Slot{k.w0, k.w1, k.w2, 1};
         return true;
@@ -103,8 +103,9 @@ class AddressSet {
   bool contains(const Address& a) const {
     const auto k = detail::AddressWords::of(a);
     if (heap_.empty()) {
+      // Most entries differ in their first word: one compare each, the rest only on a match.
       for (std::size_t i = 0; i < count_; ++i)
-        if (same(small_[i], k)) return true;
+        if (small_[i].w0 == k.w0 && small_[i].w1 == k.w1 && small_[i].w2 == k.w2) return true;
       return false;
     }
     const std::uint64_t h = detail::keyed_mix(k);

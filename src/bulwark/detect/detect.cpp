@@ -189,6 +189,7 @@ struct Facts {
     sender = root.from;
     actors.insert(sender);
     const Address* last_from = nullptr;  // the caller last inserted into `contracts`
+    const Address* last_to = nullptr;    // the callee last inserted into `contracts`
     // Whether a frame's callee is put in `contracts` (below): a call with input, or a DELEGATECALL.
     const auto callee_runs = [](const Frame& f) {
       return f.input_size > 0 || f.kind == CallKind::kDelegateCall;
@@ -212,7 +213,11 @@ struct Facts {
         if (!put_in) contracts.insert(f.from);
         last_from = &f.from;
       }
-      if (callee_runs(f)) contracts.insert(f.to);
+      // Consecutive frames often call the same contract (a token, a pool): put in once per run of them.
+      if (callee_runs(f) && (last_to == nullptr || f.to != *last_to)) {
+        contracts.insert(f.to);
+        last_to = &f.to;
+      }
       batch_shaped = batch_shaped || batch_shaped_call(f);
       if (const std::uint32_t sel = t.selector(f); kRuleSelectors.may_hold(sel)) {
         const bool call_below = i > 0 && f.kind == CallKind::kCall;
