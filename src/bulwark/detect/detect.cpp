@@ -480,6 +480,7 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
 /// a pool called by the sender's side takes no loan of its own.
 std::vector<Address> loan_borrowers(const Facts& x, const std::vector<FlashLoan>& loans) {
   std::vector<Address> out;
+  AddressSet listed;
   const auto& frames = x.t.frames;
   for (const auto& l : loans) {
     if (x.is_actor(l.borrower) || frames[l.entry].from != l.borrower) continue;
@@ -493,10 +494,32 @@ std::vector<Address> loan_borrowers(const Facts& x, const std::vector<FlashLoan>
     if (p < 0) continue;
     const Frame& entered = frames[static_cast<std::size_t>(p)];
     if (entered.kind != CallKind::kCall || entered.to != l.borrower || !x.is_actor(entered.from)) continue;
-    if (std::find(out.begin(), out.end(), l.borrower) == out.end()) out.push_back(l.borrower);
+    if (listed.insert(l.borrower)) out.push_back(l.borrower);
   }
   return out;
 }
+
+/// The call behind a frame: the frame itself, or under DELEGATECALLs the call into the proxy (whose caller
+/// made the move). Flows come in frame order: the last frame's answer is kept, so many flows of one deep
+/// frame climb once.
+class CallBehind {
+ public:
+  explicit CallBehind(const Trace& t) : t_(t) {}
+  const Frame& operator()(std::size_t frame) const {
+    if (frame != last_) {
+      std::size_t i = frame;
+      while (t_.frames[i].kind == CallKind::kDelegateCall && t_.frames[i].parent >= 0)
+        i = static_cast<std::size_t>(t_.frames[i].parent);
+      last_ = frame;
+      call_ = i;
+    }
+    return t_.frames[call_];
+  }
+
+ private:
+  const Trace& t_;
+  mutable std::size_t last_ = static_cast<std::size_t>(-1), call_ = 0;
+};
 
 /// Contracts that gather for the sender's side: CALLed by it, they pay it, end the transaction with no
 /// net change in anything, and take nothing from it: neither paid by it nor moving its funds (a router or
@@ -519,16 +542,20 @@ std::vector<Address> standing_helpers(const Facts& x) {
   AddressSet candidates(out.size()), paying, called, excluded;
   for (const Address& h : out) candidates.insert(h);
   const auto& frames = x.t.frames;
+  const CallBehind call_behind(x.t);
   for (const Flow& fl : x.flows.flows) {
     if (candidates.contains(fl.from) && x.is_actor(fl.to)) paying.insert(fl.from);
-    if (!x.is_actor(fl.from)) continue;
-    if (candidates.contains(fl.to)) excluded.insert(fl.to);  // paid by the sender's side
-    // The caller of the call that moved it (under a DELEGATECALL, of the call into the proxy): a contract
-    // off the sender's side that moved its funds, spending its approval.
-    std::size_t i = fl.frame;
-    while (frames[i].kind == CallKind::kDelegateCall && frames[i].parent >= 0)
-      i = static_cast<std::size_t>(frames[i].parent);
-    if (candidates.contains(frames[i].from)) excluded.insert(frames[i].from);
+    if (x.is_actor(fl.from) && candidates.contains(fl.to))
+      excluded.insert(fl.to);  // paid by the sender's side
+    // A contract that moved tokens it does not hold with transferFrom spent an approval: the sender's
+    // side's (a router's pull of its caller's input), or a third party's (a spender with an unchecked
+    // `from`, which is a victim's shape, not a helper's).
+    const bool pull =
+        fl.source == FlowSource::kTransferLog ||
+        (fl.source == FlowSource::kTokenCall && x.t.selector(x.t.frames[fl.frame]) == kTransferFrom);
+    if (!pull) continue;
+    if (const Address& m = call_behind(fl.frame).from; m != fl.from && candidates.contains(m))
+      excluded.insert(m);
   }
   for (const Frame& f : frames) {
     if (f.failed || f.kind != CallKind::kCall) continue;
@@ -1154,7 +1181,8 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
         else if ((x.t.selector(c) != kTransferFrom || !first_argument_is(x.t, c, owner)) &&
                  !is_permit_of(x.t, c, fl.asset.token, owner) && c.to != fl.to)
           // Not passed on: a permit, which asks for the owner's consent that only a signature gives (and
-          // none was checked); a call into the pass-through, which pays the owner nothing.
+          // none was checked); a call into the pull's recipient (a pass-through, or a helper on the
+          // sender's side), which pays the owner nothing.
           passed_on = true;
       }
       forwarded = named && !passed_on;
@@ -1165,6 +1193,8 @@ std::vector<Pull> find_approval_pulls(const Facts& x) {
   }
   std::vector<Pull> out;
   for (auto& [a, e] : by) out.push_back(std::move(e));
+  // In frame order, not the owners' address order: the evidence kept is the first pulls made.
+  std::sort(out.begin(), out.end(), [](const Pull& p, const Pull& q) { return p.frame < q.frame; });
   return out;
 }
 
@@ -1236,12 +1266,10 @@ struct ValuationScratch {
 std::map<Address, Address> allowance_spenders(const Facts& x) {
   std::map<Address, Address> out;
   const Trace& t = x.t;
+  const CallBehind call_behind(t);
   for (const auto& fl : x.flows.flows) {
     if (fl.asset.native) continue;
-    std::size_t i = fl.frame;
-    while (t.frames[i].kind == CallKind::kDelegateCall && t.frames[i].parent >= 0)
-      i = static_cast<std::size_t>(t.frames[i].parent);
-    const Frame& f = t.frames[i];
+    const Frame& f = call_behind(fl.frame);
     if (t.selector(f) != kTransferFrom || f.kind != CallKind::kCall || f.from == fl.from ||
         x.is_actor(f.from) || !x.contracts.contains(f.from))
       continue;
@@ -1698,10 +1726,8 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   std::optional<Facts> facts(std::in_place, trace, cfg, a.flows);
   auto loans = find_flash_loans(*facts);
   auto tied = loan_repayers(*facts, loans);
-  for (const auto& b : loan_borrowers(*facts, loans))
-    if (std::find(tied.begin(), tied.end(), b) == tied.end()) tied.push_back(b);
-  for (const auto& b : standing_helpers(*facts))
-    if (std::find(tied.begin(), tied.end(), b) == tied.end()) tied.push_back(b);
+  append_missing(tied, loan_borrowers(*facts, loans));
+  append_missing(tied, standing_helpers(*facts));
   if (!tied.empty()) {
     facts->tie(tied);
     // More actors only take loans away: a lender now on the sender's side lends to itself. (Whether a
@@ -1885,7 +1911,8 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
     value_losers.push_back(std::move(v));
   }
   if (!profit_known) profit_usd = 0;
-  if (profit_usd > 0) signals.push_back(fmt::format("sender's side profit ${:.0f}", profit_usd));
+  // (From half a dollar, as it is written: a sum of rounding errors in the last bits is no profit.)
+  if (profit_usd >= 0.5) signals.push_back(fmt::format("sender's side profit ${:.0f}", profit_usd));
 
   std::optional<Finding> best;
   auto consider = [&](Finding f) {

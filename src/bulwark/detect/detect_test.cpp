@@ -341,6 +341,21 @@ TEST(DetectTest, AStandingHelperThatGathersForTheSendersSideIsOnIt) {
   EXPECT_EQ(incident(routed), nullptr);
   ASSERT_FALSE(routed.findings.empty());
   EXPECT_EQ(routed.findings[0].severity, Severity::kMedium);
+  // A contract that pulls an owner the caller named into itself with transferFrom, sells it in a pool and
+  // passes the proceeds on, keeping nothing, spent a third party's approval: the victim's shape (an
+  // unchecked `from`), not a helper's. The pull stays incident-grade, naming the owner.
+  const unsigned spender = 46, owner = 47, pool = 48, tokB = 49;
+  const json pulled = frame("CALL", kEoa, kAttack, "0x01",
+                            {frame("CALL", kAttack, spender, "0x12345678" + word_addr(owner) + word_num(1000),
+                                   {frame("CALL", spender, kToken, transfer_from_input(owner, spender, 1000)),
+                                    frame("CALL", spender, kToken, transfer_input(pool, 1000)),
+                                    frame("CALL", spender, pool, "0x022c0d9f",
+                                          {frame("CALL", pool, tokB, transfer_input(spender, 900))}),
+                                    frame("CALL", spender, tokB, transfer_input(kAttack, 900))})});
+  const auto pull = run(pulled);
+  const Finding* g = incident(pull);
+  ASSERT_NE(g, nullptr);
+  EXPECT_TRUE(names(g->victims, owner));
 }
 
 TEST(DetectTest, ARouterThatTakesTheSendersContractForAPoolAndLosesIsIncidentGrade) {
