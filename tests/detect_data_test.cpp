@@ -181,11 +181,13 @@ std::string replace_address(std::string text, const Address& from, const Address
   return text;
 }
 
-TEST(DetectDataTest, RecallHoldsWhenTheAttackRunsThroughAProxyOrAStandingHelper) {
+TEST(DetectDataTest, RecallHoldsWhenTheAttackRunsThroughAProxyAConstructorOrAStandingHelper) {
   // Other exploits of the same kinds are laid out differently. Each exploit whose entry contract E (the
   // callee of the sender's call, running code) is not its labelled victim is rewritten twice:
   //  - proxy: E runs the attack's code by DELEGATECALL from an implementation at another address (an
-  //    upgradeable attack contract); the findings must name the labelled accounts exactly as before;
+  //    upgradeable attack contract); the findings must be the same, naming the same accounts;
+  //  - constructor: the sender deploys E and the attack runs in E's constructor; the same labelled
+  //    accounts must be named;
   //  - helper: E calls a standing helper H with its own calldata and H runs the whole attack in E's
   //    place (E's address below the root becomes H's), then pays E every asset it ended up with. H,
   //    deployed before the transaction, is none of the signs the rules read for E (the entry contract)
@@ -195,7 +197,7 @@ TEST(DetectDataTest, RecallHoldsWhenTheAttackRunsThroughAProxyOrAStandingHelper)
   const Address implementation = *Address::parse("0x1111111111111111111111111111111111111111");
   const Address helper = *Address::parse("0x2222222222222222222222222222222222222222");
   std::set<std::string> seen;
-  int rewritten = 0, hits = 0, proxy_hits = 0, helper_hits = 0, helper_named = 0;
+  int rewritten = 0, hits = 0, proxy_hits = 0, constructor_hits = 0, helper_hits = 0, helper_named = 0;
   std::vector<std::string> missed;  // found as they are, not through a helper
   for (const auto& r : rows) {
     if (!seen.insert(r.at("file")).second) continue;
@@ -229,6 +231,17 @@ TEST(DetectDataTest, RecallHoldsWhenTheAttackRunsThroughAProxyOrAStandingHelper)
     // More than the labels: the same findings, victims and losses (the frames are one level deeper).
     EXPECT_EQ(findings_core(*by_proxy), findings_core(*original)) << r.at("file") << " run through a proxy";
     proxy_hits += proxy_hit;
+
+    // The attack run from the constructor of the contract the transaction deploys, at E's address.
+    nlohmann::json deployed = root;
+    deployed["type"] = "CREATE";
+    deployed["input"] = "0x608060405234801561001057600080fd5b50" + root["input"].get<std::string>().substr(2);
+    deployed["output"] = "0x6080604052600080fdfe";
+    const auto by_constructor = analyze_text(deployed.dump());
+    ASSERT_TRUE(by_constructor) << r.at("file") << ": " << by_constructor.error().message;
+    const bool constructor_hit = names_one_of(*by_constructor, labels);
+    EXPECT_EQ(constructor_hit, hit) << r.at("file") << " run from a constructor";
+    constructor_hits += constructor_hit;
 
     const Address e = *Address::parse(entry);
     nlohmann::json work = {{"type", "CALL"},
@@ -279,10 +292,12 @@ TEST(DetectDataTest, RecallHoldsWhenTheAttackRunsThroughAProxyOrAStandingHelper)
       ++helper_named;
   }
   std::cout << rewritten << " exploits rewritten (" << hits << " found as they are): " << proxy_hits
-            << " found through a proxy, " << helper_hits << " through a standing helper (" << helper_named
+            << " found through a proxy, " << constructor_hits << " from a constructor, " << helper_hits
+            << " through a standing helper (" << helper_named
             << " of them naming the helper an attacker; found as they are, not"
             << " through a helper: " << fmt::format("{}", fmt::join(missed, ", ")) << ")\n";
   EXPECT_EQ(proxy_hits, hits);
+  EXPECT_EQ(constructor_hits, hits);
   EXPECT_GE(helper_hits, 62) << "fell below the figure recorded in bench/README.md";
   EXPECT_GE(helper_named, 51) << "fell below the figure recorded in bench/README.md";
 }
