@@ -103,20 +103,43 @@ bool names_one_of(const detect::Analysis& a, const std::set<std::string>& labels
   return false;
 }
 
-/// What the findings of an analysis say about the exploit, not about its frames: kind, severity,
-/// confidence, profit, victims (sorted) and losses (sorted).
-std::string findings_core(const detect::Analysis& a) {
+/// How much of a finding findings_summary() says: the exploit (kind, severity, confidence, profit,
+/// victims and losses), or also how it was found (rule, signals, attackers and the evidence's frames).
+enum class Said { kExploit, kEverything };
+
+/// What the findings of an analysis say, with every address put through `name` (and every text through
+/// `text`) and each list sorted (an order taken from the addresses' values is not part of what they say).
+std::string findings_summary(
+    const detect::Analysis& a, Said said,
+    const std::function<Address(const Address&)>& name = [](const Address& x) { return x; },
+    const std::function<std::string(const std::string&)>& text = [](const std::string& x) { return x; }) {
+  auto sorted = [](std::vector<std::string> v, const char* sep) {
+    std::sort(v.begin(), v.end());
+    return fmt::format("{}", fmt::join(v, sep));
+  };
+  auto names = [&](const std::vector<Address>& list) {
+    std::vector<std::string> v;
+    for (const auto& x : list) v.push_back(name(x).to_lower_hex());
+    return sorted(std::move(v), ",");
+  };
   std::string out;
   for (const auto& f : a.findings) {
-    out += fmt::format("{} {} {:.3f} ${:.0f}", detect::to_string(f.kind), detect::to_string(f.severity),
-                       f.confidence, f.profit_usd);
-    std::vector<std::string> victims, losses;
-    for (const auto& v : f.victims) victims.push_back(v.to_lower_hex());
+    std::vector<std::string> losses;
     for (const auto& l : f.loss)
-      losses.push_back(l.victim.to_lower_hex() + ":" + l.asset.to_string() + ":" + l.amount.to_dec());
-    std::sort(victims.begin(), victims.end());
-    std::sort(losses.begin(), losses.end());
-    out += fmt::format(" [{}] {{{}}}\n", fmt::join(victims, ","), fmt::join(losses, ","));
+      losses.push_back(name(l.victim).to_lower_hex() + ":" +
+                       (l.asset.native ? "native" : name(l.asset.token).to_lower_hex()) + ":" +
+                       l.amount.to_dec());
+    out += fmt::format("{} {} {:.3f} ${:.0f} [{}] {{{}}}", detect::to_string(f.kind),
+                       detect::to_string(f.severity), f.confidence, f.profit_usd, names(f.victims),
+                       sorted(std::move(losses), ","));
+    if (said == Said::kEverything) {
+      std::vector<std::string> signals, paths;
+      for (const auto& sig : f.signals) signals.push_back(text(sig));
+      for (const auto& e : f.evidence) paths.push_back(e.path);
+      out += fmt::format(" {} ({}) [{}] <{}>", text(f.rule), sorted(std::move(signals), "; "),
+                         names(f.attackers), sorted(std::move(paths), ","));
+    }
+    out += "\n";
   }
   return out;
 }
@@ -229,7 +252,8 @@ TEST(DetectDataTest, RecallHoldsWhenTheAttackRunsThroughAProxyAConstructorOrASta
     const bool proxy_hit = names_one_of(*by_proxy, labels);
     EXPECT_EQ(proxy_hit, hit) << r.at("file") << " run through a proxy";
     // More than the labels: the same findings, victims and losses (the frames are one level deeper).
-    EXPECT_EQ(findings_core(*by_proxy), findings_core(*original)) << r.at("file") << " run through a proxy";
+    EXPECT_EQ(findings_summary(*by_proxy, Said::kExploit), findings_summary(*original, Said::kExploit))
+        << r.at("file") << " run through a proxy";
     proxy_hits += proxy_hit;
 
     // The attack run from the constructor of the contract the transaction deploys, at E's address.
@@ -431,39 +455,6 @@ class Renaming {
   std::bitset<1 << 16> maybe_;  // the slots of the renamed addresses' prefixes
 };
 
-/// What the findings of an analysis say, with every address put through `name` and each list of
-/// addresses sorted (an order taken from the addresses' values is not part of what they say).
-std::string findings_summary(const detect::Analysis& a, const std::function<Address(const Address&)>& name,
-                             const std::function<std::string(const std::string&)>& text) {
-  std::string out;
-  for (const auto& f : a.findings) {
-    out += fmt::format("{} {} {:.3f} ${:.0f} {}", detect::to_string(f.kind), detect::to_string(f.severity),
-                       f.confidence, f.profit_usd, text(f.rule));
-    std::vector<std::string> signals;
-    for (const auto& sig : f.signals) signals.push_back(text(sig));
-    std::sort(signals.begin(), signals.end());
-    out += " (" + fmt::format("{}", fmt::join(signals, "; ")) + ")";
-    for (const auto* list : {&f.victims, &f.attackers}) {
-      std::vector<std::string> names;
-      for (const auto& x : *list) names.push_back(name(x).to_lower_hex());
-      std::sort(names.begin(), names.end());
-      out += " [" + fmt::format("{}", fmt::join(names, ",")) + "]";
-    }
-    std::vector<std::string> losses;
-    for (const auto& l : f.loss)
-      losses.push_back(name(l.victim).to_lower_hex() + ":" +
-                       (l.asset.native ? "native" : name(l.asset.token).to_lower_hex()) + ":" +
-                       l.amount.to_dec());
-    std::sort(losses.begin(), losses.end());
-    out += " {" + fmt::format("{}", fmt::join(losses, ",")) + "}";
-    std::vector<std::string> paths;
-    for (const auto& e : f.evidence) paths.push_back(e.path);
-    std::sort(paths.begin(), paths.end());
-    out += " <" + fmt::format("{}", fmt::join(paths, ",")) + ">\n";
-  }
-  return out;
-}
-
 TEST(DetectDataTest, FindingsDoNotDependOnTheNamesOfAccountsOrFunctions) {
   // A rule that keyed on the addresses of these files' accounts or on the names of their contracts'
   // functions, or whose outcome followed the addresses' values (which holder sorts first), would not
@@ -489,10 +480,9 @@ TEST(DetectDataTest, FindingsDoNotDependOnTheNamesOfAccountsOrFunctions) {
         functions += r.functions();
         const auto b = analyze_text(r.apply(text));
         ASSERT_TRUE(b) << e.path() << ": " << b.error().message;
-        EXPECT_EQ(findings_summary(
-                      *b, [](const Address& x) { return x; }, [](const std::string& x) { return x; }),
+        EXPECT_EQ(findings_summary(*b, Said::kEverything),
                   findings_summary(
-                      a, [&](const Address& x) { return r.of(x); },
+                      a, Said::kEverything, [&](const Address& x) { return r.of(x); },
                       [&](const std::string& x) { return r.text(x); }))
             << e.path() << " with its accounts and functions renamed (salt \"" << salt << "\")";
       }

@@ -471,9 +471,6 @@ std::vector<FlashLoan> find_flash_loans(const Facts& x) {
   return out;
 }
 
-/// Contracts that repay, inside the callback, a flash loan the sender's side took, and end the transaction
-/// with no gain in anything: they pass through what the loan bought, for the sender's side (a swap venue
-/// that pays the lender is paid in another asset and keeps it).
 /// Borrowers that act for the sender's side: a contract off it that the sender's side CALLed, and that
 /// from within that call asked the lender for the loan itself (it called the lender, and the lender
 /// called it back). A standing helper the attack contract calls to run the attack is one; a router or
@@ -569,6 +566,9 @@ std::vector<Address> standing_helpers(const Facts& x) {
   return out;
 }
 
+/// Contracts that repay, inside the callback, a flash loan the sender's side took, and end the transaction
+/// with no gain in anything: they pass through what the loan bought, for the sender's side (a swap venue
+/// that pays the lender is paid in another asset and keeps it).
 std::vector<Address> loan_repayers(const Facts& x, const std::vector<FlashLoan>& loans) {
   std::vector<Address> out;
   AddressSet listed;
@@ -1291,6 +1291,9 @@ Values unit_values(const Facts& x) {
     for (std::size_t d = 0; d < u.size(); ++d) u[d] = std::pow(10.0, -double(d));
     return u;
   }();
+  const auto unit = [&](unsigned dec) {
+    return dec < kUnit.size() ? kUnit[dec] : std::pow(10.0, -double(dec));
+  };
   const AssetRef native{Address{}, true};
   const auto& wrapped = x.cfg.tables.wrapped_native;
   // The native coin and its wrapped tokens are one value: one node of the graph below.
@@ -1343,13 +1346,14 @@ Values unit_values(const Facts& x) {
   for (std::uint32_t k = 0; k < edges.size(); ++k)
     adjacent[fill[edges[k].a]++] = adjacent[fill[edges[k].b]++] = k;
   value.assign(nodes, 0.0);
+  constexpr char kValued = 1, kDollar = 2;  // known[n]: 0 while n has no value
   known.assign(nodes, 0);
   for (const auto& [token, dec] : x.cfg.tables.usd_tokens) {
     const AssetRef a{token, false};
     if (is_native(a) || !std::binary_search(assets.begin(), assets.end(), a)) continue;
     const std::uint32_t n = node(a);
-    value[n] = dec < kUnit.size() ? kUnit[dec] : std::pow(10.0, -double(dec));
-    known[n] = 1;
+    value[n] = unit(dec);
+    known[n] = kDollar;
     frontier.push_back(n);
   }
   // Breadth first from the valued nodes: each round values the nodes one swap beyond the last round's,
@@ -1373,7 +1377,7 @@ Values unit_values(const Facts& x) {
         }
       for (const std::uint32_t o : next) {
         value[o] = best[o].second;
-        known[o] = 1;
+        known[o] = kValued;
       }
       frontier.swap(next);
     }
@@ -1383,19 +1387,16 @@ Values unit_values(const Facts& x) {
   spread();
   if (!known[0]) {
     value[0] = x.cfg.native_usd / 1e18;
-    known[0] = 1;
+    known[0] = kValued;
     frontier.assign(1, 0);
     spread();
   }
   std::vector<Values::Entry> entries;
   entries.reserve(x.cfg.tables.usd_tokens.size() + nodes + wrapped.size());
   for (const auto& [token, dec] : x.cfg.tables.usd_tokens)
-    if (!is_native(AssetRef{token, false}))
-      entries.emplace_back(AssetRef{token, false},
-                           dec < kUnit.size() ? kUnit[dec] : std::pow(10.0, -double(dec)));
-  for (std::size_t n = 1; n < nodes; ++n)
-    if (known[n] && !x.cfg.tables.usd_tokens.contains(assets[n - 1].token))
-      entries.emplace_back(assets[n - 1], value[n]);
+    if (!is_native(AssetRef{token, false})) entries.emplace_back(AssetRef{token, false}, unit(dec));
+  for (std::size_t n = 1; n < nodes; ++n)  // the dollars are listed above
+    if (known[n] == kValued) entries.emplace_back(assets[n - 1], value[n]);
   entries.emplace_back(native, value[0]);
   for (const auto& w : wrapped) entries.emplace_back(AssetRef{w, false}, value[0]);
   return Values(std::move(entries));
