@@ -37,10 +37,15 @@ free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
 }
 
+# answers PORT PID LOG: the node started here (PID still running, its log saying it listens on PORT)
+# answers on PORT with this chain id. Another node that took the port in between answers too, with
+# its own chain, and the one started here then exits: both are told apart from a node that is ours.
 answers() {
+  kill -0 "$2" 2>/dev/null || return 1
+  grep -q "Listening on 127.0.0.1:$1\$" "$3" 2>/dev/null || return 1
   curl -s -m 1 -H 'Content-Type: application/json' \
     -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "http://127.0.0.1:$1" 2>/dev/null |
-    grep -q '"result"'
+    grep -q "\"result\":\"$(printf '0x%x' "$CHAIN_ID")\""
 }
 
 start() {
@@ -56,7 +61,7 @@ start() {
       >"$log" 2>&1 </dev/null &
     pid=$!
     for _ in $(seq 1 100); do
-      if answers "$port"; then
+      if answers "$port" "$pid" "$log"; then
         echo "$port $pid"
         return 0
       fi

@@ -28,7 +28,7 @@ lease_cleanup() {
     wait "$PGRUN_PID" 2>/dev/null || true
   fi
   if [ "$rc" != 0 ]; then
-    for f in a.err b.err pg.err; do [ -f "$WORK/$f" ] && { echo "--- $f" >&2; tail -n 30 "$WORK/$f" >&2; }; done
+    for f in a.err b.err pg.err anvil.log anvil2.log; do [ -f "$WORK/$f" ] && { echo "--- $f" >&2; tail -n 30 "$WORK/$f" >&2; }; done
   fi
   (exit "$rc")
   devnet_cleanup
@@ -36,10 +36,20 @@ lease_cleanup() {
 trap lease_cleanup EXIT
 die() { echo "FAIL $*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
+exited() { # PID: gone, or a zombie not yet waited for
+  local st
+  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
+  [[ $st == Z* ]]
+}
 
 coproc PGRUN { exec "$PG_RUN" lease 2>"$WORK/pg.err"; }
 read -r -t 120 PGURL <&"${PGRUN[0]}" || die "the private PostgreSQL cluster did not start: $(cat "$WORK/pg.err")"
-q() { psql "$PGURL" -XAtq -c "$1"; }
+# Every step is bounded, so that a stuck part fails the test with its logs instead of hanging it.
+q() { PGCONNECT_TIMEOUT=10 timeout 30 psql "$PGURL" -XAtq -c "$1"; }
+play() { # RPC OUT: the reentrancy drain, played on the chain at RPC
+  timeout 120 node play.js --rpc "$1" --out "$2" --scenario reentrancy_drain >"$2.log" 2>&1 ||
+    die "play.js on $1 failed (rc $?): $(tail -n 5 "$2.log")"
+}
 
 read -r PORT2 PID2 < <(ANVIL_CHAIN_ID=31338 ANVIL_LOG="$WORK/anvil2.log" ./run-anvil.sh start)
 URL2="http://127.0.0.1:$PORT2"
@@ -62,7 +72,7 @@ start_monitor() { # OWNER; run in this shell (not in $(...)), so that it can be 
   "$BULWARK" --db "$PGURL" monitor --rpc "31337=$URL" --rpc "31338=$URL2" --from 1 --poll-ms 50 \
     --lease-seconds "$LEASE_S" --owner "$1" >"$WORK/$1.jsonl" 2>"$WORK/$1.err" &
 }
-held_by() { [ "$(q "select count(*) from monitor_leases where owner = '$1' and expires_ms > $(now_ms)")" = "$2" ]; }
+held_by() { [ "$(q "select count(*) from monitor_leases where owner = '$1' and expires_ms > $(now_ms)" 2>/dev/null)" = "$2" ]; } # the schema may not exist yet
 caught_up() { # CHAIN URL
   local h
   h=$(head_of "$2")
@@ -79,8 +89,8 @@ wait_for 30 "the chains to be split between a and b" eval 'held_by a 1 && held_b
 echo "ok   split: a holds $(q "select chain_id from monitor_leases where owner='a'"), b holds $(q "select chain_id from monitor_leases where owner='b'")"
 
 # 2. An exploit on each chain, found by whichever monitor holds it.
-node play.js --rpc "$URL" --out "$WORK/c1.json" --scenario reentrancy_drain >/dev/null 2>&1
-node play.js --rpc "$URL2" --out "$WORK/c2.json" --scenario reentrancy_drain >/dev/null 2>&1
+play "$URL" "$WORK/c1.json"
+play "$URL2" "$WORK/c2.json"
 wait_for 60 "both chains to be followed to their heads" eval 'caught_up 31337 "$URL" && caught_up 31338 "$URL2"'
 
 # 3. Kill the holder of chain 31338.
@@ -93,7 +103,7 @@ IFS='|' read -r OLD_EPOCH OLD_EXPIRES < <(q "select epoch, expires_ms from monit
 CP_KILL=$(q "select number from chain_checkpoints where chain_id = 31338")
 echo "ok   killed $VICTIM (chain 31338 at block $CP_KILL, lease epoch $OLD_EPOCH, expiring $((OLD_EXPIRES - KILL_MS)) ms after the kill)"
 # More blocks and another exploit while nobody follows the chain.
-node play.js --rpc "$URL2" --out "$WORK/c2b.json" --scenario reentrancy_drain >/dev/null 2>&1
+play "$URL2" "$WORK/c2b.json"
 
 # 4. The survivor takes the lease over within the lease period, from the checkpoint.
 wait_for $((LEASE_S * 3 + 10)) "$SURV to take chain 31338 over" held_by "$SURV" 2
@@ -157,6 +167,7 @@ echo "ok   store: $STORED findings, as printed"
 # 7. A clean stop gives the lease back at once.
 if [ "$SURV" = a ]; then SPID=$MON_A; else SPID=$MON_B; fi
 kill -TERM "$SPID"
+wait_for 30 "$SURV to exit on SIGTERM" exited "$SPID"
 wait "$SPID" || die "$SURV did not exit cleanly on SIGTERM"
 [ "$(q "select count(*) from monitor_leases where expires_ms > $(now_ms)")" = 0 ] || die "$SURV kept its leases after SIGTERM"
 echo "ok   SIGTERM: $SURV gave its leases back"

@@ -7,6 +7,9 @@ const path = require('node:path');
 const { ethers } = require('ethers');
 
 const BUILD = path.join(__dirname, '..', 'build');
+// A node that takes longer than this over one request is taken as stuck: the request fails with an
+// error naming the method, instead of waiting without end.
+const RPC_TIMEOUT_MS = 30_000;
 
 class RpcError extends Error {
   constructor(method, error) {
@@ -37,8 +40,14 @@ class Chain {
     const body = JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method, params });
     let res;
     try {
-      res = await fetch(this.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+      res = await fetch(this.url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
+      });
     } catch (err) {
+      if (err.name === 'TimeoutError') throw new Error(`${method}: ${this.url} did not answer within ${RPC_TIMEOUT_MS} ms`);
       throw new Error(`${method}: cannot reach ${this.url}: ${err.cause ? err.cause.message : err.message}`);
     }
     const text = await res.text();
