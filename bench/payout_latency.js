@@ -36,6 +36,7 @@ async function rpc(url, method, params = []) {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    signal: AbortSignal.timeout(30_000), // a stuck node fails the run instead of hanging it
   });
   const j = await res.json();
   if (j.error) throw new Error(`${method}: ${j.error.message}`);
