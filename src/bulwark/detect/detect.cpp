@@ -518,14 +518,13 @@ class CallBehind {
   mutable std::size_t last_ = static_cast<std::size_t>(-1), call_ = 0;
 };
 
-/// Contracts that gather for the sender's side: CALLed by it, they pay it, end the transaction with no
-/// net change in anything, and take nothing from it: neither paid by it nor moving its funds (a router or
-/// an aggregator is paid by its caller, or spends its caller's approval, for what it passes on), and
-/// they never call into it (a lender calls its borrower back, a pool its swapper).
-std::vector<Address> standing_helpers(const Facts& x) {
+/// Contracts that pass on, for the sender's side, what they are paid: each was CALLed by the sender's side,
+/// paid it, and ends the transaction with no net change in anything, as an attack's standing helper
+/// (deployed before the transaction) does, or a router the sender's side calls. Candidates first (the
+/// contracts off the sender's side that end with no net change): most transactions have none, and the
+/// frames and flows are then not read again.
+std::vector<Address> pass_throughs(const Facts& x) {
   std::vector<Address> out;
-  // Candidates first (contracts off the sender's side that pay it and end with no net change): most
-  // transactions have none, and the frames are then not read again.
   const auto& net = x.flows.net;
   for (auto it = net.begin(); it != net.end();) {  // holders in order, each one's assets adjacent
     const Address& holder = it->first.first;
@@ -534,14 +533,28 @@ std::vector<Address> standing_helpers(const Facts& x) {
     if (even && !x.is_actor(holder) && x.contracts.contains(holder)) out.push_back(holder);
   }
   if (out.empty()) return out;
-  // What the candidates do, in one pass over the flows and one over the frames (only candidates are
-  // looked up further).
-  AddressSet candidates(out.size()), paying, called, excluded;
+  AddressSet candidates(out.size()), paying, called;
   for (const Address& h : out) candidates.insert(h);
-  const auto& frames = x.t.frames;
+  for (const Frame& f : x.t.frames)
+    if (!f.failed && f.kind == CallKind::kCall && candidates.contains(f.to) && x.is_actor(f.from))
+      called.insert(f.to);
+  for (const Flow& fl : x.flows.flows)
+    if (candidates.contains(fl.from) && x.is_actor(fl.to)) paying.insert(fl.from);
+  std::erase_if(out, [&](const Address& h) { return !paying.contains(h) || !called.contains(h); });
+  return out;
+}
+
+/// Contracts that gather for the sender's side: pass-throughs (above) that take nothing from it, neither
+/// paid by it nor moving its funds (a router or an aggregator is paid by its caller, or spends its
+/// caller's approval, for what it passes on), and that never call into it (a lender calls its borrower
+/// back, a pool its swapper).
+std::vector<Address> standing_helpers(const Facts& x) {
+  std::vector<Address> out = pass_throughs(x);
+  if (out.empty()) return out;
+  AddressSet candidates(out.size()), excluded;
+  for (const Address& h : out) candidates.insert(h);
   const CallBehind call_behind(x.t);
   for (const Flow& fl : x.flows.flows) {
-    if (candidates.contains(fl.from) && x.is_actor(fl.to)) paying.insert(fl.from);
     if (x.is_actor(fl.from) && candidates.contains(fl.to))
       excluded.insert(fl.to);  // paid by the sender's side
     // A contract that moved tokens it does not hold with transferFrom spent an approval: the sender's
@@ -554,15 +567,12 @@ std::vector<Address> standing_helpers(const Facts& x) {
     if (const Address& m = call_behind(fl.frame).from; m != fl.from && candidates.contains(m))
       excluded.insert(m);
   }
-  for (const Frame& f : frames) {
-    if (f.failed || f.kind != CallKind::kCall) continue;
-    if (candidates.contains(f.to) && x.is_actor(f.from)) called.insert(f.to);
-    // A contract that calls into the sender's side (a lender's callback, a pool's) serves it.
-    if (f.input_size > 0 && candidates.contains(f.from) && x.is_actor(f.to)) excluded.insert(f.from);
-  }
-  std::erase_if(out, [&](const Address& h) {
-    return !paying.contains(h) || !called.contains(h) || excluded.contains(h);
-  });
+  // A contract that calls into the sender's side (a lender's callback, a pool's) serves it.
+  for (const Frame& f : x.t.frames)
+    if (!f.failed && f.kind == CallKind::kCall && f.input_size > 0 && candidates.contains(f.from) &&
+        x.is_actor(f.to))
+      excluded.insert(f.from);
+  std::erase_if(out, [&](const Address& h) { return excluded.contains(h); });
   return out;
 }
 
@@ -1077,32 +1087,22 @@ class NamingCalls {
   std::unordered_map<Address, std::vector<std::uint32_t>, KeyedAddressHash> by_;  // keys are calldata words
 };
 
-/// Contracts that pass on, for the sender's side, what they are paid: each was called (CALL) by the sender's
-/// side, paid the sender's side, and ends the transaction with no net change in anything, as an attack's
-/// standing helper (deployed before the transaction) does. A router the sender's side calls is one too:
-/// the approval-pull rule asks it only of a contract that a third party's tokens were pulled into. Who was
-/// called by the sender's side and who paid it are read once, on the first question.
+/// pass_throughs(), found on the first question: the approval-pull rule asks it only of a contract that a
+/// third party's tokens were pulled into.
 class PassThroughs {
  public:
   explicit PassThroughs(const Facts& x) : x_(x) {}
   bool contains(const Address& a) {
-    if (!x_.contracts.contains(a) || x_.is_actor(a)) return false;
-    const auto net = holder_net(x_.flows, a);
-    if (!std::ranges::all_of(net, [](const auto& e) { return e.second.in == e.second.out; })) return false;
-    if (!called_) {
-      called_.emplace();
-      paying_.emplace();
-      for (const Frame& f : x_.t.frames)
-        if (!f.failed && f.kind == CallKind::kCall && x_.is_actor(f.from)) called_->insert(f.to);
-      for (const Flow& fl : x_.flows.flows)
-        if (x_.is_actor(fl.to)) paying_->insert(fl.from);
+    if (!found_) {
+      found_.emplace();
+      for (const Address& p : pass_throughs(x_)) found_->insert(p);
     }
-    return called_->contains(a) && paying_->contains(a);
+    return found_->contains(a);
   }
 
  private:
   const Facts& x_;
-  std::optional<AddressSet> called_, paying_;
+  std::optional<AddressSet> found_;
 };
 
 /// True when the first ABI argument of call `c` is the address `owner` (lowercase hex, no prefix).
