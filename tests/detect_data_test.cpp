@@ -294,8 +294,7 @@ TEST(DetectDataTest, RecallHoldsWhenTheAttackRunsThroughAProxyAConstructorOrASta
                                  {"from", helper.to_lower_hex()},
                                  {"to", key.second.token.to_lower_hex()},
                                  {"value", "0x0"},
-                                 {"input", "0xa9059cbb" + std::string(24, '0') + entry.substr(2) +
-                                               bulwark::testing::word_num(amount)},
+                                 {"input", bulwark::testing::transfer_input(entry, amount)},
                                  {"output", "0x" + std::string(63, '0') + "1"}});
     }
     by_helper["calls"] = nlohmann::json::array({work});

@@ -81,7 +81,7 @@ class AddressSet {
     const auto k = detail::AddressWords::of(a);
     if (heap_.empty()) {
       for (std::size_t i = 0; i < count_; ++i)
-        if (small_[i].w0 == k.w0 && small_[i].w1 == k.w1 && small_[i].w2 == k.w2) return false;
+        if (first_word_first(small_[i], k)) return false;
       if (count_ < kSmall) {
         small_[count_++] = Slot{k.w0, k.w1, k.w2, 1};
         return true;
@@ -103,9 +103,8 @@ class AddressSet {
   bool contains(const Address& a) const {
     const auto k = detail::AddressWords::of(a);
     if (heap_.empty()) {
-      // Most entries differ in their first word: one compare each, the rest only on a match.
       for (std::size_t i = 0; i < count_; ++i)
-        if (small_[i].w0 == k.w0 && small_[i].w1 == k.w1 && small_[i].w2 == k.w2) return true;
+        if (first_word_first(small_[i], k)) return true;
       return false;
     }
     const std::uint64_t h = detail::keyed_mix(k);
@@ -128,8 +127,14 @@ class AddressSet {
     std::uint32_t tag;  // in the table: 0 for an empty slot
   };
 
+  /// Equality without branches, for a slot whose tag already matched (most likely the address).
   static bool same(const Slot& s, const detail::AddressWords& k) {
     return ((s.w0 ^ k.w0) | (s.w1 ^ k.w1) | std::uint64_t{s.w2 ^ k.w2}) == 0;
+  }
+  /// Equality for the short array, where most entries differ in their first word: one compare each,
+  /// the rest only on a match.
+  static bool first_word_first(const Slot& s, const detail::AddressWords& k) {
+    return s.w0 == k.w0 && s.w1 == k.w1 && s.w2 == k.w2;
   }
   static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32) | 1; }
 

@@ -483,10 +483,11 @@ std::vector<Address> loan_borrowers(const Facts& x, const std::vector<FlashLoan>
     if (x.is_actor(l.borrower) || frames[l.entry].from != l.borrower) continue;
     // The frames in which the borrower runs, up from the one that called the lender (its DELEGATECALLs
     // and its calls into itself), to the call that entered it from another account.
+    const auto borrower_runs_in = [&](const Frame& f) {
+      return context_of(f) == l.borrower && (f.kind == CallKind::kDelegateCall || f.from == l.borrower);
+    };
     std::int32_t p = frames[l.entry].parent;
-    while (p >= 0 && context_of(frames[static_cast<std::size_t>(p)]) == l.borrower &&
-           (frames[static_cast<std::size_t>(p)].kind == CallKind::kDelegateCall ||
-            frames[static_cast<std::size_t>(p)].from == l.borrower))
+    while (p >= 0 && borrower_runs_in(frames[static_cast<std::size_t>(p)]))
       p = frames[static_cast<std::size_t>(p)].parent;
     if (p < 0) continue;
     const Frame& entered = frames[static_cast<std::size_t>(p)];

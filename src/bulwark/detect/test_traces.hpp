@@ -2,6 +2,7 @@
 /// Builders of small callTracer-shaped traces for the unit tests of chain/ and detect/.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,9 +20,14 @@ inline std::string addr(unsigned n) {
   return buf;
 }
 
-/// A 32-byte ABI word holding an address.
+/// A 32-byte ABI word holding an address, given as 0x and 40 hex digits.
+inline std::string word_addr(std::string_view address) {
+  return std::string(address.substr(2)).insert(0, 24, '0');
+}
+
+/// A 32-byte ABI word holding the address addr(n).
 inline std::string word_addr(unsigned n) {
-  return addr(n).substr(2).insert(0, 24, '0');
+  return word_addr(addr(n));
 }
 
 /// A 32-byte ABI word holding a number.
@@ -42,9 +48,14 @@ inline nlohmann::json frame(std::string type, unsigned from, unsigned to, std::s
   return f;
 }
 
-/// ERC-20 transfer(to, amount) input.
-inline std::string transfer_input(unsigned to, const U256& amount) {
+/// ERC-20 transfer(to, amount) input; `to` as 0x and 40 hex digits.
+inline std::string transfer_input(std::string_view to, const U256& amount) {
   return "0xa9059cbb" + word_addr(to) + word_num(amount);
+}
+
+/// ERC-20 transfer(addr(to), amount) input.
+inline std::string transfer_input(unsigned to, const U256& amount) {
+  return transfer_input(addr(to), amount);
 }
 
 /// ERC-20 transferFrom(from, to, amount) input.
