@@ -47,7 +47,8 @@ class Chain {
         signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
       });
     } catch (err) {
-      if (err.name === 'TimeoutError') throw new Error(`${method}: ${this.url} did not answer within ${RPC_TIMEOUT_MS} ms`);
+      if (err.name === 'TimeoutError')
+        throw new Error(`${method}: ${this.url} did not answer within ${RPC_TIMEOUT_MS} ms`);
       throw new Error(`${method}: cannot reach ${this.url}: ${err.cause ? err.cause.message : err.message}`);
     }
     const text = await res.text();
