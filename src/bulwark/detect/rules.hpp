@@ -93,7 +93,6 @@ struct LoanDeposit {
 
 std::vector<LoanDeposit> find_loans_repaid_as_deposits(const Facts& x, const std::vector<FlashLoan>& loans);
 
-
 // ---- rules/reentry.cpp: re-entries: a contract called back into while an outer frame of it is open ----
 
 struct Reentry {
@@ -107,7 +106,6 @@ struct Reentry {
 /// is still open and, between them, execution left C (a frame running in another account). It matters
 /// when assets leave C inside the re-entered frame.
 std::vector<Reentry> find_reentries(const Facts& x);
-
 
 // ---- rules/balances.cpp: balances the trace reveals (drains), outsized returns ----
 
@@ -173,7 +171,6 @@ struct OutsizedReturn {
 /// without a matching payment in just before it.
 std::vector<OutsizedReturn> find_outsized_returns(const Facts& x);
 
-
 // ---- rules/prices.cpp: posed pools, round trips, price moves ----
 
 /// Calls from a contract off the sender's side into a pool's swap entry point on a contract of the
@@ -205,8 +202,10 @@ struct RoundTrip {
 
 std::vector<RoundTrip> find_round_trips(const Facts& x);
 
+/// Pools whose price (reserve1 / reserve0, from successful `getReserves` outputs) moved at least
+/// `price_move` from the first read within the transaction: how far at most, whether a contract off the
+/// sender's side read the moved price (and which), and whether the last read is back within the band.
 std::vector<PriceMove> find_price_moves(const Facts& x);
-
 
 // ---- rules/approvals.cpp: approvals spent for the sender's side, approvals granted to it ----
 
@@ -234,7 +233,6 @@ struct GrantedApproval {
 };
 
 std::vector<GrantedApproval> find_granted_approvals(const Facts& x);
-
 
 // ---- rules/valuation.cpp: dollars per smallest unit ----
 
@@ -286,7 +284,6 @@ Values unit_values(const Facts& x);
 /// The dollar value of a set of net changes; assets without a value count as zero.
 double value_of(const Values& v, const AssetRef& a, const NetAmount& n);
 
-
 // ---- rules/callbacks.cpp: callbacks nobody asked for ----
 
 /// A callback into contract C from the sender's side, where C has no open call into the caller: a pool
@@ -299,7 +296,6 @@ struct SpoofedCallback {
 };
 
 std::vector<SpoofedCallback> find_spoofed_callbacks(const Facts& x);
-
 
 // ---- rules/batches.cpp: batch transfers whose total overflows 256 bits ----
 

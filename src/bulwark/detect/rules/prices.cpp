@@ -4,6 +4,7 @@
 #include "bulwark/detect/rules.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <optional>
