@@ -336,9 +336,12 @@ Dollars dollars(const Facts& x, const Signs& s, const Values& values) {
 /// generic extraction rules.
 class Combiner {
  public:
-  Combiner(const Facts& x, const Signs& s, const Drains& drains, const Dollars& dollars,
-           std::vector<std::string> signals)
-      : x_(x), s_(s), drains_(drains), dollars_(dollars), signals_(std::move(signals)) {}
+  Combiner(const Facts& x, const Signs& s, Drains drains, Dollars dollars, std::vector<std::string> signals)
+      : x_(x),
+        s_(s),
+        drains_(std::move(drains)),
+        dollars_(std::move(dollars)),
+        signals_(std::move(signals)) {}
 
   void governance(const std::vector<std::size_t>& frames) {
     if (frames.empty()) return;
@@ -658,8 +661,8 @@ class Combiner {
 
   const Facts& x_;
   const Signs& s_;
-  const Drains& drains_;
-  const Dollars& dollars_;
+  const Drains drains_;
+  const Dollars dollars_;
   std::vector<std::string> signals_;
   std::optional<Finding> best_;
 };
@@ -757,7 +760,7 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   const auto s = look(x, std::move(loans));
   if (!s) return;
   auto signals = signals_of(x, *s);
-  const Drains drains = find_drains(x, *s);
+  Drains drains = find_drains(x, *s);
   const auto governance = governance_frames(x, *s);
   // Valuing is the dearest step and only matters when a finding is made: when no rule can fire without
   // it (none of their signs is present) and no contract can end with a loss of value (the only way the
@@ -768,11 +771,11 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
                                !s->trips.empty() || !s->pulls.empty() || !drains.drained.empty() ||
                                !s->victims.empty() || !s->loans.empty() || s->may_lose_value;
   const Values values = (s->profit && may_need_values) || !s->posed.empty() ? unit_values(x) : Values{};
-  const Dollars d = dollars(x, *s, values);
+  Dollars d = dollars(x, *s, values);
   // (From half a dollar, as it is written: a sum of rounding errors in the last bits is no profit.)
   if (d.profit_usd >= 0.5) signals.push_back(fmt::format("sender's side profit ${:.0f}", d.profit_usd));
 
-  Combiner c(x, *s, drains, d, std::move(signals));
+  Combiner c(x, *s, std::move(drains), std::move(d), std::move(signals));
   c.governance(governance);
   c.reentrancy();
   c.loans_repaid_as_deposits();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -15,8 +16,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bulwark/chain/trace.hpp"
 #include "bulwark/detect/address_set.hpp"
 #include "bulwark/detect/detect.hpp"
+#include "bulwark/detect/flows.hpp"
 
 namespace bulwark::detect::rules {
 

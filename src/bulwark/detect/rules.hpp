@@ -3,7 +3,10 @@
 /// docs/detection.md gives each rule's conditions; the combiner (detect.cpp) turns what they find into
 /// one finding per transaction. Internal to detect/.
 
+#include <algorithm>
 #include <cstddef>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <optional>
 #include <utility>
