@@ -16,7 +16,10 @@ namespace {
 using namespace bulwark::testing;
 using nlohmann::json;
 
-constexpr unsigned kEoa = 1, kAttack = 2, kVault = 3, kToken = 4, kLender = 5, kUser = 6, kRouter = 7;
+// The sender is not at 0x...01, the ecrecover precompile, which the approval-pull rule reads as a
+// signature check (kEcrecover).
+constexpr unsigned kEcrecover = 1;
+constexpr unsigned kEoa = 100, kAttack = 2, kVault = 3, kToken = 4, kLender = 5, kUser = 6, kRouter = 7;
 const U256 kE18 = *U256::from_dec("1000000000000000000");
 
 Address a(unsigned n) {
@@ -583,7 +586,7 @@ TEST(DetectTest, AContractMovingWhicheverOwnersTokensTheCallerNamesIsIncidentGra
   // A signed order names its maker too, with the maker's consent: a signature check means no finding.
   json signed_order = j;
   signed_order["calls"][0]["calls"].push_back(
-      frame("STATICCALL", kVault, 1, "0x" + word_num(1) + word_num(27)));
+      frame("STATICCALL", kVault, kEcrecover, "0x" + word_num(1) + word_num(27)));
   EXPECT_EQ(incident(run(signed_order)), nullptr);
   // A settlement that passes the maker's address on (paying the maker in an asset the flows do not show).
   json settled = j;
@@ -599,7 +602,7 @@ json pull_into_a_helper(const U256& kept, bool signature_checked = false) {
   constexpr unsigned kHelper = 10, kPool = 11, kOther = 12;
   std::vector<json> permit_calls;
   if (signature_checked)
-    permit_calls.push_back(frame("STATICCALL", kToken, 1, "0x" + word_num(1) + word_num(27)));
+    permit_calls.push_back(frame("STATICCALL", kToken, kEcrecover, "0x" + word_num(1) + word_num(27)));
   json permit =
       frame("CALL", kVault, kToken,
             "0xd505accf" + word_addr(kUser) + word_addr(kVault) + word_num(700) + word_num(1), permit_calls);

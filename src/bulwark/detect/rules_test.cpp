@@ -16,7 +16,10 @@ namespace {
 using namespace bulwark::testing;
 using nlohmann::json;
 
-constexpr unsigned kEoa = 1, kAttack = 2, kVault = 3, kToken = 4, kLender = 5, kPool = 6, kOther = 7,
+// The sender is not at 0x...01, the ecrecover precompile, which the approval-pull rule reads as a
+// signature check (kEcrecover).
+constexpr unsigned kEcrecover = 1;
+constexpr unsigned kEoa = 100, kAttack = 2, kVault = 3, kToken = 4, kLender = 5, kPool = 6, kOther = 7,
                    kUsd = 8, kHelper = 9, kRouter = 10, kPool2 = 11, kThird = 12;
 
 Address a(unsigned n) {
@@ -357,7 +360,7 @@ TEST(RulesTest, AnApprovalPullIsTheFirstPullFromAThirdPartyOnCalldataOrAnOwnerTh
   // The owner named, but a signature checked in the transaction (the ecrecover precompile): a signed order
   // names its owner with the owner's consent.
   const Tx signed_order(pull_trace("0x12345678" + word_addr(kThird) + word_num(500),
-                                   {frame("STATICCALL", kAttack, 1, "0x" + word_num(7))}));
+                                   {frame("STATICCALL", kAttack, kEcrecover, "0x" + word_num(7))}));
   EXPECT_TRUE(find_approval_pulls(signed_order.x()).empty());
 
   // Neither the calldata nor the owner written by the sender's side: the router's own business.
