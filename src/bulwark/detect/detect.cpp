@@ -112,12 +112,8 @@ bool may_lose_value(const Facts& x) {
     if (n.loss() && ((!x.created.empty() && x.created.contains(key.first)) ||
                      (x.contracts.contains(key.first) && !x.is_actor(key.first))))
       return true;
-  for (const auto& fl : x.flows.flows)
-    if (x.is_actor(fl.to) &&
-        (fl.source == FlowSource::kMint ||
-         (fl.source == FlowSource::kTransferLog && !fl.asset.native && fl.from == fl.asset.token)))
-      return true;
-  return false;
+  return std::any_of(x.flows.flows.begin(), x.flows.flows.end(),
+                     [&](const Flow& fl) { return x.is_actor(fl.to) && is_mint(fl); });
 }
 
 /// What the rules found in one transaction: the signs the combiner weighs.
@@ -151,7 +147,7 @@ struct Signs {
 /// Runs the rules over `x`; nothing where no rule can fire. Every rule needs one of the first signs
 /// below; most transactions show none, and what the other rules would compute (re-entries, balances,
 /// values) is then never read. The price, round-trip and spoofed-callback rules fire only with a profit:
-/// looked at first only when nothing else is there.
+/// without one of those first signs, the transaction is looked at further only when one of them fires.
 std::optional<Signs> look(const Facts& x, std::vector<FlashLoan> loans) {
   Signs s;
   s.loans = std::move(loans);
@@ -165,22 +161,14 @@ std::optional<Signs> look(const Facts& x, std::vector<FlashLoan> loans) {
   s.granted = find_granted_approvals(x);
   s.may_lose_value = may_lose_value(x);
   s.posed = find_posed_pools(x);
-  bool may_find = !s.loans.empty() || !s.victims.empty() || !s.pulls.empty() || !s.batches.empty() ||
-                  !s.granted.empty() || !s.posed.empty() ||
-                  (s.profit && (s.may_lose_value || !s.issued_by.empty()));
-  const bool looked_at_prices = !may_find && s.profit;
-  if (looked_at_prices) {
-    s.moves = find_price_moves(x);
-    s.trips = find_round_trips(x);
-    s.spoofed = find_spoofed_callbacks(x);
-    may_find = !s.moves.empty() || !s.trips.empty() || !s.spoofed.empty();
-  }
-  if (!may_find) return std::nullopt;
-  if (!looked_at_prices) {
-    s.moves = find_price_moves(x);
-    s.trips = find_round_trips(x);
-    if (s.profit) s.spoofed = find_spoofed_callbacks(x);
-  }
+  const bool may_find = !s.loans.empty() || !s.victims.empty() || !s.pulls.empty() || !s.batches.empty() ||
+                        !s.granted.empty() || !s.posed.empty() ||
+                        (s.profit && (s.may_lose_value || !s.issued_by.empty()));
+  if (!may_find && !s.profit) return std::nullopt;
+  s.moves = find_price_moves(x);
+  s.trips = find_round_trips(x);
+  if (s.profit) s.spoofed = find_spoofed_callbacks(x);
+  if (!may_find && s.moves.empty() && s.trips.empty() && s.spoofed.empty()) return std::nullopt;
   s.gains = actor_gains(x);
   s.reentries = find_reentries(x);
   s.pre = observed_pre_balances(x, s.victims);

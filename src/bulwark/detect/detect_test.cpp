@@ -150,13 +150,9 @@ TEST(FlowsTest, WrappedNativeMintAndBurnBalanceItsBacking) {
   EXPECT_EQ(nat.out, U256(40));
 }
 
-/// A vault that pays before it books: the attacker's contract re-enters withdraw from its fallback.
+/// The vault re-entered `rounds` times from the attacker's contract, each payment 1 ETH.
 json reentrancy_trace(int rounds) {
-  json inner = frame("CALL", kVault, kAttack, "0x", {}, kE18);
-  for (int i = 1; i < rounds; ++i)
-    inner =
-        frame("CALL", kVault, kAttack, "0x", {frame("CALL", kAttack, kVault, "0x3ccfd60b", {inner})}, kE18);
-  return frame("CALL", kEoa, kAttack, "0xdeadbeef", {frame("CALL", kAttack, kVault, "0x3ccfd60b", {inner})});
+  return testing::reentrancy_trace(kEoa, kAttack, kVault, rounds, kE18);
 }
 
 TEST(DetectTest, ReentrancyDrainIsOneCriticalFindingNamingVictimAndAttacker) {
@@ -319,8 +315,7 @@ TEST(DetectTest, AStandingHelperThatGathersForTheSendersSideIsOnIt) {
   // its: it gathers for it.
   const unsigned helper = 44;
   auto take = [&](bool paid_by_the_side) {
-    json read = frame("STATICCALL", helper, kToken, "0x70a08231" + word_addr(kVault));
-    read["output"] = "0x" + word_num(1000);
+    json read = with_output(frame("STATICCALL", helper, kToken, balance_of_input(kVault)), 1000);
     std::vector<json> work = {
         read,
         frame("CALL", helper, kVault, "0x55555555" + word_addr(kUser) + word_num(1000),
@@ -444,9 +439,9 @@ TEST(DetectTest, SpendingAThirdPartysApprovalIsIncidentGrade) {
 }
 
 json with_balance(json call, unsigned token, unsigned holder, const U256& bal) {
-  json b = frame("STATICCALL", call["from"] == addr(kAttack) ? kAttack : kEoa, token,
-                 "0x70a08231" + word_addr(holder));
-  b["output"] = "0x" + word_num(bal);
+  json b = with_output(
+      frame("STATICCALL", call["from"] == addr(kAttack) ? kAttack : kEoa, token, balance_of_input(holder)),
+      bal);
   json j = std::move(call);
   j["calls"].insert(j["calls"].begin(), b);
   return j;
@@ -474,8 +469,7 @@ TEST(DetectTest, ADrainSizedByTheCallerToTheBalanceItReadIsIncidentGrade) {
   // The attacker's standing contract reads what the vault holds and has the vault move exactly that to it
   // (an unchecked migration or withdrawal whose amount the caller chose).
   auto take = [](std::string input) {
-    json read = frame("STATICCALL", kAttack, kToken, "0x70a08231" + word_addr(kVault));
-    read["output"] = "0x" + word_num(1000);
+    json read = with_output(frame("STATICCALL", kAttack, kToken, balance_of_input(kVault)), 1000);
     return frame("CALL", kEoa, kAttack, "0x01",
                  {read, frame("CALL", kAttack, kVault, std::move(input),
                               {frame("CALL", kVault, kToken, transfer_input(kAttack, 1000))})});
@@ -513,8 +507,7 @@ TEST(DetectTest, TheBalanceBeforeIsWhatWasReadPlusWhatWasSentLessWhatWasReceived
   // The vault is paid 1,000 and forwards 1,000 before its balance is read as 10: it held 10 before the
   // transaction, and losing those 10 is losing all of it (taking the flows one by one, clamped at zero,
   // would make it 1,000 and the loss 1%).
-  json read = frame("STATICCALL", kAttack, kToken, "0x70a08231" + word_addr(kVault));
-  read["output"] = "0x" + word_num(10);
+  json read = with_output(frame("STATICCALL", kAttack, kToken, balance_of_input(kVault)), 10);
   json j = frame("CALL", kEoa, kAttack, "0x01",
                  {frame("CALL", kAttack, kUser, "0x77777777",
                         {frame("CALL", kUser, kToken, transfer_input(kVault, 1000))}),
@@ -718,7 +711,7 @@ TEST(DetectTest, ACallbackTheCalleeNeverAskedForIsIncidentGrade) {
 }
 
 TEST(DetectTest, ContractsApprovingTheCallerWithoutLimitAreIncidentGrade) {
-  const std::string approve_max = "0x095ea7b3" + word_addr(kAttack) + word_num(U256::max());
+  const std::string approve_max = approve_input(kAttack, U256::max());
   auto holder = [&](unsigned h, const std::string& input) {
     return frame("CALL", kAttack, h, "0x12424e3f", {frame("CALL", h, kToken, input)});
   };

@@ -60,16 +60,6 @@ class Tx {
   std::optional<Facts> facts_;
 };
 
-/// A frame with return data (one ABI word).
-json with_output(json f, const U256& word) {
-  f["output"] = "0x" + word_num(word);
-  return f;
-}
-
-std::string balance_of_input(unsigned holder) {
-  return "0x70a08231" + word_addr(holder);
-}
-
 /// The attack contract borrows `amount` of kToken from kLender, which calls it back (ERC-3156's
 /// onFlashLoan) and is paid `back` inside the callback.
 json loan_trace(const U256& amount, const U256& back) {
@@ -98,13 +88,9 @@ TEST(RulesTest, AFlashLoanIsItsEntryCallbackLenderHolderBorrowerAssetAndAmount) 
   EXPECT_TRUE(find_flash_loans(short_paid.x()).empty());
 }
 
-/// A vault that pays before it books, re-entered `rounds` times from the attack contract's fallback.
+/// The vault re-entered `rounds` times, each payment 100 wei.
 json reentrancy_trace(int rounds) {
-  json inner = frame("CALL", kVault, kAttack, "0x", {}, 100);
-  for (int i = 1; i < rounds; ++i)
-    inner =
-        frame("CALL", kVault, kAttack, "0x", {frame("CALL", kAttack, kVault, "0x3ccfd60b", {inner})}, 100);
-  return frame("CALL", kEoa, kAttack, "0xdeadbeef", {frame("CALL", kAttack, kVault, "0x3ccfd60b", {inner})});
+  return testing::reentrancy_trace(kEoa, kAttack, kVault, rounds, 100);
 }
 
 TEST(RulesTest, AReentryIsTheOpenOuterFrameTheFirstCallBackAndWhatLeftInsideIt) {
@@ -366,10 +352,6 @@ TEST(RulesTest, AnApprovalPullIsTheFirstPullFromAThirdPartyOnCalldataOrAnOwnerTh
   // Neither the calldata nor the owner written by the sender's side: the router's own business.
   const Tx unnamed(pull_trace("0x12345678" + word_num(500)));
   EXPECT_TRUE(find_approval_pulls(unnamed.x()).empty());
-}
-
-std::string approve_input(unsigned spender, const U256& amount) {
-  return "0x095ea7b3" + word_addr(spender) + word_num(amount);
 }
 
 TEST(RulesTest, GrantedApprovalsAreUnlimitedApprovalsOfTheSendersSideByAtLeastTwoContractsItCalled) {

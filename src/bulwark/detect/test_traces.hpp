@@ -63,6 +63,33 @@ inline std::string transfer_from_input(unsigned from, unsigned to, const U256& a
   return "0x23b872dd" + word_addr(from) + word_addr(to) + word_num(amount);
 }
 
+/// ERC-20 balanceOf(addr(holder)) input.
+inline std::string balance_of_input(unsigned holder) {
+  return "0x70a08231" + word_addr(holder);
+}
+
+/// ERC-20 approve(addr(spender), amount) input.
+inline std::string approve_input(unsigned spender, const U256& amount) {
+  return "0x095ea7b3" + word_addr(spender) + word_num(amount);
+}
+
+/// `f` with return data: one ABI word.
+inline nlohmann::json with_output(nlohmann::json f, const U256& word) {
+  f["output"] = "0x" + word_num(word);
+  return f;
+}
+
+/// A vault that pays before it books: the sender calls the attack contract, which withdraws from the
+/// vault; each payment of `paid` (native value) runs the attack contract's fallback, which withdraws again,
+/// `rounds` payments in all.
+inline nlohmann::json reentrancy_trace(unsigned sender, unsigned attack, unsigned vault, int rounds,
+                                       const U256& paid) {
+  nlohmann::json inner = frame("CALL", vault, attack, "0x", {}, paid);
+  for (int i = 1; i < rounds; ++i)
+    inner = frame("CALL", vault, attack, "0x", {frame("CALL", attack, vault, "0x3ccfd60b", {inner})}, paid);
+  return frame("CALL", sender, attack, "0xdeadbeef", {frame("CALL", attack, vault, "0x3ccfd60b", {inner})});
+}
+
 /// Every field of a trace, as text, for comparing two parses of one trace.
 inline std::string describe(const chain::Trace& t) {
   std::string s = t.has_logs ? "logs\n" : "no logs\n";
