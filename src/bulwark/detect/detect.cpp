@@ -135,11 +135,16 @@ struct Signs {
   std::map<std::pair<Address, AssetRef>, PreBalance> pre;  // the victims' balances the trace reveals
   std::vector<OutsizedReturn> outsized;
 
+  /// True when a flash loan funded the transaction and is a sign of attack: not where the sender's side
+  /// repays debt to a lending market (`Facts::repays_debt`) or liquidates, where a flash loan funds the
+  /// repayment that frees the collateral.
+  bool loan_funded(const Facts& x) const { return !loans.empty() && !x.liquidation && !x.repays_debt(); }
+
   /// A whole balance moved by a plain call is what an owner's sweep looks like too: a drain is
   /// incident-grade only with another sign of attack (a flash loan, a re-entry, a price move, an attack
   /// contract, an outsized return), and so is a dollar profit under the higher bar.
   bool corroborated(const Facts& x) const {
-    return !loans.empty() || !reentries.empty() || !moves.empty() || !trips.empty() || !x.created.empty() ||
+    return loan_funded(x) || !reentries.empty() || !moves.empty() || !trips.empty() || !x.created.empty() ||
            !outsized.empty();
   }
 };
@@ -493,7 +498,7 @@ class Combiner {
   void extraction() {
     if (!s_.profit || s_.victims.empty()) return;
     const bool deployed = !x_.created.empty();
-    const bool funded_by_loan = !s_.loans.empty() && !x_.liquidation;
+    const bool funded_by_loan = s_.loan_funded(x_);
     Finding f{FindingKind::kExtraction, Severity::kMedium, 0.5};
     if (deployed || funded_by_loan) {
       f.kind = funded_by_loan ? FindingKind::kFlashLoan : FindingKind::kExtraction;

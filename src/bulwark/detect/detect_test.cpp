@@ -224,6 +224,46 @@ TEST(DetectTest, FlashLoanFundedExtractionIsIncidentGrade) {
   EXPECT_EQ(f->loss[0].amount, U256(5000));
 }
 
+/// A borrower's position unwound with a flash loan of `debt` kToken: the attack contract repays the debt
+/// of `borrower` to a lending market (Aave's repay(asset, amount, rateMode, onBehalfOf), the repayment
+/// pulled into the debt's holder), withdraws `collateral` of another token from the collateral's holder,
+/// sells part of it in a pool for what repays the loan, and keeps the rest.
+json unwound_position(unsigned borrower, const U256& debt, const U256& collateral) {
+  const unsigned market = 20, debt_holder = 21, coll_holder = 22, coll = 23, pool = 24;
+  const std::string repay =
+      "0x573ade81" + word_addr(kToken) + word_num(debt) + word_num(2) + word_addr(borrower);
+  const std::string withdraw = "0x69328dec" + word_addr(coll) + word_num(collateral) + word_addr(kAttack);
+  const U256 sold = *collateral.checked_sub(U256(100));
+  return frame(
+      "CALL", kEoa, kAttack, "0x01",
+      {flash_loan({frame("CALL", kAttack, market, repay,
+                         {frame("CALL", market, kToken, transfer_from_input(kAttack, debt_holder, debt))}),
+                   frame("CALL", kAttack, market, withdraw,
+                         {frame("CALL", market, coll_holder, "0xd7020d0a" + word_addr(kAttack),
+                                {frame("CALL", coll_holder, coll, transfer_input(kAttack, collateral))})}),
+                   frame("CALL", kAttack, coll, transfer_input(pool, sold)),
+                   frame("CALL", pool, kToken, transfer_input(kAttack, *debt.checked_add(U256(9))))},
+                  debt)});
+}
+
+TEST(DetectTest, ABorrowerUnwindingItsOwnPositionWithAFlashLoanIsNotAnIncident) {
+  // Its own debt repaid, its collateral taken out: the collateral's holder pays with nothing back that
+  // the flows show, as a withdrawal does (medium), and the flash loan that funded the repayment is no
+  // sign of attack.
+  const auto own = run(unwound_position(kAttack, 1000, 5000));
+  EXPECT_EQ(incident(own), nullptr);
+  ASSERT_FALSE(own.findings.empty());
+  EXPECT_TRUE(std::ranges::any_of(own.findings, [](const Finding& f) {
+    return f.kind == FindingKind::kExtraction && f.severity == Severity::kMedium && names(f.victims, 22);
+  }));
+  // Another account's debt repaid and the collateral it freed taken: funded by the flash loan, an attack.
+  const auto other = run(unwound_position(kUser, 1000, 5000));
+  const Finding* f = incident(other);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kFlashLoan);
+  EXPECT_TRUE(names(f->victims, 22));
+}
+
 /// A lender of the native coin that pays the loan by calling the borrower's receive function with it; the
 /// borrower, inside, has a vault pay it, and pays `back` to the lender by a plain transfer.
 json coin_loan_paid_by_its_callback(const U256& amount, const U256& back) {

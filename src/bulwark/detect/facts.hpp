@@ -40,6 +40,34 @@ inline constexpr std::uint32_t kLiquidationSelectors[] = {
     0x3b5b4d6d,  // absorb(address,address[]): Compound v3
 };
 
+// Debt repaid to a lending market. A borrower closing or shrinking its own position repays its debt and
+// takes collateral out, often with a flash loan: the collateral's holder pays out with nothing back that
+// the flows show (the debt and the deposit it cancels are the market's own accounting), as in a
+// liquidation. `borrower_word`: the ABI word naming whose debt is repaid, or -1 where it is the caller's.
+struct RepaySelector {
+  std::uint32_t selector;
+  int borrower_word;
+};
+inline constexpr RepaySelector kRepaySelectors[] = {
+    {0x573ade81, 3},   // repay(address,uint256,uint256,address onBehalfOf): Aave v2/v3 and their forks
+    {0x2dad97d4, -1},  // repayWithATokens(address,uint256,uint256): Aave v3
+    {0xee3e210b, 3},   // repayWithPermit(address,uint256,uint256,address onBehalfOf,...): Aave v3
+    {0x0e752702, -1},  // repayBorrow(uint256): Compound cToken
+    {0x4e4d9fea, -1},  // repayBorrow(): Compound cEther
+    {0x2608f818, 0},   // repayBorrowBehalf(address borrower,uint256): Compound cToken
+    {0xe5974619, 0},   // repayBorrowBehalf(address borrower): Compound cEther
+    {0x20b76e81, 7},   // repay(MarketParams,uint256,uint256,address onBehalf,bytes): Morpho Blue
+    {0xacb70815, 1},   // repay(uint256,address receiver): Euler v2 vaults
+    {0x0e704d50, -1},  // closeTrove(): Liquity
+    {0x04491fa7, -1},  // repayLUSD(uint256,address,address): Liquity
+    {0x4b666199, -1},  // wipe(address,address,uint256,uint256): Maker proxy actions
+    {0x036a2395, -1},  // wipeAll(address,address,uint256): Maker proxy actions
+    {0xbe5e6c03, -1},  // wipeAndFreeETH(address,address,address,uint256,uint256,uint256): Maker proxy actions
+    {0x6d68b70b, -1},  // wipeAllAndFreeETH(address,address,address,uint256,uint256): Maker proxy actions
+    {0xa6add011, -1},  // wipeAndFreeGem(address,address,address,uint256,uint256,uint256): Maker proxy actions
+    {0xbcd6deec, -1},  // wipeAllAndFreeGem(address,address,address,uint256,uint256): Maker proxy actions
+};
+
 // Governance actions: proposing, voting and executing.
 inline constexpr std::uint32_t kGovernanceSelectors[] = {
     0xda95691a,  // propose(address[],uint256[],string[],bytes[],string): GovernorAlpha/Bravo
@@ -100,6 +128,7 @@ struct SelectorFilter {
 inline constexpr SelectorFilter kRuleSelectors = [] {
   SelectorFilter f;
   for (std::uint32_t sel : kLiquidationSelectors) f.add(sel);
+  for (const RepaySelector& r : kRepaySelectors) f.add(r.selector);
   for (std::uint32_t sel : kGovernanceSelectors) f.add(sel);
   for (std::uint32_t sel : kCallbackSelectors) f.add(sel);
   for (std::uint32_t sel : kPoolSwapSelectors) f.add(sel);
@@ -227,6 +256,7 @@ struct Facts {
       if (const std::uint32_t sel = t.selector(f); kRuleSelectors.may_hold(sel)) {
         const bool call_below = i > 0 && f.kind == CallKind::kCall;
         liquidation = liquidation || in(sel, kLiquidationSelectors);
+        note_repay(f, sel);
         governance = governance || in(sel, kGovernanceSelectors);
         callbacks = callbacks || (call_below && in(sel, kCallbackSelectors));
         approvals = approvals || (call_below && (sel == kApprove || sel == kIncreaseAllowance));
@@ -250,6 +280,14 @@ struct Facts {
   }
 
   bool is_actor(const Address& a) const { return actors.contains(a); }
+
+  /// True when the sender's side repays a debt of its own to a lending market (`kRepaySelectors`: called
+  /// by an actor, for an actor): it unwinds a position of its own, and a flash loan funding that is no
+  /// sign of attack. Repaying someone else's debt is not: it may free collateral the caller then takes.
+  bool repays_debt() const {
+    return std::ranges::any_of(repays_,
+                               [&](const auto& r) { return is_actor(r.first) && is_actor(r.second); });
+  }
 
  private:
   /// What the actors decide: the contracts they deploy and the tokens they mint themselves (`issued`),
@@ -278,7 +316,20 @@ struct Facts {
     if (paid.capacity() > 1 << 12) paid = {};
   }
 
-  AddressSet paid_;  // the accounts derive() counted among the actors
+  AddressSet paid_;                                  // the accounts derive() counted among the actors
+  std::vector<std::pair<Address, Address>> repays_;  // (caller, borrower) of each kRepaySelectors call
+
+  void note_repay(const Frame& f, std::uint32_t sel) {
+    for (const RepaySelector& r : kRepaySelectors) {
+      if (r.selector != sel) continue;
+      U256 w;
+      if (r.borrower_word < 0)
+        repays_.emplace_back(f.from, f.from);
+      else if (t.word(f, static_cast<std::size_t>(r.borrower_word), w) && is_address_word(w))
+        repays_.emplace_back(f.from, word_address(w));
+      return;
+    }
+  }
 
  public:
   /// True when `holder`'s change in `asset` is not a loss to anyone: the zero address, a token's
