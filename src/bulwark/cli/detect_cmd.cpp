@@ -41,6 +41,7 @@ struct AnalyzeOptions {
   double native_usd = 1000;
   double profit_usd = 40'000;
   double profit_usd_alone = 1'000'000;
+  double backed_borrow = 0.9;
 };
 
 /// The JSON line of one analysed trace, counting incident-grade results in `incidents`.
@@ -141,6 +142,7 @@ int run_analyze_trace(const AnalyzeOptions& o) {
   cfg.native_usd = o.native_usd;
   cfg.profit_usd = o.profit_usd;
   cfg.profit_usd_alone = o.profit_usd_alone;
+  cfg.backed_borrow = o.backed_borrow;
   std::size_t done = 0, failed = 0, incidents = 0;
   chain::Trace trace;  // one trace and one analysis for all the files: their buffers are reused
   detect::Analysis analysis;
@@ -496,6 +498,12 @@ void add_detect_commands(CLI::App& app, std::function<int()>& run, const Global&
   cmd->add_option("--profit-usd-alone", o.profit_usd_alone,
                   "Dollar profit taken from contracts that is an incident without another sign of attack")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option(
+         "--backed-borrow", o.backed_borrow,
+         "Share of a market's flash-loan-funded payout that the sender's side must pay into the market "
+         "for the payout to count as a borrow against collateral, not an attack")
+      ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
   cmd->callback([&run] { run = [] { return run_analyze_trace(o); }; });
 

@@ -329,12 +329,14 @@ Dollars dollars(const Facts& x, const Signs& s, const Values& values) {
 /// generic extraction rules.
 class Combiner {
  public:
-  Combiner(const Facts& x, const Signs& s, Drains drains, Dollars dollars, std::vector<std::string> signals)
+  Combiner(const Facts& x, const Signs& s, Drains drains, Dollars dollars, std::vector<std::string> signals,
+           std::vector<Address> backed)
       : x_(x),
         s_(s),
         drains_(std::move(drains)),
         dollars_(std::move(dollars)),
-        signals_(std::move(signals)) {}
+        signals_(std::move(signals)),
+        backed_(std::move(backed)) {}
 
   void governance(const std::vector<std::size_t>& frames) {
     if (frames.empty()) return;
@@ -498,7 +500,11 @@ class Combiner {
   void extraction() {
     if (!s_.profit || s_.victims.empty()) return;
     const bool deployed = !x_.created.empty();
-    const bool funded_by_loan = s_.loan_funded(x_);
+    // A flash loan funds an extraction unless every victim paid out of a market the sender's side paid
+    // as much into (a borrow against collateral deposited with the loan's money).
+    const bool funded_by_loan = s_.loan_funded(x_) && !std::ranges::all_of(s_.victims, [&](const Victim& v) {
+                                  return std::ranges::find(backed_, v.holder) != backed_.end();
+                                });
     Finding f{FindingKind::kExtraction, Severity::kMedium, 0.5};
     if (deployed || funded_by_loan) {
       f.kind = funded_by_loan ? FindingKind::kFlashLoan : FindingKind::kExtraction;
@@ -518,13 +524,20 @@ class Combiner {
 
   /// A large dollar profit taken from contracts: whatever the mechanism, someone's money moved to the
   /// sender. Without another sign of attack a controller moving its own funds looks the same, so the bar
-  /// is higher (`profit_usd_alone`).
+  /// is higher (`profit_usd_alone`), and some contract that lost value must have traded with the sender's
+  /// side (gained an asset too): a withdrawal pays out and gets nothing back at any size (a whale's), where
+  /// a trade that loses a million dollars at the transaction's own prices was mispriced.
   void dollar_profit() {
     const Dollars& d = dollars_;
-    const double bar = s_.corroborated(x_) ? x_.cfg.profit_usd : x_.cfg.profit_usd_alone;
+    const bool corroborated = s_.corroborated(x_);
+    const double bar = corroborated ? x_.cfg.profit_usd : x_.cfg.profit_usd_alone;
     if (!(d.profit_known && d.profit_usd >= bar && d.lost_usd >= 0.5 * d.profit_usd && !x_.liquidation &&
           !d.value_losers.empty()))
       return;
+    const auto one_sided = [&](const Victim& v) {
+      return std::ranges::binary_search(s_.victims, v.holder, {}, &Victim::holder);
+    };
+    if (!corroborated && std::ranges::all_of(d.value_losers, one_sided)) return;
     const bool loan = !s_.loans.empty();
     Finding f{loan ? FindingKind::kFlashLoan : FindingKind::kExtraction, Severity::kHigh, loan ? 0.8 : 0.7};
     f.rule = fmt::format(
@@ -657,6 +670,7 @@ class Combiner {
   const Drains drains_;
   const Dollars dollars_;
   std::vector<std::string> signals_;
+  std::vector<Address> backed_;  // victims whose payments were borrows backed in the transaction
   std::optional<Finding> best_;
 };
 
@@ -700,6 +714,7 @@ std::span<const std::uint32_t> known_selectors() {
                             std::span<const std::uint32_t>(kCallbackSelectors),
                             std::span<const std::uint32_t>(kPoolSwapSelectors)})
       v.insert(v.end(), list.begin(), list.end());
+    for (const RepaySelector& r : kRepaySelectors) v.push_back(r.selector);
     for (std::uint32_t sel : {kApprove, kIncreaseAllowance, kBalanceOf, kGetReserves, kTransferFrom, kPermit,
                               kDaiPermit, kIsValidSignature})
       v.push_back(sel);
@@ -768,7 +783,12 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   // (From half a dollar, as it is written: a sum of rounding errors in the last bits is no profit.)
   if (d.profit_usd >= 0.5) signals.push_back(fmt::format("sender's side profit ${:.0f}", d.profit_usd));
 
-  Combiner c(x, *s, std::move(drains), std::move(d), std::move(signals));
+  // Borrows against collateral deposited in the same transaction, where a flash loan would count.
+  std::vector<Address> backed;
+  if (s->profit && !s->victims.empty() && s->loan_funded(x))
+    backed = backed_payers(x, s->victims, s->loans, values, x.cfg.backed_borrow);
+
+  Combiner c(x, *s, std::move(drains), std::move(d), std::move(signals), std::move(backed));
   c.governance(governance);
   c.reentrancy();
   c.loans_repaid_as_deposits();

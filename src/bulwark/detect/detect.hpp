@@ -80,6 +80,10 @@ struct DetectConfig {
   /// A contract that pays the sender's side at least this multiple of what the sender's side paid it (same
   /// asset, within the transaction) corroborates a drain.
   double outsized_return = 1000;
+  /// A flash-loan-funded payment out of a market counts as a borrow against collateral, not a sign of
+  /// attack, when the sender's side paid that market's other holders at least this share of its dollar
+  /// value in the same transaction (`rules::backed_payers`).
+  double backed_borrow = 0.9;
   std::size_t max_evidence = 12;  ///< Evidence entries kept per finding.
   double native_usd = 1000;       ///< Dollar value of one native coin (ETH, BNB), for valuing profits.
   /// A sender's-side profit this large (dollars), taken from contracts, with another sign of attack (a
@@ -107,8 +111,8 @@ void analyze_into(const chain::Trace& trace, const DetectConfig& config, Analysi
 std::string frame_path(const chain::Trace& trace, std::size_t i);
 
 /// Every function selector the flow analysis and the rules read (ERC-20 and wrapped-native calls, pool,
-/// lender, liquidation and governance entry points, callbacks, permits, ERC-1271), sorted. Any other
-/// selector is only compared with others: what a contract names its functions changes no finding.
+/// lender, liquidation, debt-repayment and governance entry points, callbacks, permits, ERC-1271), sorted.
+/// Any other selector is only compared with others: what a contract names its functions changes no finding.
 std::span<const std::uint32_t> known_selectors();
 
 /// JSON forms (addresses EIP-55, amounts decimal strings).

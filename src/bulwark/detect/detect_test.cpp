@@ -264,6 +264,77 @@ TEST(DetectTest, ABorrowerUnwindingItsOwnPositionWithAFlashLoanIsNotAnIncident) 
   EXPECT_TRUE(names(f->victims, 22));
 }
 
+/// A leverage taken with a flash loan of 1,000 kToken ($1 a unit): sold in a pool for 500 of a collateral
+/// token ($2 a unit at that rate), `deposited` of which go into a lending market's collateral holder, whose
+/// reserve of kToken lends the 1,009 that repay the loan; the rest of the collateral goes to the sender.
+json leverage_with_a_flash_loan(const U256& deposited) {
+  const unsigned market = 20, reserve = 21, coll_holder = 22, coll = 23, pool = 24;
+  return frame(
+      "CALL", kEoa, kAttack, "0x01",
+      {flash_loan({frame("CALL", kAttack, kToken, transfer_input(pool, 1000)),
+                   frame("CALL", pool, coll, transfer_input(kAttack, 500)),
+                   frame("CALL", kAttack, market, "0x617ba037" + word_addr(coll) + word_num(deposited),
+                         {frame("CALL", market, coll, transfer_from_input(kAttack, coll_holder, deposited)),
+                          frame("CALL", market, coll_holder, "0x94362e8b" + word_addr(kAttack))}),
+                   frame("CALL", kAttack, market, "0xa415bcad" + word_addr(kToken) + word_num(1009),
+                         {frame("CALL", market, reserve, "0x4efecaa5",
+                                {frame("CALL", reserve, kToken, transfer_input(kAttack, 1009))})}),
+                   frame("CALL", kAttack, coll, transfer_input(kEoa, *U256(500).checked_sub(deposited)))},
+                  1000)});
+}
+
+TEST(DetectTest, ABorrowBackedByCollateralDepositedWithTheFlashLoanIsNotAnIncident) {
+  DetectConfig cfg;
+  cfg.tables.usd_tokens[a(kToken)] = 0;
+  // $990 of collateral into the market for $1,009 out of it: the market was paid as much as it lent
+  // (`backed_borrow`, 90%), and the sender's side keeps only what it did not deposit.
+  const auto lev = run(leverage_with_a_flash_loan(495), cfg);
+  EXPECT_EQ(incident(lev), nullptr);
+  EXPECT_TRUE(std::ranges::any_of(lev.findings, [](const Finding& f) {
+    return f.kind == FindingKind::kExtraction && f.severity == Severity::kMedium && names(f.victims, 21);
+  }));
+  // $20 of collateral for the same $1,009: a borrow the collateral does not back, funded by the loan.
+  const auto bad = run(leverage_with_a_flash_loan(10), cfg);
+  const Finding* f = incident(bad);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kFlashLoan);
+  EXPECT_TRUE(names(f->victims, 21));
+  // The same borrow is backed when the bar is lower.
+  cfg.backed_borrow = 0.01;
+  EXPECT_EQ(incident(run(leverage_with_a_flash_loan(10), cfg)), nullptr);
+}
+
+TEST(DetectTest, AWhalesWithdrawalOfMillionsIsNoIncidentAMispricedTradeOfMillionsIs) {
+  DetectConfig cfg;
+  cfg.tables.usd_tokens[a(kToken)] = 0;
+  // $2,000,000 paid out of a market's reserve to the account that called the market, nothing back: a
+  // withdrawal, at any size, without another sign of attack.
+  const unsigned market = 20, reserve = 21;
+  const json whale = frame("CALL", kEoa, market, "0x69328dec",
+                           {frame("CALL", market, reserve, "0xd7020d0a",
+                                  {frame("CALL", reserve, kToken, transfer_input(kEoa, 2'000'000))})});
+  const auto w = run(whale, cfg);
+  EXPECT_EQ(incident(w), nullptr);
+  ASSERT_FALSE(w.findings.empty());
+  EXPECT_EQ(w.findings[0].severity, Severity::kMedium);
+  EXPECT_TRUE(names(w.findings[0].victims, reserve));
+  // X bought at $1 in one pool, sold for 2,000 times as much Y in another, Y sold at $1 in a third: the
+  // second pool traded and lost $2,000,000 at the transaction's own prices.
+  const unsigned tokX = 50, tokY = 51, pool_a = 52, pool_b = 53, pool_c = 54;
+  const json trades = frame("CALL", kEoa, kAttack, "0x01",
+                            {frame("CALL", kAttack, kToken, transfer_input(pool_a, 1000)),
+                             frame("CALL", pool_a, tokX, transfer_input(kAttack, 1000)),
+                             frame("CALL", kAttack, tokX, transfer_input(pool_b, 1000)),
+                             frame("CALL", pool_b, tokY, transfer_input(kAttack, 2'000'000)),
+                             frame("CALL", kAttack, tokY, transfer_input(pool_c, 2'000'000)),
+                             frame("CALL", pool_c, kToken, transfer_input(kAttack, 2'000'000))});
+  const auto traded = run(trades, cfg);
+  const Finding* f = incident(traded);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kExtraction);
+  EXPECT_EQ(f->victims, std::vector<Address>{a(pool_b)});
+}
+
 /// A lender of the native coin that pays the loan by calling the borrower's receive function with it; the
 /// borrower, inside, has a vault pay it, and pays `back` to the lender by a plain transfer.
 json coin_loan_paid_by_its_callback(const U256& amount, const U256& back) {
