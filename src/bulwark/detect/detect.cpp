@@ -709,12 +709,13 @@ Severity Analysis::max_severity() const {
 std::span<const std::uint32_t> known_selectors() {
   static const std::vector<std::uint32_t> all = [] {
     std::vector<std::uint32_t> v(std::begin(kFlowSelectors), std::end(kFlowSelectors));
-    for (const auto list : {std::span<const std::uint32_t>(kLiquidationSelectors),
-                            std::span<const std::uint32_t>(kGovernanceSelectors),
+    for (const auto list : {std::span<const std::uint32_t>(kGovernanceSelectors),
                             std::span<const std::uint32_t>(kCallbackSelectors),
                             std::span<const std::uint32_t>(kPoolSwapSelectors)})
       v.insert(v.end(), list.begin(), list.end());
-    for (const RepaySelector& r : kRepaySelectors) v.push_back(r.selector);
+    for (const auto table : {std::span<const PositionCall>(kLiquidationSelectors),
+                             std::span<const PositionCall>(kRepaySelectors)})
+      for (const PositionCall& c : table) v.push_back(c.selector);
     for (std::uint32_t sel : {kApprove, kIncreaseAllowance, kBalanceOf, kGetReserves, kTransferFrom, kPermit,
                               kDaiPermit, kIsValidSignature})
       v.push_back(sel);

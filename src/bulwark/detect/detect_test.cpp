@@ -224,26 +224,30 @@ TEST(DetectTest, FlashLoanFundedExtractionIsIncidentGrade) {
   EXPECT_EQ(f->loss[0].amount, U256(5000));
 }
 
-/// A borrower's position unwound with a flash loan of `debt` kToken: the attack contract repays the debt
-/// of `borrower` to a lending market (Aave's repay(asset, amount, rateMode, onBehalfOf), the repayment
-/// pulled into the debt's holder), withdraws `collateral` of another token from the collateral's holder,
-/// sells part of it in a pool for what repays the loan, and keeps the rest.
-json unwound_position(unsigned borrower, const U256& debt, const U256& collateral) {
+/// A position closed with a flash loan of `debt` kToken: the attack contract makes `call` into a lending
+/// market, which pulls the debt's repayment into the debt's holder and pays `collateral` of another token out
+/// of the collateral's holder; the attack contract sells part of it in a pool for what repays the loan and
+/// keeps the rest.
+json closed_position(const std::string& call, const U256& debt, const U256& collateral) {
   const unsigned market = 20, debt_holder = 21, coll_holder = 22, coll = 23, pool = 24;
-  const std::string repay =
-      "0x573ade81" + word_addr(kToken) + word_num(debt) + word_num(2) + word_addr(borrower);
-  const std::string withdraw = "0x69328dec" + word_addr(coll) + word_num(collateral) + word_addr(kAttack);
   const U256 sold = *collateral.checked_sub(U256(100));
   return frame(
       "CALL", kEoa, kAttack, "0x01",
-      {flash_loan({frame("CALL", kAttack, market, repay,
-                         {frame("CALL", market, kToken, transfer_from_input(kAttack, debt_holder, debt))}),
-                   frame("CALL", kAttack, market, withdraw,
-                         {frame("CALL", market, coll_holder, "0xd7020d0a" + word_addr(kAttack),
+      {flash_loan({frame("CALL", kAttack, market, call,
+                         {frame("CALL", market, kToken, transfer_from_input(kAttack, debt_holder, debt)),
+                          frame("CALL", market, coll_holder, "0xd7020d0a" + word_addr(kAttack),
                                 {frame("CALL", coll_holder, coll, transfer_input(kAttack, collateral))})}),
                    frame("CALL", kAttack, coll, transfer_input(pool, sold)),
                    frame("CALL", pool, kToken, transfer_input(kAttack, *debt.checked_add(U256(9))))},
                   debt)});
+}
+
+/// Aave's repay(asset, amount, rateMode, onBehalfOf) of `borrower`'s debt, then its collateral taken out:
+/// closed_position with the repayment as the call.
+json unwound_position(unsigned borrower, const U256& debt, const U256& collateral) {
+  return closed_position(
+      "0x573ade81" + word_addr(kToken) + word_num(debt) + word_num(2) + word_addr(borrower), debt,
+      collateral);
 }
 
 TEST(DetectTest, ABorrowerUnwindingItsOwnPositionWithAFlashLoanIsNotAnIncident) {
@@ -259,6 +263,23 @@ TEST(DetectTest, ABorrowerUnwindingItsOwnPositionWithAFlashLoanIsNotAnIncident) 
   // Another account's debt repaid and the collateral it freed taken: funded by the flash loan, an attack.
   const auto other = run(unwound_position(kUser, 1000, 5000));
   const Finding* f = incident(other);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->kind, FindingKind::kFlashLoan);
+  EXPECT_TRUE(names(f->victims, 22));
+}
+
+TEST(DetectTest, AFlashLoanFundedLiquidationIsNotAnIncidentUnlessItLiquidatesTheSendersOwnPosition) {
+  // Aave's liquidationCall(collateral, debt, user, amount, receiveAToken).
+  const auto liquidation = [](unsigned user) {
+    return closed_position(
+        "0x00a718a9" + word_addr(23) + word_addr(kToken) + word_addr(user) + word_num(1000) + word_num(0),
+        1000, 5000);
+  };
+  EXPECT_EQ(incident(run(liquidation(kUser))), nullptr);
+  // The liquidated position is the attack contract's own: a self-liquidation at a discount the market
+  // should not give, funded by the loan.
+  const auto own = run(liquidation(kAttack));
+  const Finding* f = incident(own);
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->kind, FindingKind::kFlashLoan);
   EXPECT_TRUE(names(f->victims, 22));

@@ -31,33 +31,41 @@ using chain::Trace;
 inline constexpr std::uint32_t kBalanceOf = 0x70a08231;    // balanceOf(address)
 inline constexpr std::uint32_t kGetReserves = 0x0902f1ac;  // getReserves()
 using selector::kTransferFrom;
-// Liquidations: a liquidator repays debt and takes collateral at a discount, by design.
-inline constexpr std::uint32_t kLiquidationSelectors[] = {
-    0x00a718a9,  // liquidationCall(address,address,address,uint256,bool): Aave v2/v3
-    0xf5e3c462,  // liquidateBorrow(address,uint256,address): Compound cToken
-    0xaae40a2a,  // liquidateBorrow(address,address): Compound cEther
-    0x96cd4ddb,  // liquidate(address,address,address,uint256): Euler
-    0x3b5b4d6d,  // absorb(address,address[]): Compound v3
+/// A lending market's call on a borrower's position: `borrower_word` is the ABI word that names the
+/// borrower, or -1 where the call names none (a repayment of the caller's own debt; accounts in an array).
+struct PositionCall {
+  std::uint32_t selector;
+  int borrower_word;
+};
+
+// Liquidations: a liquidator repays a borrower's debt and takes collateral at a discount, by design. A
+// liquidation of the sender's side's own position is not a liquidator's (a self-liquidation at a discount
+// the market should not give): it counts only where the borrower is off the sender's side, or not read.
+inline constexpr PositionCall kLiquidationSelectors[] = {
+    {0x00a718a9, 2},   // liquidationCall(address,address,address,uint256,bool): Aave v2/v3 (user)
+    {0xf5e3c462, 0},   // liquidateBorrow(address,uint256,address): Compound cToken (borrower)
+    {0xaae40a2a, 0},   // liquidateBorrow(address,address): Compound cEther (borrower)
+    {0x6f70e66f, 0},   // liquidate(address,address,address,uint256,uint256): Euler (violator)
+    {0xc1342574, 0},   // liquidate(address,address,uint256,uint256): Euler v2 vaults (violator)
+    {0xc3cecfd2, -1},  // absorb(address,address[]): Compound v3 (the accounts, in an array)
 };
 
 // Debt repaid to a lending market. A borrower closing or shrinking its own position repays its debt and
 // takes collateral out, often with a flash loan: the collateral's holder pays out with nothing back that
 // the flows show (the debt and the deposit it cancels are the market's own accounting), as in a
-// liquidation. `borrower_word`: the ABI word naming whose debt is repaid, or -1 where it is the caller's.
-struct RepaySelector {
-  std::uint32_t selector;
-  int borrower_word;
-};
-inline constexpr RepaySelector kRepaySelectors[] = {
-    {0x573ade81, 3},   // repay(address,uint256,uint256,address onBehalfOf): Aave v2/v3 and their forks
+// liquidation.
+inline constexpr PositionCall kRepaySelectors[] = {
+    {0x573ade81, 3},   // repay(address,uint256,uint256,address): Aave v2/v3 and forks (onBehalfOf)
     {0x2dad97d4, -1},  // repayWithATokens(address,uint256,uint256): Aave v3
-    {0xee3e210b, 3},   // repayWithPermit(address,uint256,uint256,address onBehalfOf,...): Aave v3
+    {0xee3e210b,
+     3},  // repayWithPermit(address,uint256,uint256,address,uint256,uint8,bytes32,bytes32): Aave v3
     {0x0e752702, -1},  // repayBorrow(uint256): Compound cToken
     {0x4e4d9fea, -1},  // repayBorrow(): Compound cEther
-    {0x2608f818, 0},   // repayBorrowBehalf(address borrower,uint256): Compound cToken
-    {0xe5974619, 0},   // repayBorrowBehalf(address borrower): Compound cEther
-    {0x20b76e81, 7},   // repay(MarketParams,uint256,uint256,address onBehalf,bytes): Morpho Blue
-    {0xacb70815, 1},   // repay(uint256,address receiver): Euler v2 vaults
+    {0x2608f818, 0},   // repayBorrowBehalf(address,uint256): Compound cToken (borrower)
+    {0xe5974619, 0},   // repayBorrowBehalf(address): Compound cEther (borrower)
+    {0x20b76e81,
+     7},  // repay((address,address,address,address,uint256),uint256,uint256,address,bytes): Morpho Blue
+    {0xacb70815, 1},   // repay(uint256,address): Euler v2 vaults (receiver)
     {0x0e704d50, -1},  // closeTrove(): Liquity
     {0x04491fa7, -1},  // repayLUSD(uint256,address,address): Liquity
     {0x4b666199, -1},  // wipe(address,address,uint256,uint256): Maker proxy actions
@@ -77,7 +85,6 @@ inline constexpr std::uint32_t kGovernanceSelectors[] = {
     0x7b3c71d3,  // castVoteWithReason(uint256,uint8,string)
     0xfe0d94c1,  // execute(uint256): GovernorAlpha/Bravo
     0x2656227d,  // execute(address[],uint256[],bytes[],bytes32): OpenZeppelin Governor
-    0x0d61b519,  // execute(uint256) variants: ...
 };
 
 // Callbacks a pool or lender makes into the contract that called it: swap callbacks (Uniswap v3,
@@ -127,8 +134,8 @@ struct SelectorFilter {
 
 inline constexpr SelectorFilter kRuleSelectors = [] {
   SelectorFilter f;
-  for (std::uint32_t sel : kLiquidationSelectors) f.add(sel);
-  for (const RepaySelector& r : kRepaySelectors) f.add(r.selector);
+  for (const PositionCall& c : kLiquidationSelectors) f.add(c.selector);
+  for (const PositionCall& c : kRepaySelectors) f.add(c.selector);
   for (std::uint32_t sel : kGovernanceSelectors) f.add(sel);
   for (std::uint32_t sel : kCallbackSelectors) f.add(sel);
   for (std::uint32_t sel : kPoolSwapSelectors) f.add(sel);
@@ -203,8 +210,8 @@ struct Facts {
   /// at its call), and tokens it minted for itself by calling their `mint` directly: a token among them
   /// has no value outside the transaction (whoever may mint it at will gives it none).
   AddressSet issued;
-  AddressSet wrapped;  // cfg.tables.wrapped_native, for the many lookups of neutral()
-  bool liquidation = false;
+  AddressSet wrapped;        // cfg.tables.wrapped_native, for the many lookups of neutral()
+  bool liquidation = false;  // kLiquidationSelectors, of a borrower off the sender's side
   // Whether the calls some rules look for are made at all (by frames that did not fail): those rules skip
   // their pass over the frames when they are not.
   bool governance = false;     // kGovernanceSelectors
@@ -255,8 +262,8 @@ struct Facts {
       batch_shaped = batch_shaped || batch_shaped_call(f);
       if (const std::uint32_t sel = t.selector(f); kRuleSelectors.may_hold(sel)) {
         const bool call_below = i > 0 && f.kind == CallKind::kCall;
-        liquidation = liquidation || in(sel, kLiquidationSelectors);
-        note_repay(f, sel);
+        note(f, sel, kLiquidationSelectors, Address{}, liquidated_);
+        note(f, sel, kRepaySelectors, f.from, repays_);
         governance = governance || in(sel, kGovernanceSelectors);
         callbacks = callbacks || (call_below && in(sel, kCallbackSelectors));
         approvals = approvals || (call_below && (sel == kApprove || sel == kIncreaseAllowance));
@@ -314,19 +321,25 @@ struct Facts {
       paid_.insert(p);
     }
     if (paid.capacity() > 1 << 12) paid = {};
+    liquidation = std::ranges::any_of(
+        liquidated_, [&](const auto& c) { return c.second.is_zero() || !actors.contains(c.second); });
   }
 
-  AddressSet paid_;                                  // the accounts derive() counted among the actors
-  std::vector<std::pair<Address, Address>> repays_;  // (caller, borrower) of each kRepaySelectors call
+  AddressSet paid_;  // the accounts derive() counted among the actors
+  // (caller, borrower) of each call of the two tables above, in frames that did not fail; a borrower the
+  // call does not name is the caller for a repayment, the zero address for a liquidation.
+  std::vector<std::pair<Address, Address>> repays_;
+  std::vector<std::pair<Address, Address>> liquidated_;
 
-  void note_repay(const Frame& f, std::uint32_t sel) {
-    for (const RepaySelector& r : kRepaySelectors) {
-      if (r.selector != sel) continue;
+  void note(const Frame& f, std::uint32_t sel, std::span<const PositionCall> table, const Address& unnamed,
+            std::vector<std::pair<Address, Address>>& out) {
+    for (const PositionCall& c : table) {
+      if (c.selector != sel) continue;
       U256 w;
-      if (r.borrower_word < 0)
-        repays_.emplace_back(f.from, f.from);
-      else if (t.word(f, static_cast<std::size_t>(r.borrower_word), w) && is_address_word(w))
-        repays_.emplace_back(f.from, word_address(w));
+      if (c.borrower_word < 0)
+        out.emplace_back(f.from, unnamed);
+      else if (t.word(f, static_cast<std::size_t>(c.borrower_word), w) && is_address_word(w))
+        out.emplace_back(f.from, word_address(w));
       return;
     }
   }
