@@ -288,9 +288,10 @@ TEST(DetectTest, AFlashLoanFundedLiquidationIsNotAnIncidentUnlessItLiquidatesThe
 /// A leverage taken with a flash loan of 1,000 kToken ($1 a unit): sold in a pool for 500 of a collateral
 /// token ($2 a unit at that rate), `deposited` of which go into a lending market's collateral holder, whose
 /// reserve of kToken lends the 1,009 that repay the loan; the rest of the collateral goes to the sender.
-json leverage_with_a_flash_loan(const U256& deposited) {
+/// With `issued`, the attack contract first mints itself some of the collateral token.
+json leverage_with_a_flash_loan(const U256& deposited, bool issued = false) {
   const unsigned market = 20, reserve = 21, coll_holder = 22, coll = 23, pool = 24;
-  return frame(
+  json j = frame(
       "CALL", kEoa, kAttack, "0x01",
       {flash_loan({frame("CALL", kAttack, kToken, transfer_input(pool, 1000)),
                    frame("CALL", pool, coll, transfer_input(kAttack, 500)),
@@ -302,6 +303,10 @@ json leverage_with_a_flash_loan(const U256& deposited) {
                                 {frame("CALL", reserve, kToken, transfer_input(kAttack, 1009))})}),
                    frame("CALL", kAttack, coll, transfer_input(kEoa, *U256(500).checked_sub(deposited)))},
                   1000)});
+  if (issued)  // mint(address,uint256), called by the attack contract on the token itself
+    j["calls"].insert(j["calls"].begin(),
+                      frame("CALL", kAttack, coll, "0x40c10f19" + word_addr(kAttack) + word_num(100)));
+  return j;
 }
 
 TEST(DetectTest, ABorrowBackedByCollateralDepositedWithTheFlashLoanIsNotAnIncident) {
@@ -320,6 +325,11 @@ TEST(DetectTest, ABorrowBackedByCollateralDepositedWithTheFlashLoanIsNotAnIncide
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->kind, FindingKind::kFlashLoan);
   EXPECT_TRUE(names(f->victims, 21));
+  // Collateral the sender's side minted for itself backs nothing: it is worth nothing outside the
+  // transaction.
+  const auto minted = run(leverage_with_a_flash_loan(495, true), cfg);
+  ASSERT_NE(incident(minted), nullptr);
+  EXPECT_TRUE(names(incident(minted)->victims, 21));
   // The same borrow is backed when the bar is lower.
   cfg.backed_borrow = 0.01;
   EXPECT_EQ(incident(run(leverage_with_a_flash_loan(10), cfg)), nullptr);

@@ -292,8 +292,9 @@ double value_of(const Values& v, const AssetRef& a, const NetAmount& n);
 /// The victims (of `victims`) whose every payment to the sender's side was made inside a call the
 /// sender's side made into some contract M (a market's entry point: the nearest such call at or above the
 /// payment), where, inside its calls into M, the sender's side paid holders of M other than the victims,
-/// the flash lenders' holders and neutral accounts at least `cover` times the dollar value of what the
-/// victims paid under M (valued by `values`; an unvalued payment counts as nothing paid back). A borrow
+/// the flash lenders' holders and neutral accounts, in assets other than the tokens it issued
+/// (`Facts::issued`: worth nothing outside the transaction), at least `cover` times the dollar value of what
+/// the victims paid under M (valued by `values`; an unvalued payment counts as nothing paid back). A borrow
 /// against collateral deposited in the same transaction (a flash-loan-funded leverage, a collateral swap)
 /// pays out of one holder of the market (the borrowed asset's reserve) what it took into another (the
 /// collateral's): the flows show the market paid in one asset and paying in another, as a pool is.

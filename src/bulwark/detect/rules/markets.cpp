@@ -42,7 +42,8 @@ std::vector<Address> backed_payers(const Facts& x, const std::vector<Victim>& vi
       paid_out[market] += usd;
       entries_of[fl.from].insert(market);
     } else if (e >= 0 && x.is_actor(fl.from) && !x.is_actor(fl.to) && !losers.contains(fl.to) &&
-               !lenders.contains(fl.to) && !x.neutral(fl.to, fl.asset)) {
+               !lenders.contains(fl.to) && !x.neutral(fl.to, fl.asset) &&
+               (fl.asset.native || !x.issued.contains(fl.asset.token))) {
       paid_in[context_of(frames[static_cast<std::size_t>(e)])] += usd;
     }
   }
