@@ -124,8 +124,8 @@ inline bool in(std::uint32_t sel, std::span<const std::uint32_t> set) {
   return std::find(set.begin(), set.end(), sel) != set.end();
 }
 
-/// A 256-bit filter of every selector above by its low byte: a frame whose selector is not in it calls
-/// none of them, which most frames show with one bit test instead of the list scans.
+/// A 256-bit filter of selectors by their low byte: a frame whose selector is not in it calls none of
+/// them, which most frames show with one bit test instead of the list scans.
 struct SelectorFilter {
   std::array<std::uint64_t, 4> bits{};
   constexpr void add(std::uint32_t sel) { bits[(sel >> 6) & 3] |= std::uint64_t{1} << (sel & 63); }
@@ -135,11 +135,20 @@ struct SelectorFilter {
 inline constexpr SelectorFilter kRuleSelectors = [] {
   SelectorFilter f;
   for (const PositionCall& c : kLiquidationSelectors) f.add(c.selector);
-  for (const PositionCall& c : kRepaySelectors) f.add(c.selector);
   for (std::uint32_t sel : kGovernanceSelectors) f.add(sel);
   for (std::uint32_t sel : kCallbackSelectors) f.add(sel);
   for (std::uint32_t sel : kPoolSwapSelectors) f.add(sel);
   for (std::uint32_t sel : {kApprove, kIncreaseAllowance, kBalanceOf, kGetReserves}) f.add(sel);
+  return f;
+}();
+
+/// The calls on a borrower's position (liquidations and repayments). The repayments are not in
+/// `kRuleSelectors`, which decides which transactions the rules read at all: they only take a sign of
+/// attack away, so a transaction in which no rule can find anything need not be read for them.
+inline constexpr SelectorFilter kPositionFilter = [] {
+  SelectorFilter f;
+  for (const PositionCall& c : kLiquidationSelectors) f.add(c.selector);
+  for (const PositionCall& c : kRepaySelectors) f.add(c.selector);
   return f;
 }();
 
@@ -260,10 +269,13 @@ struct Facts {
         last_to = &f.to;
       }
       batch_shaped = batch_shaped || batch_shaped_call(f);
-      if (const std::uint32_t sel = t.selector(f); kRuleSelectors.may_hold(sel)) {
-        const bool call_below = i > 0 && f.kind == CallKind::kCall;
+      const std::uint32_t sel = t.selector(f);
+      if (kPositionFilter.may_hold(sel)) {
         note(f, sel, kLiquidationSelectors, Address{}, liquidated_);
         note(f, sel, kRepaySelectors, f.from, repays_);
+      }
+      if (kRuleSelectors.may_hold(sel)) {
+        const bool call_below = i > 0 && f.kind == CallKind::kCall;
         governance = governance || in(sel, kGovernanceSelectors);
         callbacks = callbacks || (call_below && in(sel, kCallbackSelectors));
         approvals = approvals || (call_below && (sel == kApprove || sel == kIncreaseAllowance));
