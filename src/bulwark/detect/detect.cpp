@@ -534,11 +534,13 @@ class Combiner {
     if (!(d.profit_known && d.profit_usd >= bar && d.lost_usd >= 0.5 * d.profit_usd && !x_.liquidation &&
           !d.value_losers.empty()))
       return;
-    const auto one_sided = [&](const Victim& v) {
-      return std::ranges::binary_search(s_.victims, v.holder, {}, &Victim::holder);
+    const auto traded = [&](const Victim& v) {  // it gained some asset in the transaction too
+      return std::ranges::any_of(holder_net(x_.flows, v.holder), [&](const auto& e) {
+        return e.second.gain() && !x_.neutral(v.holder, e.first.second);
+      });
     };
-    if (!corroborated && std::ranges::all_of(d.value_losers, one_sided)) return;
-    const bool loan = !s_.loans.empty();
+    if (!corroborated && std::ranges::none_of(d.value_losers, traded)) return;
+    const bool loan = s_.loan_funded(x_);
     Finding f{loan ? FindingKind::kFlashLoan : FindingKind::kExtraction, Severity::kHigh, loan ? 0.8 : 0.7};
     f.rule = fmt::format(
         "the sender's side gained ${:.0f} (valued at stablecoin, native and in-transaction swap prices) "

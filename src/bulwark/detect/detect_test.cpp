@@ -235,6 +235,7 @@ json closed_position(const std::string& call, const U256& debt, const U256& coll
       "CALL", kEoa, kAttack, "0x01",
       {flash_loan({frame("CALL", kAttack, market, call,
                          {frame("CALL", market, kToken, transfer_from_input(kAttack, debt_holder, debt)),
+                          frame("CALL", market, debt_holder, "0x28530a47" + word_addr(kAttack)),
                           frame("CALL", market, coll_holder, "0xd7020d0a" + word_addr(kAttack),
                                 {frame("CALL", coll_holder, coll, transfer_input(kAttack, collateral))})}),
                    frame("CALL", kAttack, coll, transfer_input(pool, sold)),
@@ -260,6 +261,16 @@ TEST(DetectTest, ABorrowerUnwindingItsOwnPositionWithAFlashLoanIsNotAnIncident) 
   EXPECT_TRUE(std::ranges::any_of(own.findings, [](const Finding& f) {
     return f.kind == FindingKind::kExtraction && f.severity == Severity::kMedium && names(f.victims, 22);
   }));
+  // A repayment call that pays nothing (repayBorrow(0) on a contract off the sender's side) takes no sign
+  // away from a flash-loan-funded extraction.
+  json empty = frame("CALL", kEoa, kAttack, "0x01",
+                     {flash_loan({frame("CALL", kAttack, kVault, "0x11111111",
+                                        {frame("CALL", kVault, kToken, transfer_input(kAttack, 5000))}),
+                                  frame("CALL", kAttack, 30, "0x0e752702" + word_num(0))},
+                                 1000)});
+  const auto nothing = run(empty);
+  ASSERT_NE(incident(nothing), nullptr);
+  EXPECT_EQ(incident(nothing)->kind, FindingKind::kFlashLoan);
   // Another account's debt repaid and the collateral it freed taken: funded by the flash loan, an attack.
   const auto other = run(unwound_position(kUser, 1000, 5000));
   const Finding* f = incident(other);
@@ -288,8 +299,9 @@ TEST(DetectTest, AFlashLoanFundedLiquidationIsNotAnIncidentUnlessItLiquidatesThe
 /// A leverage taken with a flash loan of 1,000 kToken ($1 a unit): sold in a pool for 500 of a collateral
 /// token ($2 a unit at that rate), `deposited` of which go into a lending market's collateral holder, whose
 /// reserve of kToken lends the 1,009 that repay the loan; the rest of the collateral goes to the sender.
-/// With `issued`, the attack contract first mints itself some of the collateral token.
-json leverage_with_a_flash_loan(const U256& deposited, bool issued = false) {
+/// With `issued`, the attack contract first mints itself some of the collateral token; `withdrawn` of the
+/// collateral is taken out of the market again before the borrow.
+json leverage_with_a_flash_loan(const U256& deposited, bool issued = false, const U256& withdrawn = 0) {
   const unsigned market = 20, reserve = 21, coll_holder = 22, coll = 23, pool = 24;
   json j = frame(
       "CALL", kEoa, kAttack, "0x01",
@@ -298,10 +310,14 @@ json leverage_with_a_flash_loan(const U256& deposited, bool issued = false) {
                    frame("CALL", kAttack, market, "0x617ba037" + word_addr(coll) + word_num(deposited),
                          {frame("CALL", market, coll, transfer_from_input(kAttack, coll_holder, deposited)),
                           frame("CALL", market, coll_holder, "0x94362e8b" + word_addr(kAttack))}),
+                   frame("CALL", kAttack, market, "0x69328dec" + word_addr(coll) + word_num(withdrawn),
+                         {frame("CALL", market, coll_holder, "0xd7020d0a" + word_addr(kAttack),
+                                {frame("CALL", coll_holder, coll, transfer_input(kAttack, withdrawn))})}),
                    frame("CALL", kAttack, market, "0xa415bcad" + word_addr(kToken) + word_num(1009),
                          {frame("CALL", market, reserve, "0x4efecaa5",
                                 {frame("CALL", reserve, kToken, transfer_input(kAttack, 1009))})}),
-                   frame("CALL", kAttack, coll, transfer_input(kEoa, *U256(500).checked_sub(deposited)))},
+                   frame("CALL", kAttack, coll,
+                         transfer_input(kEoa, *(*U256(500).checked_sub(deposited)).checked_add(withdrawn)))},
                   1000)});
   if (issued)  // mint(address,uint256), called by the attack contract on the token itself
     j["calls"].insert(j["calls"].begin(),
@@ -330,6 +346,10 @@ TEST(DetectTest, ABorrowBackedByCollateralDepositedWithTheFlashLoanIsNotAnIncide
   const auto minted = run(leverage_with_a_flash_loan(495, true), cfg);
   ASSERT_NE(incident(minted), nullptr);
   EXPECT_TRUE(names(incident(minted)->victims, 21));
+  // A deposit taken out again before the borrow backs nothing: the market kept none of it.
+  const auto withdrawn = run(leverage_with_a_flash_loan(495, false, 495), cfg);
+  ASSERT_NE(incident(withdrawn), nullptr);
+  EXPECT_EQ(incident(withdrawn)->kind, FindingKind::kFlashLoan);
   // The same borrow is backed when the bar is lower.
   cfg.backed_borrow = 0.01;
   EXPECT_EQ(incident(run(leverage_with_a_flash_loan(10), cfg)), nullptr);

@@ -32,39 +32,44 @@ inline constexpr std::uint32_t kBalanceOf = 0x70a08231;    // balanceOf(address)
 inline constexpr std::uint32_t kGetReserves = 0x0902f1ac;  // getReserves()
 using selector::kTransferFrom;
 /// A lending market's call on a borrower's position: `borrower_word` is the ABI word that names the
-/// borrower, or -1 where the call names none (a repayment of the caller's own debt; accounts in an array).
+/// borrower, or -1 where the call names none (a repayment of the caller's own debt).
 struct PositionCall {
   std::uint32_t selector;
   int borrower_word;
 };
 
-// Liquidations: a liquidator repays a borrower's debt and takes collateral at a discount, by design. A
-// liquidation of the sender's side's own position is not a liquidator's (a self-liquidation at a discount
-// the market should not give): it counts only where the borrower is off the sender's side, or not read.
+// Liquidations: a liquidator repays a borrower's debt and takes collateral at a discount, by design. One
+// counts where the call did not fail, is not a static call, paid something of the sender's side's into an
+// account off it, and names a borrower off the sender's side: a liquidation of the sender's side's own
+// position (a self-liquidation at a discount the market should not give) is no liquidator's, and a call
+// whose borrower cannot be read counts as none. (Compound v3's `absorb` pays the absorber nothing: no
+// exception is needed for it.)
 inline constexpr PositionCall kLiquidationSelectors[] = {
-    {0x00a718a9, 2},   // liquidationCall(address,address,address,uint256,bool): Aave v2/v3 (user)
-    {0xf5e3c462, 0},   // liquidateBorrow(address,uint256,address): Compound cToken (borrower)
-    {0xaae40a2a, 0},   // liquidateBorrow(address,address): Compound cEther (borrower)
-    {0x6f70e66f, 0},   // liquidate(address,address,address,uint256,uint256): Euler (violator)
-    {0xc1342574, 0},   // liquidate(address,address,uint256,uint256): Euler v2 vaults (violator)
-    {0xc3cecfd2, -1},  // absorb(address,address[]): Compound v3 (the accounts, in an array)
+    {0x00a718a9, 2},  // liquidationCall(address,address,address,uint256,bool): Aave v2/v3 (user)
+    {0xf5e3c462, 0},  // liquidateBorrow(address,uint256,address): Compound cToken (borrower)
+    {0xaae40a2a, 0},  // liquidateBorrow(address,address): Compound cEther (borrower)
+    {0x6f70e66f, 0},  // liquidate(address,address,address,uint256,uint256): Euler (violator)
+    {0xc1342574, 0},  // liquidate(address,address,uint256,uint256): Euler v2 vaults (violator)
+    // Morpho Blue's liquidate (borrower):
+    {0xd8eabcb8, 5},  // liquidate((address,address,address,address,uint256),address,uint256,uint256,bytes)
 };
 
 // Debt repaid to a lending market. A borrower closing or shrinking its own position repays its debt and
 // takes collateral out, often with a flash loan: the collateral's holder pays out with nothing back that
 // the flows show (the debt and the deposit it cancels are the market's own accounting), as in a
-// liquidation.
+// liquidation. A repayment counts under the same conditions as a liquidation, but for a borrower on the
+// sender's side.
 inline constexpr PositionCall kRepaySelectors[] = {
     {0x573ade81, 3},   // repay(address,uint256,uint256,address): Aave v2/v3 and forks (onBehalfOf)
     {0x2dad97d4, -1},  // repayWithATokens(address,uint256,uint256): Aave v3
-    {0xee3e210b,
-     3},  // repayWithPermit(address,uint256,uint256,address,uint256,uint8,bytes32,bytes32): Aave v3
+    // Aave v3's repayWithPermit (onBehalfOf):
+    {0xee3e210b, 3},   // repayWithPermit(address,uint256,uint256,address,uint256,uint8,bytes32,bytes32)
     {0x0e752702, -1},  // repayBorrow(uint256): Compound cToken
     {0x4e4d9fea, -1},  // repayBorrow(): Compound cEther
     {0x2608f818, 0},   // repayBorrowBehalf(address,uint256): Compound cToken (borrower)
     {0xe5974619, 0},   // repayBorrowBehalf(address): Compound cEther (borrower)
-    {0x20b76e81,
-     7},  // repay((address,address,address,address,uint256),uint256,uint256,address,bytes): Morpho Blue
+    // Morpho Blue's repay (onBehalf):
+    {0x20b76e81, 7},   // repay((address,address,address,address,uint256),uint256,uint256,address,bytes)
     {0xacb70815, 1},   // repay(uint256,address): Euler v2 vaults (receiver)
     {0x0e704d50, -1},  // closeTrove(): Liquity
     {0x04491fa7, -1},  // repayLUSD(uint256,address,address): Liquity
@@ -271,8 +276,8 @@ struct Facts {
       batch_shaped = batch_shaped || batch_shaped_call(f);
       const std::uint32_t sel = t.selector(f);
       if (kPositionFilter.may_hold(sel)) {
-        note(f, sel, kLiquidationSelectors, Address{}, liquidated_);
-        note(f, sel, kRepaySelectors, f.from, repays_);
+        note(i, sel, kLiquidationSelectors, liquidated_);
+        note(i, sel, kRepaySelectors, repays_);
       }
       if (kRuleSelectors.may_hold(sel)) {
         const bool call_below = i > 0 && f.kind == CallKind::kCall;
@@ -303,10 +308,7 @@ struct Facts {
   /// True when the sender's side repays a debt of its own to a lending market (`kRepaySelectors`: called
   /// by an actor, for an actor): it unwinds a position of its own, and a flash loan funding that is no
   /// sign of attack. Repaying someone else's debt is not: it may free collateral the caller then takes.
-  bool repays_debt() const {
-    return std::ranges::any_of(repays_,
-                               [&](const auto& r) { return is_actor(r.first) && is_actor(r.second); });
-  }
+  bool repays_debt() const { return repays_debt_; }
 
  private:
   /// What the actors decide: the contracts they deploy and the tokens they mint themselves (`issued`),
@@ -333,25 +335,44 @@ struct Facts {
       paid_.insert(p);
     }
     if (paid.capacity() > 1 << 12) paid = {};
-    liquidation = std::ranges::any_of(
-        liquidated_, [&](const auto& c) { return c.second.is_zero() || !actors.contains(c.second); });
+    liquidation = std::ranges::any_of(liquidated_, [&](const PositionNote& n) {
+      return pays(n.frame) && !n.borrower.is_zero() && !actors.contains(n.borrower);
+    });
+    repays_debt_ = std::ranges::any_of(
+        repays_, [&](const PositionNote& n) { return pays(n.frame) && actors.contains(n.borrower); });
+  }
+
+  /// True when frame `i` is a position call the sender's side made that paid something: not a static
+  /// call, its caller on the sender's side, and inside it an asset moved from the sender's side to an
+  /// account off it.
+  bool pays(std::size_t i) const {
+    const Frame& f = t.frames[i];
+    if (f.kind == CallKind::kStaticCall || !actors.contains(f.from)) return false;
+    for (auto it = first_flow_at(flows.flows, i); it != flows.flows.end() && it->frame < f.end; ++it)
+      if (!it->amount.is_zero() && actors.contains(it->from) && !actors.contains(it->to)) return true;
+    return false;
   }
 
   AddressSet paid_;  // the accounts derive() counted among the actors
-  // (caller, borrower) of each call of the two tables above, in frames that did not fail; a borrower the
-  // call does not name is the caller for a repayment, the zero address for a liquidation.
-  std::vector<std::pair<Address, Address>> repays_;
-  std::vector<std::pair<Address, Address>> liquidated_;
+  struct PositionNote {
+    std::size_t frame;
+    Address borrower;  // named by the call; the caller where the call names none
+  };
+  // The calls of the two tables above, in frames that did not fail (derive() decides which count).
+  std::vector<PositionNote> repays_;
+  std::vector<PositionNote> liquidated_;
+  bool repays_debt_ = false;
 
-  void note(const Frame& f, std::uint32_t sel, std::span<const PositionCall> table, const Address& unnamed,
-            std::vector<std::pair<Address, Address>>& out) {
+  void note(std::size_t i, std::uint32_t sel, std::span<const PositionCall> table,
+            std::vector<PositionNote>& out) {
+    const Frame& f = t.frames[i];
     for (const PositionCall& c : table) {
       if (c.selector != sel) continue;
       U256 w;
       if (c.borrower_word < 0)
-        out.emplace_back(f.from, unnamed);
+        out.push_back({i, f.from});
       else if (t.word(f, static_cast<std::size_t>(c.borrower_word), w) && is_address_word(w))
-        out.emplace_back(f.from, word_address(w));
+        out.push_back({i, word_address(w)});
       return;
     }
   }

@@ -2,22 +2,13 @@
 // side paid as much into. Declared in rules.hpp.
 
 #include <algorithm>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "bulwark/detect/rules.hpp"
 
 namespace bulwark::detect::rules {
-
-namespace {
-
-/// What the sender's side took out of and paid into the contracts it called, by the contract entered.
-struct Market {
-  Address entry;
-  double out = 0;  // the victims' payments to the sender's side
-  double in = 0;   // the sender's side's payments to the other holders
-};
-
-}  // namespace
 
 std::vector<Address> backed_payers(const Facts& x, const std::vector<Victim>& victims,
                                    const std::vector<FlashLoan>& loans, const Values& values, double cover) {
@@ -51,48 +42,50 @@ std::vector<Address> backed_payers(const Facts& x, const std::vector<Victim>& vi
   const auto is_victim = [&](const Address& a) {
     return std::ranges::binary_search(victims, a, {}, &Victim::holder);
   };
-  const auto is_lender = [&](const Address& a) {  // a flash loan's repayment is no deposit
-    return std::ranges::any_of(loans, [&](const FlashLoan& l) { return l.holder == a; });
-  };
-  std::vector<Market> markets;  // few: the contracts the sender's side called that moved something
-  const auto market = [&](int e) -> Market& {
-    const Address& a = context_of(frames[static_cast<std::size_t>(e)]);
-    const auto it = std::ranges::find(markets, a, &Market::entry);
-    return it != markets.end() ? *it : markets.emplace_back(Market{a});
-  };
-  std::vector<std::pair<Address, Address>> paid_under;  // (victim, entry) of each payment, repeats included
+  std::vector<Address> lenders;  // a flash loan's repayment is no deposit
+  for (const FlashLoan& l : loans) lenders.push_back(l.holder);
+  std::ranges::sort(lenders);
+  std::map<Address, double> taken;                      // by market: what the victims paid the sender's side
+  std::map<std::pair<Address, Address>, double> given;  // by (market, holder): what the sender's side paid
+  std::map<Address, std::vector<Address>> markets_of;   // by victim: the markets it paid out under
   for (const Flow& fl : x.flows.flows) {
-    const bool taken = is_victim(fl.from) && x.is_actor(fl.to);
-    const bool given = !taken && x.is_actor(fl.from) && !x.is_actor(fl.to) && !is_victim(fl.to) &&
-                       !is_lender(fl.to) && !x.neutral(fl.to, fl.asset) &&
-                       (fl.asset.native || !x.issued.contains(fl.asset.token));
-    if (!taken && !given) continue;
+    const bool out = is_victim(fl.from) && x.is_actor(fl.to);
+    const bool in = !out && x.is_actor(fl.from) && !x.is_actor(fl.to) && !is_victim(fl.to) &&
+                    !std::ranges::binary_search(lenders, fl.to) && !x.neutral(fl.to, fl.asset) &&
+                    (fl.asset.native || !x.issued.contains(fl.asset.token));
+    if (!out && !in) continue;
     const int e = fl.frame < frames.size() ? entry_of(fl.frame) : -1;
     if (e < 0) {
-      if (taken) return {};  // a payment under no entry: none can be said to be backed
+      if (out) return {};  // a payment under no entry: none can be said to be backed
       continue;
     }
+    const Address& market = context_of(frames[static_cast<std::size_t>(e)]);
     const double usd = value_of(values, fl.asset, NetAmount{fl.amount, U256{}});
-    Market& m = market(e);
-    if (taken) {
-      m.out += usd;
-      paid_under.emplace_back(fl.from, m.entry);
+    if (out) {
+      taken[market] += usd;
+      auto& ms = markets_of[fl.from];
+      if (std::ranges::find(ms, market) == ms.end()) ms.push_back(market);
     } else {
-      m.in += usd;
+      given[{market, fl.to}] += usd;
     }
   }
-  std::vector<Address> out;
-  for (const Victim& v : victims) {
-    bool paid = false, backed = true;
-    for (const auto& [who, entry_contract] : paid_under) {
-      if (who != v.holder) continue;
-      paid = true;
-      const Market& m = *std::ranges::find(markets, entry_contract, &Market::entry);
-      backed = backed && m.out > 0 && m.in >= cover * m.out;
-    }
-    if (paid && backed) out.push_back(v.holder);
+  // What a holder was paid counts only as far as it kept it: its net gain in value over the transaction
+  // (a deposit withdrawn again backs nothing).
+  std::map<Address, double> backing;  // by market
+  for (const auto& [key, usd] : given) {
+    double kept = 0;
+    for (const auto& [k, n] : holder_net(x.flows, key.second)) kept += value_of(values, k.second, n);
+    backing[key.first] += std::min(usd, std::max(kept, 0.0));
   }
-  return out;
+  std::vector<Address> backed;
+  for (const auto& [victim, ms] : markets_of) {
+    const bool all = std::ranges::all_of(ms, [&](const Address& m) {
+      const double t = taken[m];
+      return t > 0 && backing[m] >= cover * t;
+    });
+    if (all) backed.push_back(victim);
+  }
+  return backed;
 }
 
 }  // namespace bulwark::detect::rules
