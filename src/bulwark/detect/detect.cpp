@@ -524,9 +524,10 @@ class Combiner {
 
   /// A large dollar profit taken from contracts: whatever the mechanism, someone's money moved to the
   /// sender. Without another sign of attack a controller moving its own funds looks the same, so the bar
-  /// is higher (`profit_usd_alone`), and some contract that lost value must have traded with the sender's
-  /// side (gained an asset too): a withdrawal pays out and gets nothing back at any size (a whale's), where
-  /// a trade that loses a million dollars at the transaction's own prices was mispriced.
+  /// is higher (`profit_usd_alone`), and some contract that lost value must have traded (gained an asset
+  /// too) or spent allowances (lost nothing of its own): a withdrawal pays out and gets nothing back at any
+  /// size (a whale's), where a trade that loses a million dollars at the transaction's own prices was
+  /// mispriced.
   void dollar_profit() {
     const Dollars& d = dollars_;
     const bool corroborated = s_.corroborated(x_);
@@ -534,12 +535,18 @@ class Combiner {
     if (!(d.profit_known && d.profit_usd >= bar && d.lost_usd >= 0.5 * d.profit_usd && !x_.liquidation &&
           !d.value_losers.empty()))
       return;
-    const auto traded = [&](const Victim& v) {  // it gained some asset in the transaction too
-      return std::ranges::any_of(holder_net(x_.flows, v.holder), [&](const auto& e) {
-        return e.second.gain() && !x_.neutral(v.holder, e.first.second);
-      });
+    // A loser that gained some asset too (it traded), or lost nothing of its own (a spender charged with
+    // the owners' losses it pulled): not one paying out of its balance for nothing, as a withdrawal does.
+    const auto not_a_payout = [&](const Victim& v) {
+      bool gained = false, lost = false;
+      for (const auto& [key, n] : holder_net(x_.flows, v.holder)) {
+        if (x_.neutral(v.holder, key.second)) continue;
+        gained = gained || n.gain();
+        lost = lost || n.loss();
+      }
+      return gained || !lost;
     };
-    if (!corroborated && std::ranges::none_of(d.value_losers, traded)) return;
+    if (!corroborated && std::ranges::none_of(d.value_losers, not_a_payout)) return;
     const bool loan = s_.loan_funded(x_);
     Finding f{loan ? FindingKind::kFlashLoan : FindingKind::kExtraction, Severity::kHigh, loan ? 0.8 : 0.7};
     f.rule = fmt::format(
