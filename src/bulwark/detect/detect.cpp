@@ -330,13 +330,13 @@ Dollars dollars(const Facts& x, const Signs& s, const Values& values) {
 class Combiner {
  public:
   Combiner(const Facts& x, const Signs& s, Drains drains, Dollars dollars, std::vector<std::string> signals,
-           std::vector<Address> backed)
+           bool borrows_backed)
       : x_(x),
         s_(s),
         drains_(std::move(drains)),
         dollars_(std::move(dollars)),
         signals_(std::move(signals)),
-        backed_(std::move(backed)) {}
+        borrows_backed_(borrows_backed) {}
 
   void governance(const std::vector<std::size_t>& frames) {
     if (frames.empty()) return;
@@ -502,9 +502,7 @@ class Combiner {
     const bool deployed = !x_.created.empty();
     // A flash loan funds an extraction unless every victim paid out of a market the sender's side paid
     // as much into (a borrow against collateral deposited with the loan's money).
-    const bool funded_by_loan = s_.loan_funded(x_) && !std::ranges::all_of(s_.victims, [&](const Victim& v) {
-                                  return std::ranges::find(backed_, v.holder) != backed_.end();
-                                });
+    const bool funded_by_loan = s_.loan_funded(x_) && !borrows_backed_;
     Finding f{FindingKind::kExtraction, Severity::kMedium, 0.5};
     if (deployed || funded_by_loan) {
       f.kind = funded_by_loan ? FindingKind::kFlashLoan : FindingKind::kExtraction;
@@ -679,7 +677,7 @@ class Combiner {
   const Drains drains_;
   const Dollars dollars_;
   std::vector<std::string> signals_;
-  std::vector<Address> backed_;  // victims whose payments were borrows backed in the transaction
+  bool borrows_backed_;  // every victim's payment was a borrow backed in the transaction
   std::optional<Finding> best_;
 };
 
@@ -794,11 +792,10 @@ void analyze_into(const Trace& trace, const DetectConfig& cfg, Analysis& a) {
   if (d.profit_usd >= 0.5) signals.push_back(fmt::format("sender's side profit ${:.0f}", d.profit_usd));
 
   // Borrows against collateral deposited in the same transaction, where a flash loan would count.
-  std::vector<Address> backed;
-  if (s->profit && !s->victims.empty() && s->loan_funded(x))
-    backed = backed_payers(x, s->victims, s->loans, values, x.cfg.backed_borrow);
+  const bool backed = s->profit && !s->victims.empty() && s->loan_funded(x) &&
+                      borrows_backed(x, s->victims, s->loans, values, x.cfg.backed_borrow);
 
-  Combiner c(x, *s, std::move(drains), std::move(d), std::move(signals), std::move(backed));
+  Combiner c(x, *s, std::move(drains), std::move(d), std::move(signals), backed);
   c.governance(governance);
   c.reentrancy();
   c.loans_repaid_as_deposits();

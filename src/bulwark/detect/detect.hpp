@@ -82,7 +82,7 @@ struct DetectConfig {
   double outsized_return = 1000;
   /// A flash-loan-funded payment out of a market counts as a borrow against collateral, not a sign of
   /// attack, when the sender's side paid that market's other holders at least this share of its dollar
-  /// value in the same transaction (`rules::backed_payers`).
+  /// value in the same transaction (`rules::borrows_backed`).
   double backed_borrow = 0.9;
   std::size_t max_evidence = 12;  ///< Evidence entries kept per finding.
   double native_usd = 1000;       ///< Dollar value of one native coin (ETH, BNB), for valuing profits.

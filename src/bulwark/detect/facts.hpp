@@ -306,8 +306,9 @@ struct Facts {
   bool is_actor(const Address& a) const { return actors.contains(a); }
 
   /// True when the sender's side repays a debt of its own to a lending market (`kRepaySelectors`: called
-  /// by an actor, for an actor): it unwinds a position of its own, and a flash loan funding that is no
-  /// sign of attack. Repaying someone else's debt is not: it may free collateral the caller then takes.
+  /// by an actor, for an actor, paying something: `pays`): it unwinds a position of its own, and a flash loan
+  /// funding that is no sign of attack. Repaying someone else's debt is not: it may free collateral the
+  /// caller then takes.
   bool repays_debt() const { return repays_debt_; }
 
  private:

@@ -289,17 +289,18 @@ double value_of(const Values& v, const AssetRef& a, const NetAmount& n);
 
 // ---- rules/markets.cpp: borrows backed in the same transaction ----
 
-/// The victims (of `victims`) whose every payment to the sender's side was made inside a call the
-/// sender's side made into some contract M (a market's entry point: the nearest such call at or above the
+/// True when every victim (of `victims`) paid the sender's side, and made every such payment inside a call
+/// the sender's side made into some contract M (a market's entry point: the nearest such call at or above the
 /// payment), where, inside its calls into M, the sender's side paid holders of M other than the victims,
 /// the flash lenders' holders and neutral accounts, in assets other than the tokens it issued
-/// (`Facts::issued`: worth nothing outside the transaction), at least `cover` times the dollar value of what
-/// the victims paid under M (valued by `values`; an unvalued payment counts as nothing paid back). A borrow
+/// (`Facts::issued`: worth nothing outside the transaction), each counted as far as it kept it (its net gain
+/// in value: a deposit withdrawn again backs nothing), at least `cover` times the dollar value of what the
+/// victims paid under M (valued by `values`; an unvalued payment counts as nothing paid back). A borrow
 /// against collateral deposited in the same transaction (a flash-loan-funded leverage, a collateral swap)
 /// pays out of one holder of the market (the borrowed asset's reserve) what it took into another (the
 /// collateral's): the flows show the market paid in one asset and paying in another, as a pool is.
-std::vector<Address> backed_payers(const Facts& x, const std::vector<Victim>& victims,
-                                   const std::vector<FlashLoan>& loans, const Values& values, double cover);
+bool borrows_backed(const Facts& x, const std::vector<Victim>& victims, const std::vector<FlashLoan>& loans,
+                    const Values& values, double cover);
 
 // ---- rules/callbacks.cpp: callbacks nobody asked for ----
 

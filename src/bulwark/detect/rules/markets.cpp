@@ -10,8 +10,8 @@
 
 namespace bulwark::detect::rules {
 
-std::vector<Address> backed_payers(const Facts& x, const std::vector<Victim>& victims,
-                                   const std::vector<FlashLoan>& loans, const Values& values, double cover) {
+bool borrows_backed(const Facts& x, const std::vector<Victim>& victims, const std::vector<FlashLoan>& loans,
+                    const Values& values, double cover) {
   const auto& frames = x.t.frames;
   // The nearest frame at or above frame i that the sender's side made into a contract off it (the market's
   // entry point), or -1; found for the frames that move something, walking up until a frame already known.
@@ -56,7 +56,7 @@ std::vector<Address> backed_payers(const Facts& x, const std::vector<Victim>& vi
     if (!out && !in) continue;
     const int e = fl.frame < frames.size() ? entry_of(fl.frame) : -1;
     if (e < 0) {
-      if (out) return {};  // a payment under no entry: none can be said to be backed
+      if (out) return false;  // a payment under no entry: it cannot be said to be backed
       continue;
     }
     const Address& market = context_of(frames[static_cast<std::size_t>(e)]);
@@ -77,15 +77,14 @@ std::vector<Address> backed_payers(const Facts& x, const std::vector<Victim>& vi
     for (const auto& [k, n] : holder_net(x.flows, key.second)) kept += value_of(values, k.second, n);
     backing[key.first] += std::min(usd, std::max(kept, 0.0));
   }
-  std::vector<Address> backed;
-  for (const auto& [victim, ms] : markets_of) {
-    const bool all = std::ranges::all_of(ms, [&](const Address& m) {
-      const double t = taken[m];
-      return t > 0 && backing[m] >= cover * t;
-    });
-    if (all) backed.push_back(victim);
-  }
-  return backed;
+  // Every victim paid the sender's side under some market (`markets_of` holds only victims), and every
+  // market it paid out under was paid as much into.
+  return markets_of.size() == victims.size() && std::ranges::all_of(markets_of, [&](const auto& v) {
+           return std::ranges::all_of(v.second, [&](const Address& m) {
+             const double t = taken[m];
+             return t > 0 && backing[m] >= cover * t;
+           });
+         });
 }
 
 }  // namespace bulwark::detect::rules
